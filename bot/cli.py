@@ -1,0 +1,204 @@
+"""Command-line interface: parses arguments, sets up logging, maps ``BotError`` to exit codes.
+
+This is the only place that catches :class:`~bot.errors.BotError` for a one-shot command; the
+tracebacks of unexpected errors are shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import dump_yaml, load_settings
+from bot.errors import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UPDATES_FOUND,
+    EXIT_USAGE,
+    BotError,
+    NotImplementedYetError,
+    UsageError,
+)
+from bot.logsetup import mask, setup_logging
+
+logger = logging.getLogger(__name__)
+
+EXIT_CODES = f"""\
+exit codes:
+  {EXIT_OK}  success
+  {EXIT_PARTIAL}  some lookups or updates failed (the run finished and reported everything else)
+  {EXIT_USAGE}  usage or configuration error
+  {EXIT_UPDATES_FOUND}  updates found and --fail-on-updates given
+"""
+
+UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+FORMATS = ("table", "json", "markdown", "sarif")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises UsageError instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _common_options(defaults: bool) -> _Parser:
+    """Global flags, accepted before or after the subcommand."""
+    default = None if defaults else argparse.SUPPRESS
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default=default,
+        help="log level (default: from config, else info)",
+    )
+    common.add_argument(
+        "--log-format", choices=("text", "json"), default=default, help="log format (default: text)"
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="show tracebacks of unexpected errors",
+    )
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="FILE",
+        help="configuration file (default: $BASE_IMAGE_BOT_CONFIG, else built-in defaults)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog="base-image-bot",
+        description="Keep Docker base images current: find newer patch tags and refreshed "
+        "digests, rewrite Dockerfiles byte-exactly and open pull requests that explain the update.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common_options(defaults=True)],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    common = _common_options(defaults=False)
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="one pass: audit (--dry-run) or update Dockerfiles in PATHs or repositories",
+        description="Resolve every base image in the Dockerfiles under PATH (or in --repo "
+        "repositories) and propose updates. Without --dry-run local files are rewritten in place.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="directory or file")
+    run.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    run.add_argument(
+        "--repo", action="append", default=[], metavar="OWNER/NAME", help="GitHub repository"
+    )
+    run.add_argument("--format", choices=FORMATS, help="report format (default: table)")
+    run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    run.add_argument(
+        "--update-types",
+        metavar="TYPES",
+        help=f"comma-separated update types from {', '.join(UPDATE_TYPES)} (default: patch,digest)",
+    )
+    run.add_argument("--pin-digests", action="store_true", help="add digests to unpinned refs")
+    run.add_argument(
+        "--registry-alias",
+        action="append",
+        default=[],
+        metavar="SRC=DST[/PREFIX]",
+        help="look up references on SRC at DST (mirror or pull-through cache)",
+    )
+    run.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="use plain HTTP for this registry",
+    )
+    run.add_argument(
+        "--fail-on-updates", action="store_true", help=f"exit {EXIT_UPDATES_FOUND} if updates exist"
+    )
+
+    sub.add_parser(
+        "serve", parents=[common], help="long-lived service: scheduled runs, health and metrics"
+    )
+
+    config = sub.add_parser("config", parents=[common], help="configuration tools")
+    config_sub = config.add_subparsers(
+        dest="config_command", metavar="ACTION", parser_class=_Parser
+    )
+    config_sub.required = True
+    check = config_sub.add_parser(
+        "check", parents=[common], help="validate a configuration file and print the result"
+    )
+    check.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    check.add_argument(
+        "--show", action="store_true", help="print the effective configuration as YAML"
+    )
+
+    sub.add_parser("version", parents=[common], help="print the version")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``base-image-bot``; returns the process exit code."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except SystemExit as exc:  # --help and --version print and exit through argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BotError as exc:
+        if debug:
+            logger.exception("%s", exc.message)
+        print(f"base-image-bot: error: {mask(exc.message)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("base-image-bot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            logger.exception("unexpected error")
+        print(
+            f"base-image-bot: internal error: {mask(type(exc).__name__)}: {mask(str(exc))} "
+            "(run with --debug for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "version":
+        print(f"base-image-bot {__version__}")
+        return EXIT_OK
+    config_path: Path | None = args.config
+    if config_path is None and os.environ.get("BASE_IMAGE_BOT_CONFIG"):
+        config_path = Path(os.environ["BASE_IMAGE_BOT_CONFIG"])
+    if args.command == "config":
+        path = args.file or config_path
+        settings = load_settings(path)
+        if args.show:
+            print(dump_yaml(settings), end="")
+        print(f"{settings.source}: configuration is valid", file=sys.stderr)
+        return EXIT_OK
+    overrides: dict[str, object] = {}
+    if args.log_level:
+        overrides["log_level"] = args.log_level
+    if args.log_format:
+        overrides["log_format"] = args.log_format
+    settings = load_settings(config_path, overrides=overrides)
+    setup_logging(settings.log_level, settings.log_format)
+    if args.command == "run":
+        raise NotImplementedYetError("'run' is not implemented yet")
+    raise NotImplementedYetError(f"'{args.command}' is not implemented yet")

@@ -1,0 +1,307 @@
+"""Configuration: one YAML file validated by ``config/schema.json``, environment and flag overrides.
+
+Precedence, highest first: command-line flag > environment (``BASE_IMAGE_BOT_*``) > config file >
+built-in defaults (the schema's ``default`` values, mirrored by ``config/default.yaml``).
+
+Every error is a :class:`~bot.errors.ConfigError` whose message names where the bad value came
+from (``FILE:LINE`` or the environment variable) and the key path, for example
+``bot.yaml:7: repos[2].update_types[0]: 'pach' is not one of ['patch', 'minor', ...]``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+import yaml
+
+from bot.configload import Positions, YamlDocument, format_path, load_yaml, parse_env_value
+from bot.errors import ConfigError
+
+ENV_PREFIX = "BASE_IMAGE_BOT_"
+#: Environment variables with the prefix that are not configuration keys.
+ENV_RESERVED = frozenset({"BASE_IMAGE_BOT_CONFIG"})
+
+
+@dataclass(frozen=True)
+class PolicyOverrides:
+    """Policy keys given by a rule or a repository entry; ``None`` means "inherit"."""
+
+    update_types: tuple[str, ...] | None = None
+    versioning: str | None = None
+    allow: str | None = None
+    ignore: tuple[str, ...] | None = None
+    lts_only: bool | None = None
+    java_lts: tuple[int, ...] | None = None
+    min_age_days: int | None = None
+    pin_digests: bool | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A complete update policy (the default one, or one after overrides)."""
+
+    update_types: tuple[str, ...] = ("patch", "digest")
+    versioning: str = "docker"
+    allow: str | None = None
+    ignore: tuple[str, ...] = ()
+    lts_only: bool = False
+    java_lts: tuple[int, ...] = (8, 11, 17, 21, 25)
+    min_age_days: int = 0
+    pin_digests: bool = False
+
+    def with_overrides(self, overrides: PolicyOverrides) -> Policy:
+        """Return this policy with every non-``None`` override applied."""
+        changes = {k: v for k, v in vars(overrides).items() if v is not None}
+        return Policy(**{**vars(self), **changes})
+
+
+@dataclass(frozen=True)
+class ImageRuleSettings:
+    """Policy overrides for images whose normalised name matches the glob ``match``."""
+
+    match: str
+    overrides: PolicyOverrides
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """Connection settings of one registry host."""
+
+    host: str
+    username: str | None = None
+    password_env: str | None = None
+    token_env: str | None = None
+    insecure: bool = False
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """GitHub connection settings (the token itself stays in the environment)."""
+
+    api_url: str | None = None
+    token_env: str = "GITHUB_TOKEN"  # noqa: S105 - a variable name, not a secret
+
+
+@dataclass(frozen=True)
+class RepoSettings:
+    """One configured repository (``owner/name`` or ``owner/*``) and its policy overrides."""
+
+    name: str
+    overrides: PolicyOverrides = field(default_factory=PolicyOverrides)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration the rest of the bot receives."""
+
+    source: str = "<defaults>"
+    log_level: str = "info"
+    log_format: str = "text"
+    state_dir: Path | None = None
+    include: tuple[str, ...] = (
+        "Dockerfile",
+        "Containerfile",
+        "*.Dockerfile",
+        "*.dockerfile",
+        "Dockerfile.*",
+        "Containerfile.*",
+    )
+    ignore: tuple[str, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    rules: tuple[ImageRuleSettings, ...] = ()
+    registries: tuple[RegistrySettings, ...] = ()
+    registry_aliases: tuple[tuple[str, str], ...] = ()
+    platform: str = "linux/amd64"
+    github: GitHubSettings = field(default_factory=GitHubSettings)
+    repos: tuple[RepoSettings, ...] = ()
+
+    def registry(self, host: str) -> RegistrySettings:
+        """Settings for ``host`` (defaults when it is not configured)."""
+        for entry in self.registries:
+            if entry.host == host:
+                return entry
+        return RegistrySettings(host=host)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The configuration JSON Schema shipped in ``config/schema.json``."""
+    text = _schema_path().read_text(encoding="utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+def _schema_path() -> Path:
+    packaged = resources.files("bot").joinpath("schema.json")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "config" / "schema.json"
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Load, merge and validate the configuration.
+
+    ``path`` is the YAML file (``None``: built-in defaults only); ``environ`` supplies
+    ``BASE_IMAGE_BOT_*`` overrides (default: ``os.environ``); ``overrides`` are command-line values
+    keyed by dotted key path (``"policy.update_types"``), applied last.
+    """
+    environ = os.environ if environ is None else environ
+    if path is not None:
+        document = load_yaml(path)
+    else:
+        document = YamlDocument(data={}, positions=Positions(origin="<defaults>"))
+    data = document.data
+    positions = document.positions
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name in ENV_RESERVED:
+            continue
+        keys = tuple(part for part in name[len(ENV_PREFIX) :].lower().split("__"))
+        _set_path(data, keys, parse_env_value(name, environ[name]))
+        positions.set_origin(keys, f"environment variable {name}")
+    for dotted, value in (overrides or {}).items():
+        keys = tuple(dotted.split("."))
+        _set_path(data, keys, value)
+        positions.set_origin(keys, f"command-line option for {dotted}")
+    validate(data, positions)
+    return _build(data, source=positions.origin)
+
+
+def validate(data: object, positions: Positions) -> None:
+    """Validate ``data`` against the schema; raise ConfigError naming the first bad key."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = [_deepest(e) for e in validator.iter_errors(data)]
+    if not errors:
+        return
+    # "Unevaluated properties" is often a side effect of another error in the same object.
+    specific = [e for e in errors if e.validator != "unevaluatedProperties"] or errors
+    error = min(specific, key=lambda e: positions.order(tuple(e.absolute_path)))
+    keys = tuple(error.absolute_path)
+    message = error.message
+    part = error.schema
+    if (
+        error.validator in ("additionalProperties", "unevaluatedProperties")
+        and isinstance(error.instance, dict)
+        and isinstance(part, Mapping)
+    ):
+        allowed = set(part.get("properties", {})) | _evaluated_names(part)
+        unknown = sorted(k for k in error.instance if k not in allowed)
+        if unknown:
+            keys = (*keys, unknown[0])
+            known = ", ".join(sorted(allowed)) or "none"
+            message = f"unknown key {unknown[0]!r} (known keys: {known})"
+    where = positions.describe(keys)
+    raise ConfigError(f"{where}: {format_path(keys) or '<top level>'}: {message}")
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For oneOf/anyOf failures, descend to the most specific sub-error."""
+    while error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is None or len(best.absolute_path) < len(error.absolute_path):
+            break
+        error = best
+    return error
+
+
+def _evaluated_names(schema_part: Mapping[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for sub in [schema_part, *schema_part.get("allOf", [])]:
+        ref = sub.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            names |= set(schema()["$defs"][ref.removeprefix("#/$defs/")].get("properties", {}))
+    return names
+
+
+def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: object) -> None:
+    node: dict[str, Any] = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = copy.deepcopy(value)
+
+
+def _overrides(entry: Mapping[str, Any]) -> PolicyOverrides:
+    def tup(key: str) -> tuple[Any, ...] | None:
+        value = entry.get(key)
+        return None if value is None else tuple(value)
+
+    return PolicyOverrides(
+        update_types=tup("update_types"),
+        versioning=entry.get("versioning"),
+        allow=entry.get("allow"),
+        ignore=tup("ignore"),
+        lts_only=entry.get("lts_only"),
+        java_lts=tup("java_lts"),
+        min_age_days=entry.get("min_age_days"),
+        pin_digests=entry.get("pin_digests"),
+    )
+
+
+def _build(data: Mapping[str, Any], *, source: str) -> Settings:
+    defaults = Settings()
+    discovery = data.get("discovery", {})
+    github = data.get("github", {})
+    state_dir = data.get("state_dir")
+    repos = tuple(
+        RepoSettings(name=entry)
+        if isinstance(entry, str)
+        else RepoSettings(name=entry["name"], overrides=_overrides(entry))
+        for entry in data.get("repos", [])
+    )
+    return Settings(
+        source=source,
+        log_level=data.get("log_level", defaults.log_level),
+        log_format=data.get("log_format", defaults.log_format),
+        state_dir=Path(state_dir).expanduser() if state_dir else None,
+        include=tuple(discovery.get("include", defaults.include)),
+        ignore=tuple(discovery.get("ignore", defaults.ignore)),
+        policy=Policy().with_overrides(_overrides(data.get("policy", {}))),
+        rules=tuple(
+            ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+            for rule in data.get("rules", [])
+        ),
+        registries=tuple(
+            RegistrySettings(host=host, **values)
+            for host, values in sorted(data.get("registries", {}).items())
+        ),
+        registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
+        platform=data.get("platform", defaults.platform),
+        github=GitHubSettings(
+            api_url=github.get("api_url"),
+            token_env=github.get("token_env", defaults.github.token_env),
+        ),
+        repos=repos,
+    )
+
+
+def dump_yaml(settings: Settings) -> str:
+    """Render the effective settings as YAML (secrets are never part of settings)."""
+    return yaml.safe_dump(_plain(settings), sort_keys=False)
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

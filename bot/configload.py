@@ -1,0 +1,153 @@
+"""Safe YAML loading that remembers the line of every key, for error messages.
+
+Guards against hostile files: a size limit, a limit on the number of nodes after alias expansion
+(so "billion laughs" documents are rejected before anything walks them) and duplicate keys, which
+YAML parsers otherwise resolve silently by keeping the last one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_EXPANDED_NODES = 100_000
+
+Key = str | int
+
+
+@dataclass
+class Positions:
+    """Where each key path came from: a file line, or an environment variable / flag."""
+
+    origin: str
+    lines: dict[tuple[Key, ...], int] = field(default_factory=dict)
+    overridden: dict[tuple[Key, ...], str] = field(default_factory=dict)
+
+    def set_origin(self, keys: tuple[Key, ...], description: str) -> None:
+        """Record that ``keys`` (and everything under it) came from ``description``."""
+        self.overridden[keys] = description
+
+    def order(self, keys: tuple[Key, ...]) -> tuple[int, int]:
+        """Sort key putting errors in document order, deeper keys first on the same line."""
+        for end in range(len(keys), -1, -1):
+            if keys[:end] in self.lines:
+                return (self.lines[keys[:end]], -len(keys))
+        return (0, -len(keys))
+
+    def describe(self, keys: tuple[Key, ...]) -> str:
+        """``FILE:LINE`` (or the override source) for the longest known prefix of ``keys``."""
+        for end in range(len(keys), -1, -1):
+            prefix = keys[:end]
+            if prefix in self.overridden:
+                return self.overridden[prefix]
+            if prefix in self.lines:
+                return f"{self.origin}:{self.lines[prefix]}"
+        return self.origin
+
+
+@dataclass
+class YamlDocument:
+    """A loaded mapping and the positions of its keys."""
+
+    data: dict[str, Any]
+    positions: Positions
+
+
+def format_path(keys: tuple[Key, ...]) -> str:
+    """``('repos', 2, 'update_types')`` → ``repos[2].update_types``."""
+    out = ""
+    for key in keys:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out
+
+
+def load_yaml(path: Path) -> YamlDocument:
+    """Read and parse a YAML config file; raise ConfigError naming the file and line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror}") from exc
+    return parse_yaml(raw, origin=str(path))
+
+
+def parse_yaml(raw: bytes, *, origin: str) -> YamlDocument:
+    """Parse YAML bytes into a mapping with key positions."""
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{origin}: configuration file is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{origin}: not UTF-8 text (byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{origin}{line}: invalid YAML: {problem}") from exc
+    positions = Positions(origin=origin)
+    if node is None:
+        return YamlDocument(data={}, positions=positions)
+    _check_size(node, origin)
+    _walk(node, (), positions, origin)
+    data = yaml.SafeLoader(text).construct_document(node)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}:1: the configuration must be a mapping of keys to values")
+    return YamlDocument(data=data, positions=positions)
+
+
+def parse_env_value(name: str, value: str) -> object:
+    """Parse one ``BASE_IMAGE_BOT_*`` value as a YAML scalar or flow collection."""
+    document = parse_yaml(f"value: {value}".encode(), origin=f"environment variable {name}")
+    return document.data["value"]
+
+
+def _check_size(root: yaml.Node, origin: str) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once while it is being measured
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        sizes[id(node)] = total
+        if total > MAX_EXPANDED_NODES:
+            raise ConfigError(
+                f"{origin}:{node.start_mark.line + 1}: document expands to more than "
+                f"{MAX_EXPANDED_NODES} nodes (YAML aliases)"
+            )
+        return total
+
+    size(root)
+
+
+def _walk(node: yaml.Node, keys: tuple[Key, ...], positions: Positions, origin: str) -> None:
+    positions.lines.setdefault(keys, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.tag)
+            if key in seen:
+                raise ConfigError(
+                    f"{origin}:{key_node.start_mark.line + 1}: "
+                    f"{format_path((*keys, key))}: duplicate key"
+                )
+            seen.add(key)
+            positions.lines[(*keys, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*keys, key), positions, origin)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*keys, index), positions, origin)

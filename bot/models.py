@@ -1,0 +1,92 @@
+"""Frozen records that cross stage boundaries: what a run found, proposed, skipped and failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Version of the ``run --format json`` contract (``config/run-output.schema.json``).
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, order=True)
+class ImageVersion:
+    """A tag and/or digest of one image."""
+
+    tag: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """One proposed change of one reference."""
+
+    path: str
+    line: int
+    kind: str
+    image: str
+    current: ImageVersion
+    proposed: ImageVersion
+    update_type: str
+    repo: str | None = None
+    reference: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Order of the contract: repository, path, line."""
+        return (self.repo or "", self.path, self.line, self.image)
+
+
+@dataclass(frozen=True)
+class SkipRecord:
+    """A reference that is reported but not looked up or not updated, with a reason code."""
+
+    path: str
+    line: int
+    reference: str
+    reason: str
+    message: str = ""
+    repo: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Order of the contract: repository, path, line."""
+        return (self.repo or "", self.path, self.line, self.reference)
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """A reference, file or registry that could not be processed."""
+
+    path: str
+    line: int | None
+    reference: str | None
+    error: str
+    repo: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Order of the contract: repository, path, line."""
+        return (self.repo or "", self.path, self.line or 0, self.reference or "")
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything one run found; renderers turn it into table, JSON, Markdown or SARIF."""
+
+    updates: tuple[UpdateRecord, ...] = ()
+    skipped: tuple[SkipRecord, ...] = ()
+    errors: tuple[ErrorRecord, ...] = ()
+    files_scanned: int = 0
+    references_found: int = 0
+    written: tuple[str, ...] = field(default=())
+
+    def sorted(self) -> RunReport:
+        """The same report with every list in contract order."""
+        return RunReport(
+            updates=tuple(sorted(self.updates, key=lambda u: u.sort_key)),
+            skipped=tuple(sorted(self.skipped, key=lambda s: s.sort_key)),
+            errors=tuple(sorted(self.errors, key=lambda e: e.sort_key)),
+            files_scanned=self.files_scanned,
+            references_found=self.references_found,
+            written=tuple(sorted(self.written)),
+        )

@@ -1,0 +1,65 @@
+"""The ``run --format json`` contract (``config/run-output.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.models import (
+    SCHEMA_VERSION,
+    ErrorRecord,
+    ImageVersion,
+    RunReport,
+    SkipRecord,
+    UpdateRecord,
+)
+
+
+def _version(version: ImageVersion) -> dict[str, str | None]:
+    return {"tag": version.tag, "digest": version.digest}
+
+
+def _update(update: UpdateRecord) -> dict[str, object]:
+    return {
+        "repo": update.repo,
+        "path": update.path,
+        "line": update.line,
+        "kind": update.kind,
+        "image": update.image,
+        "current": _version(update.current),
+        "proposed": _version(update.proposed),
+        "update_type": update.update_type,
+    }
+
+
+def _skip(skip: SkipRecord) -> dict[str, object]:
+    return {
+        "path": skip.path,
+        "line": skip.line,
+        "reference": skip.reference,
+        "reason": skip.reason,
+    }
+
+
+def _error(error: ErrorRecord) -> dict[str, object]:
+    return {
+        "path": error.path,
+        "line": error.line,
+        "reference": error.reference,
+        "error": error.error,
+    }
+
+
+def report_document(report: RunReport) -> dict[str, object]:
+    """The report as the JSON-ready document of the contract, lists in contract order."""
+    report = report.sorted()
+    return {
+        "schema": SCHEMA_VERSION,
+        "updates": [_update(u) for u in report.updates],
+        "skipped": [_skip(s) for s in report.skipped],
+        "errors": [_error(e) for e in report.errors],
+    }
+
+
+def render_json(report: RunReport) -> str:
+    """Render the JSON contract (stable key order, one trailing newline)."""
+    return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,57 @@
+"""Human-readable table, grouped by file (rich renders it; colour only on a terminal)."""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.models import RunReport
+from bot.report.text import describe_version, summary_line
+
+
+def render_table(report: RunReport, *, color: bool = False, width: int = 120) -> str:
+    """Render updates grouped by file, then skipped references and errors, then a summary."""
+    report = report.sorted()
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
+    )
+    if report.updates:
+        table = Table(title="Updates", title_justify="left", expand=False)
+        for column in ("file", "line", "image", "current", "proposed", "type"):
+            table.add_column(column, no_wrap=column in ("line", "type"))
+        for (repo, path), group in groupby(report.updates, key=lambda u: (u.repo, u.path)):
+            label = f"{repo}:{path}" if repo else path
+            for index, update in enumerate(group):
+                table.add_row(
+                    label if index == 0 else "",
+                    str(update.line),
+                    update.image,
+                    describe_version(update.current),
+                    describe_version(update.proposed),
+                    update.update_type,
+                )
+        console.print(table)
+    else:
+        console.print("No updates: every resolvable base image is current.")
+    if report.skipped:
+        table = Table(title="Skipped", title_justify="left")
+        for column in ("file", "line", "reference", "reason"):
+            table.add_column(column)
+        for skip in report.skipped:
+            reason = f"{skip.reason}: {skip.message}" if skip.message else skip.reason
+            table.add_row(skip.path, str(skip.line), skip.reference, reason)
+        console.print(table)
+    if report.errors:
+        table = Table(title="Errors", title_justify="left")
+        for column in ("file", "line", "reference", "error"):
+            table.add_column(column)
+        for error in report.errors:
+            line = "" if error.line is None else str(error.line)
+            table.add_row(error.path, line, error.reference or "", error.error)
+        console.print(table)
+    console.print(summary_line(report))
+    return buffer.getvalue()

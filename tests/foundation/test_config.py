@@ -1,0 +1,157 @@
+"""Configuration loading, validation, precedence and error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Policy, PolicyOverrides, Settings, load_settings, schema
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_YAML = ROOT / "config" / "default.yaml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), environ=environ or {})
+    return str(info.value)
+
+
+def test_default_yaml_is_valid_and_equals_built_in_defaults() -> None:
+    settings = load_settings(DEFAULT_YAML, environ={})
+    assert settings == Settings(source=str(DEFAULT_YAML))
+
+
+def test_default_yaml_documents_every_schema_key_with_its_default() -> None:
+    document = yaml.safe_load(DEFAULT_YAML.read_text(encoding="utf-8"))
+    top = schema()["properties"]
+    assert set(document) == set(top)
+    for key, spec in top.items():
+        target = schema()["$defs"]["policy"] if key == "policy" else spec
+        if "default" in target:
+            assert document[key] == target["default"], key
+        for sub, sub_spec in target.get("properties", {}).items():
+            assert document[key][sub] == sub_spec["default"], f"{key}.{sub}"
+
+
+def test_no_file_gives_defaults() -> None:
+    assert load_settings(None, environ={}) == Settings()
+
+
+def test_full_file_is_loaded(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(
+            tmp_path,
+            """
+log_level: debug
+discovery: {include: [Dockerfile], ignore: ["legacy/**"]}
+policy: {update_types: [patch, minor, digest], pin_digests: true}
+rules:
+  - match: docker.io/library/node
+    lts_only: true
+registries:
+  ghcr.io: {username: bot, token_env: GHCR_TOKEN}
+  127.0.0.1:5000: {insecure: true}
+registry_aliases: {docker.io: harbor.example.com/dockerhub}
+repos:
+  - acme/api
+  - {name: acme/legacy, update_types: [digest]}
+""",
+        ),
+        environ={},
+    )
+    assert settings.log_level == "debug"
+    assert settings.include == ("Dockerfile",)
+    assert settings.ignore == ("legacy/**",)
+    assert settings.policy.update_types == ("patch", "minor", "digest")
+    assert settings.policy.pin_digests is True
+    assert settings.rules[0].match == "docker.io/library/node"
+    assert settings.rules[0].overrides == PolicyOverrides(lts_only=True)
+    assert settings.registry("ghcr.io").token_env == "GHCR_TOKEN"
+    assert settings.registry("127.0.0.1:5000").insecure is True
+    assert settings.registry("quay.io").insecure is False
+    assert settings.registry_aliases == (("docker.io", "harbor.example.com/dockerhub"),)
+    assert [r.name for r in settings.repos] == ["acme/api", "acme/legacy"]
+    assert settings.policy.with_overrides(settings.repos[1].overrides).update_types == ("digest",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "repos:\n  - a/b\n  - c/d\n  - name: e/f\n    update_types: [pach]\n",
+            "bot.yaml:5: repos[2].update_types[0]: 'pach' is not one of ['patch', 'minor', 'major', 'digest', 'pin', 'os']",
+        ),
+        ("policy:\n  update_type: [patch]\n", "bot.yaml:2: policy.update_type: unknown key"),
+        ("colour: blue\n", "bot.yaml:1: colour: unknown key 'colour'"),
+        ("repos:\n - {name: a/b, bogus: 1}\n", "bot.yaml:2: repos[0].bogus: unknown key 'bogus'"),
+        ("rules:\n  - update_types: [major]\n", "bot.yaml:2: rules[0]: 'match' is a required"),
+        ("log_level: loud\n", "bot.yaml:1: log_level: 'loud' is not one of"),
+        ("policy:\n  min_age_days: -1\n", "bot.yaml:2: policy.min_age_days: -1 is less than"),
+        ("registries:\n  ghcr.io: {password: x}\n", "bot.yaml:2: registries.ghcr.io.password"),
+        ("log_level: info\nlog_level: debug\n", "bot.yaml:2: log_level: duplicate key"),
+        ("repos: [\n", "bot.yaml:2: invalid YAML"),
+        ("- a\n- b\n", "bot.yaml:1: the configuration must be a mapping"),
+        ("repos: [nobody]\n", "bot.yaml:1: repos[0]: 'nobody' does not match"),
+    ],
+)
+def test_errors_name_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    message = error_of(tmp_path, text)
+    assert message.startswith(str(tmp_path / expected))
+    assert "\n" not in message
+
+
+def test_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    assert "expands to more than" in error_of(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_oversized_file_is_rejected(tmp_path: Path) -> None:
+    assert "larger than" in error_of(tmp_path, "# " + "x" * (1024 * 1024) + "\n")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read configuration file"):
+        load_settings(tmp_path / "absent.yaml", environ={})
+
+
+def test_precedence_flag_over_environment_over_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "log_level: warning\npolicy: {update_types: [digest]}\n")
+    environ = {
+        "BASE_IMAGE_BOT_LOG_LEVEL": "error",
+        "BASE_IMAGE_BOT_POLICY__UPDATE_TYPES": "[patch, minor]",
+        "BASE_IMAGE_BOT_CONFIG": "ignored-here.yaml",
+        "UNRELATED": "1",
+    }
+    settings = load_settings(path, environ=environ)
+    assert settings.log_level == "error"
+    assert settings.policy.update_types == ("patch", "minor")
+    settings = load_settings(path, environ=environ, overrides={"log_level": "debug"})
+    assert settings.log_level == "debug"
+    assert load_settings(path, environ={}).log_level == "warning"
+
+
+def test_environment_errors_name_the_variable(tmp_path: Path) -> None:
+    message = error_of(tmp_path, "{}\n", {"BASE_IMAGE_BOT_POLICY__LTS_ONLY": "perhaps"})
+    assert message.startswith(
+        "environment variable BASE_IMAGE_BOT_POLICY__LTS_ONLY: policy.lts_only"
+    )
+    message = error_of(tmp_path, "{}\n", {"BASE_IMAGE_BOT_NO_SUCH_KEY": "1"})
+    assert "BASE_IMAGE_BOT_NO_SUCH_KEY" in message
+    assert "unknown key 'no_such_key'" in message
+
+
+def test_policy_overrides_only_replace_given_keys() -> None:
+    policy = Policy().with_overrides(PolicyOverrides(lts_only=True))
+    assert policy == Policy(lts_only=True)
