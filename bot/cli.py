@@ -25,6 +25,7 @@ from bot.errors import (
     UsageError,
 )
 from bot.logsetup import mask, setup_logging
+from bot.runcmd import run_command
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(dump_yaml(settings), end="")
         print(f"{settings.source}: configuration is valid", file=sys.stderr)
         return EXIT_OK
+    if args.command == "run":
+        return run_command(args, config_path)
     overrides: dict[str, object] = {}
     if args.log_level:
         overrides["log_level"] = args.log_level
@@ -199,6 +202,4 @@ def _dispatch(args: argparse.Namespace) -> int:
         overrides["log_format"] = args.log_format
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
-    if args.command == "run":
-        raise NotImplementedYetError("'run' is not implemented yet")
     raise NotImplementedYetError(f"'{args.command}' is not implemented yet")

@@ -73,7 +73,7 @@ class ImageRuleSettings:
 
 
 @dataclass(frozen=True)
-class RegistrySettings:
+class RegistryEntry:
     """Connection settings of one registry host."""
 
     host: str
@@ -120,18 +120,18 @@ class Settings:
     ignore: tuple[str, ...] = ()
     policy: Policy = field(default_factory=Policy)
     rules: tuple[ImageRuleSettings, ...] = ()
-    registries: tuple[RegistrySettings, ...] = ()
+    registries: tuple[RegistryEntry, ...] = ()
     registry_aliases: tuple[tuple[str, str], ...] = ()
     platform: str = "linux/amd64"
     github: GitHubSettings = field(default_factory=GitHubSettings)
     repos: tuple[RepoSettings, ...] = ()
 
-    def registry(self, host: str) -> RegistrySettings:
+    def registry(self, host: str) -> RegistryEntry:
         """Settings for ``host`` (defaults when it is not configured)."""
         for entry in self.registries:
             if entry.host == host:
                 return entry
-        return RegistrySettings(host=host)
+        return RegistryEntry(host=host)
 
 
 @cache
@@ -279,7 +279,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             for rule in data.get("rules", [])
         ),
         registries=tuple(
-            RegistrySettings(host=host, **values)
+            RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())
         ),
         registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.models import RunReport
-from bot.report.text import describe_version, summary_line
+from bot.report.text import describe_version, display_name, summary_line
 
 
 def render_table(report: RunReport, *, color: bool = False, width: int = 120) -> str:
@@ -29,7 +29,7 @@ def render_table(report: RunReport, *, color: bool = False, width: int = 120) ->
                 table.add_row(
                     label if index == 0 else "",
                     str(update.line),
-                    update.image,
+                    display_name(update.image),
                     describe_version(update.current),
                     describe_version(update.proposed),
                     update.update_type,

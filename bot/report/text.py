@@ -22,6 +22,14 @@ def describe_version(version: ImageVersion) -> str:
     return tag or digest or "latest"
 
 
+def display_name(image: str) -> str:
+    """Short form people write: ``docker.io/library/python`` → ``python``."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if image.startswith(prefix):
+            return image[len(prefix) :]
+    return image
+
+
 def summary_line(report: RunReport) -> str:
     """One-line totals: files, references, updates, skipped, errors."""
 

@@ -1,0 +1,235 @@
+"""One audit pass over a set of Dockerfiles: resolve, choose, plan the rewrites.
+
+Joins the stages: rules from configuration, tag lists and digests from the registry (``resolve``),
+pure decisions (``plan``) and byte-exact rewrites (the rewriter validates every edit even in a dry
+run, so a dry run reports exactly what a write would do). Errors in one reference, file or
+registry become records; everything else is still resolved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import PolicyOverrides, Settings
+from bot.dockerfile.model import Reference
+from bot.dockerfile.rewriter import Edit, collateral, plan, rewrite
+from bot.errors import BotError, ConfigError, RegistryError
+from bot.models import ErrorRecord, SkipRecord, UpdateRecord
+from bot.pipeline.plan import Outcome, digest_target, extraction_records, outcome
+from bot.pipeline.resolve import (
+    DigestQuery,
+    created_at,
+    list_tags,
+    resolve_digest,
+    run_concurrently,
+)
+from bot.pipeline.rules import rule_for
+from bot.pipeline.sources import SourceFile
+from bot.registry import RegistryClient
+from bot.versioning import ImageRule, TagDecision, TagIndex, choose_update
+
+logger = logging.getLogger(__name__)
+
+#: Build a reusable tag index once an image has more references than this (cheaper below).
+INDEX_THRESHOLD = 16
+#: How many candidates ``min_age_days`` may reject before giving up on an image.
+MAX_AGE_PROBES = 8
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One reference to resolve, with the rule that governs it."""
+
+    file: SourceFile
+    reference: Reference
+    rule: ImageRule
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Outcome of one file: its records and the rewritten bytes (equal to the input if none)."""
+
+    file: SourceFile
+    updates: tuple[UpdateRecord, ...]
+    skipped: tuple[SkipRecord, ...]
+    errors: tuple[ErrorRecord, ...]
+    new_data: bytes
+
+    @property
+    def changed(self) -> bool:
+        """Whether any byte of the file changes."""
+        return self.new_data != self.file.data
+
+
+@dataclass
+class Auditor:
+    """Runs the lookups and decisions for many files against one registry client."""
+
+    client: RegistryClient
+    settings: Settings
+    now: datetime
+    max_workers: int = 8
+    progress: Progress | None = None
+    _indexes: dict[tuple[str, str, str], TagIndex] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def audit(
+        self, files: Sequence[SourceFile], repo_overrides: PolicyOverrides | None = None
+    ) -> list[FileResult]:
+        """Resolve every reference of ``files``; one :class:`FileResult` per file, in order."""
+        targets: list[Target] = []
+        early: dict[int, list[Outcome]] = {id(f): [] for f in files}
+        for source in files:
+            for reference in source.extraction.references:
+                try:
+                    rule = rule_for(
+                        reference.ref.name,
+                        self.settings.policy,
+                        self.settings.rules,
+                        repo_overrides,
+                    )
+                except ConfigError as exc:
+                    early[id(source)].append(Outcome(error=_error(reference, exc, source.repo)))
+                    continue
+                targets.append(Target(source, reference, rule))
+        self._report("listing tags", 0, len(targets))
+        repositories = [(t.reference.ref.registry, t.reference.ref.repository) for t in targets]
+        tags = list_tags(self.client, repositories, self.max_workers)
+        counts = Counter(
+            (*key, t.rule.versioning) for key, t in zip(repositories, targets, strict=True)
+        )
+        decisions = run_concurrently(
+            range(len(targets)),
+            lambda i: self._decide(targets[i], tags[repositories[i]], counts),
+            self.max_workers,
+        )
+        self._report("resolving digests", 0, len(targets))
+        queries: dict[int, DigestQuery] = {}
+        for i, target in enumerate(targets):
+            decision = decisions[i]
+            if isinstance(decision, TagDecision):
+                wanted = digest_target(target.reference, target.rule, decision)
+                if wanted is not None:
+                    ref = target.reference.ref
+                    queries[i] = DigestQuery(
+                        ref.registry, ref.repository, wanted, ref.digest, target.reference.platform
+                    )
+        digests = run_concurrently(
+            queries.values(), lambda q: resolve_digest(self.client, q), self.max_workers
+        )
+        for i, target in enumerate(targets):
+            early[id(target.file)].append(
+                self._outcome(target, decisions[i], queries.get(i), digests)
+            )
+        self._report("rewriting", len(targets), len(targets))
+        return [self._file_result(source, early[id(source)]) for source in files]
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
+
+    def _decide(
+        self,
+        target: Target,
+        tags: tuple[str, ...] | RegistryError,
+        counts: Counter[tuple[str, str, str]],
+    ) -> TagDecision:
+        if isinstance(tags, RegistryError):
+            raise tags
+        ref = target.reference.ref
+        rule = target.rule
+        key = (ref.registry, ref.repository, rule.versioning)
+        source: tuple[str, ...] | TagIndex = tags
+        if counts[key] > INDEX_THRESHOLD:
+            with self._lock:
+                if key not in self._indexes:
+                    self._indexes[key] = TagIndex.build(tags, rule.versioning)
+                source = self._indexes[key]
+        decision = choose_update(ref.name, ref.tag, source, rule, now=self.now)
+        if rule.min_age_days <= 0:
+            return decision
+        created: dict[str, datetime] = {}
+        for _ in range(MAX_AGE_PROBES):
+            if decision.new_tag is None or decision.new_tag in created:
+                return decision
+            when = created_at(
+                self.client,
+                ref.registry,
+                ref.repository,
+                decision.new_tag,
+                target.reference.platform,
+            )
+            if when is None:
+                return decision
+            created[decision.new_tag] = when
+            decision = choose_update(ref.name, ref.tag, source, rule, created=created, now=self.now)
+        return decision
+
+    def _outcome(
+        self,
+        target: Target,
+        decision: TagDecision | RegistryError,
+        query: DigestQuery | None,
+        digests: dict[DigestQuery, str | RegistryError],
+    ) -> Outcome:
+        reference, repo = target.reference, target.file.repo
+        if isinstance(decision, RegistryError):
+            return Outcome(error=_error(reference, decision, repo))
+        new_digest: str | None = None
+        if query is not None:
+            found = digests[query]
+            if isinstance(found, RegistryError):
+                return Outcome(error=_error(reference, found, repo))
+            new_digest = found
+        return outcome(reference, target.rule, decision, new_digest, repo)
+
+    def _file_result(self, source: SourceFile, outcomes: list[Outcome]) -> FileResult:
+        skips, errors = extraction_records(source.extraction, source.repo)
+        updates: list[UpdateRecord] = []
+        edits: list[Edit] = []
+        for item in outcomes:
+            if item.skip is not None:
+                skips.append(item.skip)
+            if item.error is not None:
+                errors.append(item.error)
+            if item.update is None or item.edit is None:
+                continue
+            problem = _conflict(source, [*edits, item.edit])
+            if problem is not None:
+                skips.append(
+                    SkipRecord(
+                        source.path,
+                        item.update.line,
+                        item.edit.reference.raw,
+                        "conflicting-edit",
+                        problem,
+                        source.repo,
+                    )
+                )
+                continue
+            edits.append(item.edit)
+            updates.append(item.update)
+        return FileResult(
+            source, tuple(updates), tuple(skips), tuple(errors), rewrite(source.data, edits)
+        )
+
+
+def _conflict(source: SourceFile, edits: list[Edit]) -> str | None:
+    """Why ``edits`` cannot all be applied to the file, or ``None`` when they can."""
+    try:
+        plan(source.data, edits)
+    except BotError as exc:
+        return str(exc)
+    shared = collateral(source.extraction.references, edits)
+    return shared[0] if shared else None
+
+
+def _error(reference: Reference, exc: BotError, repo: str | None) -> ErrorRecord:
+    return ErrorRecord(reference.path, reference.line, reference.ref.original, str(exc), repo)

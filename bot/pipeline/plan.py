@@ -1,0 +1,110 @@
+"""Pure decisions of a run: which references to look up, and what each lookup means.
+
+No I/O here: the resolve stage feeds in tag indexes and digests fetched from registries, and this
+module turns them into :class:`~bot.models.UpdateRecord` / :class:`~bot.models.SkipRecord` /
+:class:`~bot.models.ErrorRecord` values and rewriter edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.dockerfile.model import Extraction, Reference
+from bot.dockerfile.rewriter import REWRITE_REASONS, Edit, can_rewrite
+from bot.models import ErrorRecord, ImageVersion, SkipRecord, UpdateRecord
+from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, decide_digest
+
+#: Skip reasons added by the policy stage (the extractor's are in ``bot.dockerfile.model``).
+POLICY_SKIP_REASONS = {
+    "non-version-tag": "the tag is not a version (latest, alpine, a hash): digest updates only, "
+    "and the reference carries no digest",
+    **REWRITE_REASONS,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one reference came to: an update (with its edit), a skip, an error, or nothing."""
+
+    update: UpdateRecord | None = None
+    edit: Edit | None = None
+    skip: SkipRecord | None = None
+    error: ErrorRecord | None = None
+
+
+def extraction_records(
+    extraction: Extraction, repo: str | None = None
+) -> tuple[list[SkipRecord], list[ErrorRecord]]:
+    """The extractor's skips and problems as report records."""
+    skips = [
+        SkipRecord(s.path, s.line, s.text, s.reason, s.message, repo) for s in extraction.skipped
+    ]
+    errors = [
+        ErrorRecord(e.path, e.line, None, f"{e.code}: {e.message}", repo) for e in extraction.errors
+    ]
+    return skips, errors
+
+
+def digest_target(reference: Reference, rule: ImageRule, decision: TagDecision) -> str | None:
+    """The tag whose digest must be fetched, or ``None`` when no digest is needed.
+
+    A digest is needed when the reference carries one (to refresh it, or because a tag change
+    must move it too) or when pinning is on.
+    """
+    tag = decision.new_tag or reference.ref.tag
+    if tag is None:
+        return None
+    if reference.ref.digest is not None:
+        return tag
+    if rule.pin_digests or UpdateType.PIN in rule.update_types:
+        return tag
+    return None
+
+
+def outcome(
+    reference: Reference,
+    rule: ImageRule,
+    decision: TagDecision,
+    new_digest: str | None,
+    repo: str | None = None,
+) -> Outcome:
+    """Combine the tag decision and the fetched digest into one outcome for ``reference``.
+
+    ``new_digest`` is the digest of the target tag when :func:`digest_target` asked for one (the
+    resolve stage reports a failed digest lookup as an error instead of calling this).
+    """
+    ref = reference.ref
+    tag_changed = decision.new_tag is not None and decision.new_tag != ref.tag
+    digest_type = decide_digest(ref.digest, new_digest, rule, tag_changed)
+    if not tag_changed and digest_type is None:
+        if decision.code == DecisionCode.NON_VERSION and ref.digest is None:
+            return Outcome(skip=_skip(reference, "non-version-tag", decision.reason, repo))
+        if not decision.current_in_registry:
+            message = f"tag {ref.tag!r} not found in {ref.name}"
+            return Outcome(
+                error=ErrorRecord(reference.path, reference.line, ref.original, message, repo)
+            )
+        return Outcome()
+    new_tag = decision.new_tag if tag_changed else None
+    proposed_digest = new_digest if digest_type is not None else None
+    reason = can_rewrite(reference, new_tag, proposed_digest)
+    if reason is not None:
+        return Outcome(skip=_skip(reference, reason, POLICY_SKIP_REASONS[reason], repo))
+    update_type = decision.update_type if tag_changed else digest_type
+    assert update_type is not None
+    record = UpdateRecord(
+        path=reference.path,
+        line=reference.line,
+        kind=reference.kind,
+        image=ref.name,
+        current=ImageVersion(ref.tag, ref.digest),
+        proposed=ImageVersion(new_tag or ref.tag, proposed_digest or ref.digest),
+        update_type=str(update_type),
+        repo=repo,
+        reference=ref.original,
+    )
+    return Outcome(update=record, edit=Edit(reference, new_tag=new_tag, new_digest=proposed_digest))
+
+
+def _skip(reference: Reference, reason: str, message: str, repo: str | None) -> SkipRecord:
+    return SkipRecord(reference.path, reference.line, reference.raw, reason, message, repo)

@@ -1,0 +1,112 @@
+"""Registry lookups for a run (I/O): tag lists, kind-preserving digests and creation times.
+
+Everything goes through a :class:`~bot.registry.RegistryClient`, which memoises per run, so a
+repository's tag list is fetched once and each (repository, tag) digest once however many
+references need it. Lookups for distinct repositories run concurrently; the client bounds the
+requests in flight per host.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from bot.errors import RegistryError
+from bot.registry import RegistryClient, parse_platform
+from bot.registry.manifests import INDEX_TYPES, ImageIndex, ImageManifest, Platform
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class DigestQuery:
+    """The digest of ``tag`` to propose, of the same kind as ``current_digest`` (if any)."""
+
+    registry: str
+    repository: str
+    tag: str
+    current_digest: str | None
+    platform: str | None
+
+
+def run_concurrently(
+    keys: Iterable[K], work: Callable[[K], T], max_workers: int = 8
+) -> dict[K, T | RegistryError]:
+    """Run ``work`` for each distinct key in a thread pool; a RegistryError is kept as the value."""
+    unique = list(dict.fromkeys(keys))
+
+    def one(key: K) -> T | RegistryError:
+        try:
+            return work(key)
+        except RegistryError as exc:
+            return exc
+
+    if not unique:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(unique)))) as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))
+
+
+def list_tags(
+    client: RegistryClient, repositories: Sequence[tuple[str, str]], max_workers: int = 8
+) -> dict[tuple[str, str], tuple[str, ...] | RegistryError]:
+    """Tag lists of ``(registry, repository)`` pairs (a truncated list is logged by the client)."""
+    return run_concurrently(
+        repositories, lambda key: tuple(client.list_tags(*key).tags), max_workers
+    )
+
+
+def resolve_digest(client: RegistryClient, query: DigestQuery) -> str:
+    """The digest to propose for ``query.tag``, keeping the kind of the current digest.
+
+    * no current digest (pinning): the tag's own digest (the multi-platform index when it is one);
+    * the current digest is an index: the tag's index digest;
+    * the current digest is one platform's manifest: the same platform's manifest in the tag's
+      index (platform from the current image's config; the FROM's literal ``--platform`` when the
+      current digest no longer exists).
+    """
+    target = client.head_digest(query.registry, query.repository, query.tag)
+    if query.current_digest is None or target.media_type not in INDEX_TYPES:
+        return target.digest
+    platform = _current_platform(client, query)
+    if platform is None:
+        return target.digest
+    index = client.get_manifest(query.registry, query.repository, target.digest)
+    if not isinstance(index, ImageIndex):
+        return target.digest
+    return client.resolve_platform(index, platform).digest
+
+
+def _current_platform(client: RegistryClient, query: DigestQuery) -> Platform | None:
+    """Platform of the current digest when it is a single-platform manifest, else ``None``."""
+    assert query.current_digest is not None
+    try:
+        current = client.get_manifest(query.registry, query.repository, query.current_digest)
+    except RegistryError as exc:
+        logger.debug(
+            "%s/%s@%s: %s; keeping the kind from --platform",
+            query.registry,
+            query.repository,
+            query.current_digest,
+            exc,
+        )
+        return parse_platform(query.platform) if query.platform else None
+    if not isinstance(current, ImageManifest):
+        return None
+    config = client.get_config(query.registry, query.repository, current.config.digest)
+    return Platform(config.os, config.architecture, config.variant or "")
+
+
+def created_at(
+    client: RegistryClient, registry: str, repository: str, tag: str, platform: str | None
+) -> datetime | None:
+    """Creation time of ``tag`` (from its config), for ``min_age_days``."""
+    chosen = parse_platform(platform) if platform else None
+    return client.image_config(registry, repository, tag, chosen).created

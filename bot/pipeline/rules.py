@@ -1,0 +1,52 @@
+"""Configuration → :class:`~bot.versioning.ImageRule` for one image (pure).
+
+Precedence, lowest first: the global ``policy``, the repository entry's overrides, then every
+``rules`` entry whose glob matches the image, in file order (image rules are the most specific).
+Command-line flags have already been folded into the global policy by the configuration stage.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from functools import lru_cache
+
+from bot.config import ImageRuleSettings, Policy, PolicyOverrides
+from bot.errors import ConfigError, PolicyError
+from bot.versioning import ImageRule, UpdateType
+
+
+@lru_cache(maxsize=1024)
+def _to_rule(image_name: str, policy: Policy) -> ImageRule:
+    return ImageRule(
+        match=image_name,
+        update_types=frozenset(UpdateType(t) for t in policy.update_types),
+        versioning=policy.versioning,
+        allow=policy.allow,
+        ignore=policy.ignore,
+        lts_only=policy.lts_only,
+        java_lts=policy.java_lts,
+        min_age_days=policy.min_age_days,
+        pin_digests=policy.pin_digests,
+    )
+
+
+def rule_for(
+    image_name: str,
+    policy: Policy,
+    rules: Sequence[ImageRuleSettings] = (),
+    repo_overrides: PolicyOverrides | None = None,
+) -> ImageRule:
+    """The effective rule for ``image_name``; a bad range or regex raises ConfigError."""
+    where = "policy"
+    if repo_overrides is not None:
+        policy = policy.with_overrides(repo_overrides)
+        where = "repository policy"
+    for index, rule in enumerate(rules):
+        if fnmatch.fnmatchcase(image_name, rule.match):
+            policy = policy.with_overrides(rule.overrides)
+            where = f"rules[{index}]"
+    try:
+        return _to_rule(image_name, policy)
+    except PolicyError as exc:
+        raise ConfigError(f"{where} (for {image_name}): {exc}") from exc

@@ -1,0 +1,142 @@
+"""``base-image-bot run``: the one-shot audit (``--dry-run``) and local rewrite."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.errors import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UPDATES_FOUND,
+    NotImplementedYetError,
+    OutputError,
+    UsageError,
+)
+from bot.logsetup import setup_logging
+from bot.models import RunReport
+from bot.pipeline.apply import write_atomically
+from bot.pipeline.audit import Auditor, Progress
+from bot.pipeline.sources import collect_local
+from bot.registry import HttpRegistryClient, settings_from_config
+from bot.report import render
+
+logger = logging.getLogger(__name__)
+
+VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+
+
+def run_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Configuration overrides given by ``run``'s flags (highest precedence)."""
+    overrides: dict[str, object] = {}
+    if args.update_types:
+        types = [t.strip() for t in args.update_types.split(",") if t.strip()]
+        bad = [t for t in types if t not in VALID_UPDATE_TYPES]
+        if bad or not types:
+            raise UsageError(
+                f"--update-types: {', '.join(bad) or 'empty'} is not one of "
+                f"{', '.join(VALID_UPDATE_TYPES)}"
+            )
+        overrides["policy.update_types"] = list(dict.fromkeys(types))
+    if args.pin_digests:
+        overrides["policy.pin_digests"] = True
+    return overrides
+
+
+def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
+    """Execute ``run``; returns the exit code."""
+    if args.repo:
+        raise NotImplementedYetError("'run --repo' (GitHub repositories) is not implemented yet")
+    if not args.paths:
+        raise UsageError("run: give at least one PATH (a directory or a Dockerfile)")
+    overrides = run_overrides(args)
+    if args.log_level:
+        overrides["log_level"] = args.log_level
+    if args.log_format:
+        overrides["log_format"] = args.log_format
+    settings = load_settings(config_path, overrides=overrides)
+    setup_logging(settings.log_level, settings.log_format)
+    report = audit_paths(
+        settings,
+        paths=args.paths,
+        dry_run=args.dry_run,
+        aliases=args.registry_alias,
+        insecure=args.insecure_registry,
+    )
+    fmt = args.format or ("table" if _is_tty(args.output) else "json")
+    text = render(report, fmt, color=args.output is None and sys.stdout.isatty())
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"{args.output}: cannot write report: {exc.strerror}") from exc
+    else:
+        sys.stdout.write(text)
+    if report.errors:
+        return EXIT_PARTIAL
+    if args.fail_on_updates and report.updates:
+        return EXIT_UPDATES_FOUND
+    return EXIT_OK
+
+
+def audit_paths(
+    settings: Settings,
+    *,
+    paths: list[Path],
+    dry_run: bool,
+    aliases: list[str],
+    insecure: list[str],
+    now: datetime | None = None,
+) -> RunReport:
+    """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``."""
+    files, errors = collect_local(paths, settings.include, settings.ignore)
+    client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
+    try:
+        with _progress() as progress:
+            auditor = Auditor(client, settings, now or datetime.now(UTC), progress=progress)
+            results = auditor.audit(files)
+    finally:
+        client.close()
+    written: list[str] = []
+    for result in results:
+        if result.changed and not dry_run:
+            write_atomically(result.file.location, result.new_data)
+            written.append(result.file.path)
+    return RunReport(
+        updates=tuple(u for r in results for u in r.updates),
+        skipped=tuple(s for r in results for s in r.skipped),
+        errors=tuple(errors) + tuple(e for r in results for e in r.errors),
+        files_scanned=len(files),
+        references_found=sum(
+            len(f.extraction.references) + len(f.extraction.skipped) for f in files
+        ),
+        written=tuple(written),
+    ).sorted()
+
+
+def _is_tty(output: Path | None) -> bool:
+    return output is None and sys.stdout.isatty()
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A rich progress display on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("resolving", total=None)
+
+        def update(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=phase, completed=done, total=total or None)
+
+        yield update
