@@ -86,6 +86,18 @@ class RegistryEntry:
 
 
 @dataclass(frozen=True)
+class LookupSettings:
+    """Timeouts, retries and concurrency of registry lookups."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 3
+    concurrency_per_host: int = 4
+    max_workers: int = 8
+    max_pages: int = 10_000
+
+
+@dataclass(frozen=True)
 class GitHubSettings:
     """GitHub connection settings (the token itself stays in the environment)."""
 
@@ -122,6 +134,7 @@ class Settings:
     rules: tuple[ImageRuleSettings, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
     registry_aliases: tuple[tuple[str, str], ...] = ()
+    lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     github: GitHubSettings = field(default_factory=GitHubSettings)
     repos: tuple[RepoSettings, ...] = ()
@@ -283,6 +296,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             for host, values in sorted(data.get("registries", {}).items())
         ),
         registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
+        lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         github=GitHubSettings(
             api_url=github.get("api_url"),

@@ -99,7 +99,13 @@ def audit_paths(
     client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
     try:
         with _progress() as progress:
-            auditor = Auditor(client, settings, now or datetime.now(UTC), progress=progress)
+            auditor = Auditor(
+                client,
+                settings,
+                now or datetime.now(UTC),
+                max_workers=settings.lookup.max_workers,
+                progress=progress,
+            )
             results = auditor.audit(files)
     finally:
         client.close()

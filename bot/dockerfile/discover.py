@@ -1,0 +1,129 @@
+"""Find Dockerfiles in a directory tree.
+
+Globs are matched against POSIX paths relative to the scanned root. A glob without ``/`` matches
+a file (or directory) name at any depth; with ``/`` it matches the whole relative path, where
+``*`` and ``?`` stay inside one path component and ``**`` spans components. ``.git``,
+``node_modules`` and ``vendor`` directories are never entered and ``*.dockerignore`` files are
+never reported. Symbolic links are not followed (neither directories, which could loop, nor
+files, which may point outside the repository).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.errors import DockerfileError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INCLUDE: tuple[str, ...] = (
+    "Dockerfile",
+    "Containerfile",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "Dockerfile.*",
+    "Containerfile.*",
+)
+SKIP_DIRS = frozenset({".git", "node_modules", "vendor"})
+#: Never Dockerfiles although ``Dockerfile.*`` matches them (BuildKit's per-file ignore files).
+SKIP_FILES: tuple[str, ...] = ("*.dockerignore",)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(glob: str) -> re.Pattern[str]:
+    out: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        ch = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            close = glob.find("]", i + 1)
+            if close < 0:
+                out.append(re.escape(ch))
+            else:
+                body = glob[i + 1 : close].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = close
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def matches(relpath: str, globs: Sequence[str], is_dir: bool = False) -> bool:
+    """True when the POSIX relative path ``relpath`` matches any of ``globs``.
+
+    For a directory, ``dir/**`` also matches ``dir`` itself (so the walk can prune it).
+    """
+    name = relpath.rsplit("/", 1)[-1]
+    for glob in globs:
+        pattern = glob.strip("/")
+        candidates = [pattern]
+        if is_dir and pattern.endswith("/**"):
+            candidates.append(pattern[:-3])
+        for candidate in candidates:
+            if not candidate:
+                continue
+            subject = relpath if "/" in candidate else name
+            if _compile(candidate).match(subject):
+                return True
+    return False
+
+
+def discover(
+    root: Path, include: Sequence[str] = DEFAULT_INCLUDE, ignore: Sequence[str] = ()
+) -> list[str]:
+    """Dockerfile paths under ``root`` (POSIX, relative to ``root``, sorted).
+
+    A file ``root`` yields its own name. Raises :class:`DockerfileError` if ``root`` is missing.
+    """
+    if root.is_file():
+        return [root.name]
+    if not root.is_dir():
+        raise DockerfileError(f"{root}: no such file or directory")
+    found: list[str] = []
+
+    def on_error(exc: OSError) -> None:
+        logger.warning("cannot read %s: %s", exc.filename, exc.strerror)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        kept = []
+        for d in dirnames:
+            rel = prefix + d
+            if (
+                d in SKIP_DIRS
+                or os.path.islink(os.path.join(dirpath, d))
+                or matches(rel, ignore, is_dir=True)
+            ):
+                continue
+            kept.append(d)
+        dirnames[:] = kept
+        for name in filenames:
+            rel = prefix + name
+            if not matches(rel, include) or matches(rel, ignore) or matches(rel, SKIP_FILES):
+                continue
+            if os.path.islink(os.path.join(dirpath, name)):
+                logger.debug("skipping symbolic link %s", rel)
+                continue
+            found.append(rel)
+    return sorted(found)

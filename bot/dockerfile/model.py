@@ -1,0 +1,118 @@
+"""Values produced by extraction and consumed by the rewriter (frozen, no dicts).
+
+Byte offsets are absolute offsets into the original file bytes (a BOM counts); ``end`` is
+exclusive. Line numbers are 1-based.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.dockerfile.imageref import ImageRef
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("from", "arg", "copy-from", "mount-from", "syntax")
+
+#: Skip reason codes with their meaning.
+SKIP_REASONS = {
+    "stage-alias": "refers to a build stage of this file, not an image",
+    "stage-index": "COPY --from=<number> refers to a build stage by index",
+    "scratch": "FROM scratch is the empty image",
+    "unresolved-variable": "a variable has no value in the file (set at build time)",
+    "invalid-reference": "the text is not a valid image reference",
+    "no-tag": "no tag and no digest (means :latest); pinning it is a policy decision",
+    "digest-only": "pinned by digest without a tag; there is no version to update",
+    "composite-tag": "the tag is assembled from several variables or pieces",
+}
+
+#: Where the editable tag text lives.
+TAG_SOURCES = ("literal", "whole-reference", "whole-tag", "partial-tag")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A byte range ``[start, end)`` of the original file and the text it holds."""
+
+    start: int
+    end: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TagSlot:
+    """How the tag maps to the file: ``tag == prefix + span.text + suffix``.
+
+    Only ``span`` is rewritten; ``prefix``/``suffix`` come from elsewhere (a partial ARG such as
+    ``python:${PY}-slim`` has ``span`` = the ARG value and ``suffix`` = ``-slim``).
+    """
+
+    span: Span
+    prefix: str
+    suffix: str
+    source: str
+    arg: str | None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One image reference found in a Dockerfile, with what the rewriter needs.
+
+    ``line`` is the line whose bytes a tag change touches (the ARG line for ARG-based tags);
+    ``instruction_line`` is where the FROM/COPY/RUN/directive starts. ``raw`` is the word as
+    written, ``ref.original`` the text after variable substitution. ``digest`` is the span of
+    ``@algo:hex`` when the digest sits contiguously in the file. ``pin_at`` is the byte offset
+    where ``@digest`` is inserted when the reference has none.
+    """
+
+    kind: str
+    path: str
+    line: int
+    instruction_line: int
+    raw: str
+    ref: ImageRef
+    platform: str | None
+    stage: str | None
+    tag: TagSlot | None
+    digest: Span | None
+    pin_at: int | None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A reference-like word that is not updated, with a reason code from :data:`SKIP_REASONS`.
+
+    ``ref`` is set when the text parsed (``no-tag``, ``digest-only``, ``composite-tag``);
+    ``reference`` is set when the reference could still be rewritten (e.g. pinned by digest).
+    """
+
+    kind: str
+    path: str
+    line: int
+    text: str
+    reason: str
+    message: str
+    ref: ImageRef | None = None
+    reference: Reference | None = None
+
+
+@dataclass(frozen=True)
+class ExtractError:
+    """A problem reading the file (non-UTF-8 bytes, unterminated heredoc, bad directive...)."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything found in one Dockerfile, in file order."""
+
+    path: str
+    references: tuple[Reference, ...]
+    skipped: tuple[Skipped, ...]
+    errors: tuple[ExtractError, ...]

@@ -1,0 +1,191 @@
+"""Byte-exact rewriting of Dockerfiles from extracted references (pure).
+
+Only the bytes of a tag span, a digest span or a pin insertion point change; everything else
+(BOM, line endings, case, spacing, comments, flags, stage names) is copied from the input. An
+ARG-based tag is rewritten in the ARG value; a partial ARG (``python:${PY}-slim``) only when the
+new tag keeps the fixed prefix/suffix. Re-extracting the output and applying the same update again
+changes nothing (idempotence); no edits return the input unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
+from bot.dockerfile.model import Reference
+from bot.errors import DockerfileError, ImageReferenceError
+
+logger = logging.getLogger(__name__)
+
+#: Reasons returned by :func:`can_rewrite`.
+REWRITE_REASONS = {
+    "invalid-tag": "the new tag does not match Docker's tag grammar",
+    "invalid-digest": "the new digest is not algorithm:hex",
+    "no-tag": "the reference has no tag to change",
+    "partial-arg": "the ARG covers only part of the tag and the new tag differs outside it",
+    "digest-span": "the digest is assembled from several places and cannot be changed",
+    "conflicting-request": "both a new digest and dropping the digest were asked for",
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """An update of one reference: a new tag and/or a new digest, or dropping the digest.
+
+    ``new_tag=None`` keeps the tag; ``new_digest`` replaces an existing digest or pins (appends
+    ``@digest``) when there is none; ``drop_digest`` removes ``@digest``.
+    """
+
+    reference: Reference
+    new_tag: str | None = None
+    new_digest: str | None = None
+    drop_digest: bool = False
+
+
+@dataclass(frozen=True)
+class ByteEdit:
+    """Replace ``old`` at ``[start, end)`` with ``new`` (an insertion when ``start == end``)."""
+
+    start: int
+    end: int
+    old: bytes
+    new: bytes
+    reference: Reference
+
+
+def can_rewrite(
+    reference: Reference,
+    new_tag: str | None = None,
+    new_digest: str | None = None,
+    drop_digest: bool = False,
+) -> str | None:
+    """Return ``None`` if the update can be applied, else a reason code (:data:`REWRITE_REASONS`)."""
+    if new_tag is not None:
+        if not TAG_RE.fullmatch(new_tag):
+            return "invalid-tag"
+        slot = reference.tag
+        if slot is None:
+            return "no-tag"
+        fixed = len(slot.prefix) + len(slot.suffix)
+        if not (
+            len(new_tag) > fixed
+            and new_tag.startswith(slot.prefix)
+            and new_tag.endswith(slot.suffix)
+        ):
+            return "partial-arg"
+    if new_digest is not None:
+        if drop_digest:
+            return "conflicting-request"
+        if not DIGEST_RE.fullmatch(new_digest):
+            return "invalid-digest"
+    if (
+        (new_digest is not None or drop_digest)
+        and reference.ref.digest
+        and reference.digest is None
+    ):
+        return "digest-span"
+    return None
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
+    """The byte-level changes of one :class:`Edit`; raises :class:`ImageReferenceError`."""
+    ref = edit.reference
+    reason = can_rewrite(ref, edit.new_tag, edit.new_digest, edit.drop_digest)
+    if reason is not None:
+        raise ImageReferenceError(
+            f"{ref.path}:{ref.line}: cannot update {ref.raw!r}: {REWRITE_REASONS[reason]} ({reason})"
+        )
+    out: list[ByteEdit] = []
+    if edit.new_tag is not None and ref.tag is not None:
+        slot = ref.tag
+        part = edit.new_tag[len(slot.prefix) : len(edit.new_tag) - len(slot.suffix)]
+        span = slot.span
+        out.append(ByteEdit(span.start, span.end, _encode(span.text), _encode(part), ref))
+    if ref.digest is not None:
+        old = _encode(ref.digest.text)
+        if edit.drop_digest:
+            out.append(ByteEdit(ref.digest.start, ref.digest.end, old, b"", ref))
+        elif edit.new_digest is not None:
+            new = _encode(edit.new_digest)
+            out.append(ByteEdit(ref.digest.start + 1, ref.digest.end, old[1:], new, ref))
+    elif edit.new_digest is not None and ref.pin_at is not None:
+        out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", b"@" + _encode(edit.new_digest), ref))
+    return tuple(out)
+
+
+def _describe(edit: ByteEdit) -> str:
+    ref = edit.reference
+    where = f"ARG {ref.tag.arg}" if ref.tag is not None and ref.tag.arg else "the reference"
+    return f"{where} on line {ref.line} ({ref.raw!r})"
+
+
+def plan(data: bytes, edits: Sequence[Edit]) -> tuple[ByteEdit, ...]:
+    """Validated, de-duplicated byte edits sorted by position; raises on stale or conflicting edits."""
+    by_range: dict[tuple[int, int], ByteEdit] = {}
+    for edit in edits:
+        for change in byte_edits(edit):
+            if data[change.start : change.end] != change.old:
+                raise DockerfileError(
+                    f"{change.reference.path}:{change.reference.line}: file changed since extraction"
+                )
+            key = (change.start, change.end)
+            seen = by_range.get(key)
+            if seen is not None and seen.new != change.new:
+                raise ImageReferenceError(
+                    f"conflicting updates for {_describe(change)}: "
+                    f"{seen.new.decode('utf-8', 'replace')!r} vs {change.new.decode('utf-8', 'replace')!r}"
+                )
+            by_range.setdefault(key, change)
+    ordered = sorted(by_range.values(), key=lambda c: (c.start, c.end))
+    for left, right in itertools.pairwise(ordered):
+        if right.start < left.end:
+            raise ImageReferenceError(
+                f"overlapping updates for {_describe(left)} and {_describe(right)}"
+            )
+    return tuple(ordered)
+
+
+def rewrite(data: bytes, edits: Sequence[Edit]) -> bytes:
+    """Apply ``edits`` to ``data``; bytes outside the edited spans are preserved exactly."""
+    changes = plan(data, edits)
+    if not changes:
+        return data
+    parts: list[bytes] = []
+    pos = 0
+    for change in changes:
+        parts.append(data[pos : change.start])
+        parts.append(change.new)
+        pos = change.end
+    parts.append(data[pos:])
+    result = b"".join(parts)
+    logger.debug("rewrote %d span(s)", len(changes))
+    return result
+
+
+def collateral(references: Sequence[Reference], edits: Sequence[Edit]) -> tuple[str, ...]:
+    """Messages for references not being updated whose tag/digest bytes an edit would change.
+
+    A global ARG feeding several ``FROM`` lines changes them all; the planner calls this with every
+    reference of the file to skip (or extend) such updates instead of changing an image silently.
+    """
+    edited = {edit.reference for edit in edits}
+    changes = [c for edit in edits for c in byte_edits(edit)]
+    messages: list[str] = []
+    for ref in references:
+        if ref in edited:
+            continue
+        spans = [s for s in (ref.tag.span if ref.tag else None, ref.digest) if s is not None]
+        for change in changes:
+            if any(s.start <= change.start < s.end or s.start < change.end <= s.end for s in spans):
+                messages.append(
+                    f"{ref.path}:{ref.line}: {ref.raw!r} shares bytes with {_describe(change)} but has no update"
+                )
+                break
+    return tuple(messages)

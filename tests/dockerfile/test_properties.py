@@ -1,0 +1,176 @@
+"""Property tests: generated Dockerfiles never crash the extractor; rewrites touch only spans."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.dockerfile import Edit, extract, rewrite
+
+VARS = ["V", "TAG", "IMG", "X_1"]
+REPOS = [
+    "alpine",
+    "python",
+    "ghcr.io/o/app",
+    "localhost:5000/x",
+    "mcr.microsoft.com/a/b",
+    "Bad/Repo",
+]
+TAGS = ["3.19", "1", "v2.0-rc1", "latest", "20.04_x"]
+STAGES = ["base", "Build", "s-1"]
+TAG_TEXT = st.text("abcXYZ0123456789_.-", min_size=1, max_size=12).filter(
+    lambda t: t[0] not in ".-"
+)
+DIGEST = "sha256:" + "c" * 64
+
+
+@st.composite
+def dockerfiles(draw: st.DrawFn) -> bytes:
+    """A Dockerfile assembled from directives, ARGs, FROMs, heredocs, continuations and noise."""
+    escape = draw(st.sampled_from(["\\", "`"]))
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines.append("# syntax=docker/dockerfile:1.7")
+    if escape == "`":
+        lines.append("# escape=`")
+
+    def sp() -> str:
+        return draw(st.sampled_from([" ", "  ", "\t", " \t"]))
+
+    def cont() -> str:
+        if draw(st.integers(0, 4)) != 0:
+            return sp()
+        extra = draw(st.sampled_from(["", "# note" + nl, nl, "  # c" + nl]))
+        return f" {escape}{nl}{extra}  "
+
+    def image() -> str:
+        repo = draw(st.sampled_from(REPOS))
+        var = draw(st.sampled_from(VARS))
+        form = draw(st.integers(0, 7))
+        tag = draw(st.sampled_from(TAGS))
+        return [
+            f"{repo}:{tag}",
+            f"{repo}:${{{var}}}",
+            f"{repo}:${var}",
+            f"{repo}:${{{var}:-{tag}}}",
+            f"{repo}:${{{var}-{tag}}}-slim",
+            f"{repo}:{tag}@{DIGEST}",
+            f"${{{var}}}",
+            repo,
+        ][form]
+
+    for _ in range(draw(st.integers(0, 3))):
+        value = draw(st.sampled_from([*TAGS, "alpine:3.1", '"1.2"', ""]))
+        lines.append(f"ARG {draw(st.sampled_from(VARS))}" + (f"={value}" if value else ""))
+    for _ in range(draw(st.integers(1, 6))):
+        kw = draw(st.sampled_from(["FROM", "from", "From"]))
+        platform = draw(
+            st.sampled_from(["", "--platform=linux/amd64 ", "--platform=$BUILDPLATFORM "])
+        )
+        stage = draw(st.sampled_from(["", *STAGES]))
+        line = f"{kw}{sp()}{platform}{image()}"
+        if stage:
+            line += f"{cont()}{draw(st.sampled_from(['AS', 'as']))}{cont()}{stage}"
+        lines.append(line + draw(st.sampled_from(["", " ", "\t"])))
+        for _ in range(draw(st.integers(0, 3))):
+            lines.append(  # noqa: PERF401 - each draw must happen inside the loop
+                draw(
+                    st.sampled_from(
+                        [
+                            f"ARG {draw(st.sampled_from(VARS))}=9.9",
+                            f"COPY --from={draw(st.sampled_from([*STAGES, '0', 'busybox:1.36']))} /a /b",
+                            f"RUN --mount=type=bind,from={draw(st.sampled_from([*STAGES, 'uv:0.5']))},target=/m true",
+                            f"RUN <<EOF{nl}FROM evil:1{nl}EOF",
+                            f"RUN <<-X{nl}\tFROM evil:2{nl}\tX",
+                            f"RUN echo {escape}{nl}FROM evil:3",
+                            "# FROM commented:1",
+                            "",
+                            f"ENV A=b {escape}{nl}    C=d",
+                        ]
+                    )
+                )
+            )
+    body = nl.join(lines) + draw(st.sampled_from(["", nl]))
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    return (bom + body).encode()
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(dockerfiles())
+def test_generated_dockerfiles_extract_without_errors(data: bytes) -> None:
+    result = extract(data)
+    assert not result.errors
+    assert all("evil" not in r.ref.original for r in result.references)
+    assert all("evil" not in s.text for s in result.skipped)
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    result = extract(data)
+    assert all(e.code != "internal-error" for e in result.errors)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="FROMARGfromCOPY-=${}:@ \t\n\r\\`#<EOF>abc123./_\"'", max_size=200))
+def test_dockerfile_like_text_never_crashes(text: str) -> None:
+    result = extract(text.encode())
+    assert all(e.code != "internal-error" for e in result.errors)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(dockerfiles(), st.data())
+def test_rewrite_changes_only_the_span_and_reextracts(data: bytes, choice: st.DataObject) -> None:
+    extraction = extract(data)
+    if not extraction.references:
+        return
+    index = choice.draw(st.integers(0, len(extraction.references) - 1))
+    ref = extraction.references[index]
+    assert ref.tag is not None
+    part = choice.draw(TAG_TEXT)
+    new_tag = ref.tag.prefix + part + ref.tag.suffix
+    out = rewrite(data, [Edit(ref, new_tag=new_tag)])
+    span = ref.tag.span
+    assert out == data[: span.start] + part.encode() + data[span.end :]
+    again = extract(out)
+    assert len(again.references) == len(extraction.references)
+    moved = again.references[index]
+    assert (moved.ref.name, moved.ref.tag, moved.ref.digest) == (
+        ref.ref.name,
+        new_tag,
+        ref.ref.digest,
+    )
+    assert rewrite(out, [Edit(moved, new_tag=new_tag)]) == out
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(dockerfiles(), st.data())
+def test_pin_and_refresh_round_trip(data: bytes, choice: st.DataObject) -> None:
+    extraction = extract(data)
+    if not extraction.references:
+        return
+    index = choice.draw(st.integers(0, len(extraction.references) - 1))
+    ref = extraction.references[index]
+    new_digest = "sha256:" + choice.draw(st.sampled_from("0123456789abcdef")) * 64
+    out = rewrite(data, [Edit(ref, new_digest=new_digest)])
+    moved = extract(out).references[index]
+    assert (moved.ref.name, moved.ref.tag, moved.ref.digest) == (
+        ref.ref.name,
+        ref.ref.tag,
+        new_digest,
+    )
+    assert rewrite(out, [Edit(moved, new_digest=new_digest)]) == out
+    if ref.digest is None:
+        assert ref.pin_at is not None
+        assert out == data[: ref.pin_at] + f"@{new_digest}".encode() + data[ref.pin_at :]
+    dropped = rewrite(out, [Edit(moved, drop_digest=True)])
+    assert extract(dropped).references[index].ref.digest is None
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, suppress_health_check=[HealthCheck.too_slow])
+@given(dockerfiles(), st.data())
+def test_rewrite_long_fuzz(data: bytes, choice: st.DataObject) -> None:
+    test_rewrite_changes_only_the_span_and_reextracts.hypothesis.inner_test(data, choice)  # type: ignore[attr-defined]
