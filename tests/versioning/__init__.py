@@ -1,0 +1,3 @@
+"""Tests of the tag versioning and update-policy stage."""
+
+from __future__ import annotations
