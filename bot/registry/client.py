@@ -1,0 +1,274 @@
+"""The :class:`RegistryClient` protocol and its HTTP implementation.
+
+All methods take plain strings: ``registry`` as written in the image reference (``docker.io``,
+``ghcr.io``, ``127.0.0.1:5000``), ``repository`` (``library/python`` or ``python``) and a
+``reference`` (tag or digest). Aliases, Docker Hub's API host and ``library/`` are applied
+inside. Results are memoised for the client's lifetime (one run): each repository's tags once,
+each (repository, reference) digest once, each manifest and config once, tokens once per scope,
+also under concurrent callers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+import requests
+
+from bot.errors import DigestMismatchError, NotFoundError, RegistryProtocolError
+from bot.registry.aliases import Endpoint, resolve_endpoint
+from bot.registry.blobs import BlobReader, digest_of
+from bot.registry.cache import DigestCache
+from bot.registry.credentials import CredentialResolver
+from bot.registry.imageconfig import ImageConfig, parse_image_config
+from bot.registry.manifests import (
+    ACCEPT_MANIFESTS,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    Descriptor,
+    ImageIndex,
+    ImageManifest,
+    Manifest,
+    Platform,
+    is_digest,
+    parse_manifest,
+    select_platform,
+)
+from bot.registry.memo import Memo
+from bot.registry.models import DigestInfo, TagList
+from bot.registry.session import make_session
+from bot.registry.settings import RegistrySettings
+from bot.registry.tags import fetch_tags
+from bot.registry.transport import Transport, TransportStats, read_bounded
+
+__all__ = ["DEFAULT_PLATFORM", "HttpRegistryClient", "RegistryClient"]
+
+logger = logging.getLogger(__name__)
+
+MAX_MANIFEST_BYTES = 4 << 20
+MAX_CONFIG_BYTES = 8 << 20
+DEFAULT_PLATFORM = Platform("linux", "amd64")
+
+
+class RegistryClient(Protocol):
+    """What the lookup, changelog and scan stages need from a registry."""
+
+    def list_tags(self, registry: str, repository: str) -> TagList:
+        """All tags (all pages)."""
+        ...
+
+    def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
+        """Digest and media type ``reference`` resolves to (HEAD; GET when HEAD lacks it)."""
+        ...
+
+    def get_manifest(self, registry: str, repository: str, reference: str) -> Manifest:
+        """The verified manifest or index for a tag or digest."""
+        ...
+
+    def resolve_platform(self, index: ImageIndex, platform: Platform) -> Descriptor:
+        """The child of ``index`` for ``platform``."""
+        ...
+
+    def get_config(self, registry: str, repository: str, digest: str) -> ImageConfig:
+        """The verified config blob ``digest``."""
+        ...
+
+    def image_config(
+        self, registry: str, repository: str, reference: str, platform: Platform | None = None
+    ) -> ImageConfig:
+        """Config of a tag/digest; an index is narrowed to ``platform`` (default linux/amd64)."""
+        ...
+
+    def open_blob(
+        self, registry: str, repository: str, digest: str, max_bytes: int | None = None
+    ) -> BlobReader:
+        """A streaming reader of blob ``digest`` that verifies the digest at EOF."""
+        ...
+
+
+class HttpRegistryClient:
+    """:class:`RegistryClient` over HTTP for one run; thread-safe."""
+
+    def __init__(
+        self,
+        settings: RegistrySettings | None = None,
+        *,
+        session: requests.Session | None = None,
+        environ: Mapping[str, str] | None = None,
+        cache: DigestCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or RegistrySettings()
+        self._session = session or make_session(self.settings)
+        creds = CredentialResolver(self.settings, environ=environ)
+        self._transport = Transport(self.settings, self._session, creds, clock=clock, sleep=sleep)
+        if cache is None and self.settings.cache_path:
+            cache = DigestCache(self.settings.cache_path)
+        self._cache = cache
+        self._tags: Memo[tuple[str, str], TagList] = Memo()
+        self._digests: Memo[tuple[str, str, str], DigestInfo] = Memo()
+        self._manifests: Memo[tuple[str, str, str], Manifest] = Memo()
+        self._configs: Memo[str, ImageConfig] = Memo()
+
+    # -- helpers -------------------------------------------------------------------------
+    def endpoint(self, registry: str, repository: str) -> Endpoint:
+        """Where lookups for ``registry/repository`` go (aliases, Hub API host, scheme)."""
+        return resolve_endpoint(
+            registry, repository, self.settings.aliases, self.settings.all_insecure_hosts()
+        )
+
+    def stats(self) -> TransportStats:
+        """Request counters of this run."""
+        return self._transport.stats()
+
+    def rate_limit_remaining(self, registry: str) -> int | None:
+        """Last ``ratelimit-remaining`` reported by ``registry`` (Docker Hub), if any."""
+        return self._transport.rate_limit_remaining(self.endpoint(registry, "x").host)
+
+    def rate_limited(self, registry: str) -> str | None:
+        """Why ``registry`` is rate-limited for this run, or ``None``."""
+        return self._transport.rate_limited(self.endpoint(registry, "x").host)
+
+    def close(self) -> None:
+        """Close the HTTP session and the cache."""
+        self._session.close()
+        if self._cache is not None:
+            self._cache.close()
+
+    # -- tags ------------------------------------------------------------------------------
+    def list_tags(self, registry: str, repository: str) -> TagList:
+        """All tags of the repository, following ``Link`` pagination (memoised)."""
+        ep = self.endpoint(registry, repository)
+        return self._tags.get(
+            (ep.host, ep.repository), lambda: fetch_tags(self._transport, ep, registry, repository)
+        )
+
+    # -- manifests -------------------------------------------------------------------------
+    def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
+        """``HEAD`` the manifest with the full Accept list (memoised per repository+reference)."""
+        ep = self.endpoint(registry, repository)
+        return self._digests.get(
+            (ep.host, ep.repository, reference),
+            lambda: self._head(ep, registry, repository, reference),
+        )
+
+    def _head(self, ep: Endpoint, registry: str, repository: str, reference: str) -> DigestInfo:
+        cached = self._manifests.peek((ep.host, ep.repository, reference))
+        if cached is not None:
+            return DigestInfo(cached.digest, cached.media_type)
+        what = f"{ep}:{reference}" if not is_digest(reference) else f"{ep}@{reference}"
+        url = ep.url(f"manifests/{reference}")
+        response = self._transport.request("HEAD", ep, url, what, {"Accept": ACCEPT_MANIFESTS})
+        response.close()
+        digest = response.headers.get("Docker-Content-Digest", "").strip()
+        media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        if not digest:
+            logger.debug("%s: HEAD lacks Docker-Content-Digest; using GET", what)
+            manifest = self.get_manifest(registry, repository, reference)
+            return DigestInfo(manifest.digest, manifest.media_type)
+        if is_digest(reference) and digest != reference:
+            raise DigestMismatchError(f"{what}: registry reports digest {digest}")
+        return DigestInfo(digest, media_type)
+
+    def get_manifest(self, registry: str, repository: str, reference: str) -> Manifest:
+        """``GET`` and verify the manifest or index (memoised; digests also cached on disk)."""
+        ep = self.endpoint(registry, repository)
+        return self._manifests.get(
+            (ep.host, ep.repository, reference), lambda: self._get_manifest(ep, reference)
+        )
+
+    def _get_manifest(self, ep: Endpoint, reference: str) -> Manifest:
+        by_digest = is_digest(reference)
+        what = f"{ep}@{reference}" if by_digest else f"{ep}:{reference}"
+        if by_digest and self._cache is not None:
+            hit = self._cache.get(reference)
+            if hit is not None:
+                return parse_manifest(hit[1], hit[0], reference, what)
+        url = ep.url(f"manifests/{reference}")
+        response = self._transport.request("GET", ep, url, what, {"Accept": ACCEPT_MANIFESTS})
+        header_digest = response.headers.get("Docker-Content-Digest", "").strip()
+        content_type = response.headers.get("Content-Type", "")
+        raw = read_bounded(response, MAX_MANIFEST_BYTES, what)
+        expected = reference if by_digest else header_digest or "sha256:" + "0" * 64
+        digest = digest_of(raw, expected, what)
+        if header_digest and digest_of(raw, header_digest, what) != header_digest:
+            raise DigestMismatchError(
+                f"{what}: body does not match Docker-Content-Digest {header_digest}"
+            )
+        if by_digest and digest != reference:
+            raise DigestMismatchError(f"{what}: body hashes to {digest}")
+        manifest = parse_manifest(raw, content_type, digest, what)
+        header_type = content_type.split(";", 1)[0].strip().lower()
+        known = INDEX_TYPES | MANIFEST_TYPES
+        if (
+            header_type in known
+            and manifest.media_type in known
+            and header_type != manifest.media_type
+        ):
+            raise RegistryProtocolError(
+                f"{what}: Content-Type {header_type} differs from mediaType"
+            )
+        self._manifests.put((ep.host, ep.repository, digest), manifest)
+        self._digests.put(
+            (ep.host, ep.repository, reference), DigestInfo(digest, manifest.media_type)
+        )
+        if self._cache is not None:
+            self._cache.put(digest, manifest.media_type, raw)
+        return manifest
+
+    def resolve_platform(self, index: ImageIndex, platform: Platform) -> Descriptor:
+        """The child of ``index`` for ``platform`` (attestations skipped) or NotFoundError."""
+        found = select_platform(index, platform)
+        if found is None:
+            raise NotFoundError(f"index {index.digest}: no manifest for platform {platform}")
+        return found
+
+    # -- blobs -----------------------------------------------------------------------------
+    def get_config(self, registry: str, repository: str, digest: str) -> ImageConfig:
+        """The config blob ``digest``, verified and parsed (memoised and disk-cached)."""
+        ep = self.endpoint(registry, repository)
+        return self._configs.get(digest, lambda: self._get_config(ep, digest))
+
+    def _get_config(self, ep: Endpoint, digest: str) -> ImageConfig:
+        what = f"{ep}@{digest} (config)"
+        if self._cache is not None:
+            hit = self._cache.get(digest)
+            if hit is not None:
+                return parse_image_config(hit[1], digest, what)
+        response = self._transport.request("GET", ep, ep.url(f"blobs/{digest}"), what)
+        raw = read_bounded(response, MAX_CONFIG_BYTES, what)
+        if digest_of(raw, digest, what) != digest:
+            raise DigestMismatchError(f"{what}: content does not hash to the digest")
+        config = parse_image_config(raw, digest, what)
+        if self._cache is not None:
+            self._cache.put(digest, "application/vnd.oci.image.config.v1+json", raw)
+        return config
+
+    def image_config(
+        self, registry: str, repository: str, reference: str, platform: Platform | None = None
+    ) -> ImageConfig:
+        """Config of ``reference``; an index is narrowed to ``platform`` (default linux/amd64)."""
+        manifest = self.get_manifest(registry, repository, reference)
+        if isinstance(manifest, ImageIndex):
+            child = self.resolve_platform(manifest, platform or DEFAULT_PLATFORM)
+            manifest = self.get_manifest(registry, repository, child.digest)
+            if not isinstance(manifest, ImageManifest):
+                raise RegistryProtocolError(f"{registry}/{repository}@{child.digest}: nested index")
+        return self.get_config(registry, repository, manifest.config.digest)
+
+    def open_blob(
+        self, registry: str, repository: str, digest: str, max_bytes: int | None = None
+    ) -> BlobReader:
+        """Stream blob ``digest``; redirects to other hosts carry no ``Authorization``."""
+        ep = self.endpoint(registry, repository)
+        what = f"{ep}@{digest}"
+        digest_of(b"", digest, what)  # validates the digest before any request
+        response = self._transport.request("GET", ep, ep.url(f"blobs/{digest}"), what)
+        return BlobReader(response, digest, what, max_bytes)
+
+
+if TYPE_CHECKING:  # mypy proves the implementation satisfies the protocol
+    _IMPLEMENTS: type[RegistryClient] = HttpRegistryClient

@@ -1,0 +1,46 @@
+"""Small frozen values the registry client returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DigestInfo", "RepositoryRef", "TagList"]
+
+
+@dataclass(frozen=True)
+class RepositoryRef:
+    """A repository as written in a Dockerfile: registry host and repository path."""
+
+    registry: str
+    repository: str
+
+    def __str__(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+
+@dataclass(frozen=True)
+class TagList:
+    """All tags of a repository in registry order (deduplicated; not sorted).
+
+    ``truncated`` is True when the page cap stopped pagination (a warning was logged).
+    """
+
+    registry: str
+    repository: str
+    tags: tuple[str, ...]
+    truncated: bool = False
+    pages: int = 1
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self.tags
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+
+@dataclass(frozen=True)
+class DigestInfo:
+    """The digest and media type a tag (or digest) currently resolves to."""
+
+    digest: str
+    media_type: str

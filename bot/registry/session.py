@@ -1,0 +1,61 @@
+"""The one ``requests.Session`` factory for registry traffic.
+
+* ``User-Agent: base-image-bot/<version>``;
+* an :class:`~requests.adapters.HTTPAdapter` whose urllib3 ``Retry`` retries connection errors,
+  read errors and 500/502/503/504 on GET/HEAD with exponential backoff, then returns the last
+  response instead of raising;
+* 429 is *not* retried here: :mod:`bot.registry.transport` handles it (``Retry-After``, then
+  marking the registry rate-limited for the run);
+* TLS verification from settings (``ca_bundle`` path or ``verify_tls``; the transport passes
+  the per-host value from :meth:`RegistrySettings.verify_for` on every request);
+* no automatic redirects: the transport follows them itself so ``Authorization`` never leaves
+  the registry's origin. Timeouts are passed on every call by the transport.
+"""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from bot import __version__
+from bot.registry.settings import RegistrySettings
+
+__all__ = ["USER_AGENT", "make_session"]
+
+USER_AGENT = f"base-image-bot/{__version__}"
+
+
+def make_retry(settings: RegistrySettings) -> Retry:
+    """The urllib3 retry policy for 5xx and connection errors."""
+    return Retry(
+        total=settings.max_retries,
+        connect=settings.max_retries,
+        read=settings.max_retries,
+        status=settings.max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        status_forcelist=(500, 502, 503, 504),
+        backoff_factor=settings.backoff_factor,
+        backoff_max=max(settings.backoff_factor * 8, 1.0),
+        respect_retry_after_header=False,  # else urllib3 would also retry 429 itself
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def make_session(settings: RegistrySettings) -> requests.Session:
+    """A session with retries, pooling sized to the per-host concurrency, TLS settings, UA."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.trust_env = False  # no ~/.netrc credentials, no proxy surprises
+    session.verify = settings.ca_bundle if settings.ca_bundle else settings.verify_tls
+    adapter = HTTPAdapter(
+        max_retries=make_retry(settings),
+        pool_connections=16,
+        pool_maxsize=max(16, 2 * settings.concurrency_per_host),  # slots limit in-flight requests
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
