@@ -1,0 +1,3 @@
+"""Test suite of base-image-bot."""
+
+from __future__ import annotations

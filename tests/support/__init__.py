@@ -1,0 +1,3 @@
+"""Shared test infrastructure: a real registry, a token server and an image pusher."""
+
+from __future__ import annotations
