@@ -1,0 +1,284 @@
+"""Pure pull-request lifecycle planner: desired changes + existing bot PRs → actions.
+
+Rules (one repository, one run):
+
+* Open PR on the branch, marker present, branch content equals the desired files → ``none`` (or a
+  title/body-only ``update`` when those drifted). Content differs (newer target, or the base
+  branch changed a file we touch) → ``update`` with a new commit, unless the branch carries commits
+  not made by the bot: then it is left alone and, once, the PR gets a comment and an ``edited`` flag
+  in its marker. A branch that is merely behind its base is not rebased unless ``always_rebase``.
+* Closed without merge with a marker covering every (key, target) of the desired change → ignored.
+  While the branch still exists the PR gets one comment explaining the undo, and the branch is
+  deleted; the deleted branch is the stateless "already notified" memory.
+* Merged with the same targets → ``none``. A newer target later gets a new PR.
+* Open PRs with our marker that no desired change maps to → ``close`` with a comment and branch
+  deletion (kept when others committed to it) — except when their keys could not be evaluated
+  this run (``unknown_keys``: lookup failures must not close PRs).
+* New PRs beyond ``limit_per_run`` or ``limit_open`` → ``pending``, reported, not lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.forge.branches import PullRequestMarker, commit_message, encode_marker, replace_marker
+from bot.forge.protocol import BotPullRequest, BranchState
+
+ActionKind = Literal["open", "update", "close", "none", "pending"]
+EDITED_FLAG = "edited"
+
+IGNORE_COMMENT = (
+    "base-image-bot will not propose {targets} again because this pull request was closed without "
+    "merging; you will get a new pull request when a newer version is released.\n\n"
+    "To get this update back, edit this pull request's description and delete the hidden "
+    "`<!-- base-image-bot: … -->` line; the next run then opens a fresh pull request."
+)
+EDITED_COMMENT = (
+    "This branch has commits that base-image-bot did not make ({shas}), so the bot will not update "
+    "or rebase it any more. Close this pull request (or delete the branch) to get a fresh one."
+)
+CLOSE_COMMENT = "Closing: {reason}. base-image-bot no longer proposes this change."
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """New content of one file on the PR branch."""
+
+    path: str
+    content: bytes
+    mode: str = "100644"
+
+
+@dataclass(frozen=True)
+class DesiredChange:
+    """One pull request the bot wants to exist (a single update or a group)."""
+
+    branch: str
+    title: str
+    body: str  # without marker; the planner appends it
+    marker: PullRequestMarker
+    files: tuple[FileChange, ...]
+
+    @property
+    def full_body(self) -> str:
+        """Body with the hidden marker appended."""
+        return f"{self.body.rstrip()}\n\n{encode_marker(self.marker)}\n"
+
+    @property
+    def message(self) -> str:
+        """Commit message: the title plus one trailer per update key."""
+        return commit_message(self.title, self.marker.keys)
+
+    @property
+    def targets(self) -> frozenset[tuple[str, str]]:
+        """(update key, target value) pairs."""
+        return frozenset((u.key, u.to_value) for u in self.marker.updates)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What to do for one branch. ``files`` non-empty means (re)write the branch first."""
+
+    kind: ActionKind
+    branch: str
+    reason: str
+    number: int | None = None
+    title: str | None = None  # open: the title; update: new title, None when unchanged
+    body: str | None = None  # open: the body; update: new body, None when unchanged
+    files: tuple[FileChange, ...] = ()
+    message: str = ""  # commit message when ``files`` is non-empty (carries our trailer)
+    comment: str | None = None
+    delete_branch: bool = False
+
+    @property
+    def writes(self) -> bool:
+        """True when carrying out the action calls a write endpoint."""
+        if self.kind in ("open", "close"):
+            return True
+        changed = self.title is not None or self.body is not None
+        return bool(self.files) or changed or self.comment is not None or self.delete_branch
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """Everything the planner needs about one repository."""
+
+    desired: tuple[DesiredChange, ...]
+    pull_requests: tuple[BotPullRequest, ...]
+    branches: Mapping[str, str]  # existing branches under our prefix → head sha
+    states: Mapping[str, BranchState]  # branch → state, for branches of open PRs
+    unknown_keys: frozenset[str] = frozenset()
+    limit_per_run: int | None = None
+    limit_open: int | None = None
+    always_rebase: bool = False
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The sha git (and GitHub) gives a blob with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+def plan(data: PlanInput) -> list[Action]:
+    """Actions for every desired change and every stale open bot PR, ordered by branch."""
+    by_branch: dict[str, list[BotPullRequest]] = {}
+    for pr in data.pull_requests:
+        by_branch.setdefault(pr.branch, []).append(pr)
+    actions = []
+    open_count = sum(1 for pr in data.pull_requests if pr.is_open and pr.marker is not None)
+    opened = 0
+    for want in sorted(data.desired, key=lambda d: d.branch):
+        action = _plan_one(want, by_branch.get(want.branch, []), data)
+        if action.kind == "open":
+            if data.limit_per_run is not None and opened >= data.limit_per_run:
+                action = Action(
+                    "pending", want.branch, "pr_limit_per_run reached", title=want.title
+                )
+            elif data.limit_open is not None and open_count >= data.limit_open:
+                action = Action("pending", want.branch, "pr_limit_open reached", title=want.title)
+            else:
+                opened += 1
+                open_count += 1
+        actions.append(action)
+    wanted = {d.branch for d in data.desired}
+    actions.extend(
+        _close_stale(pr, data)
+        for pr in data.pull_requests
+        if pr.is_open and pr.marker is not None and pr.branch not in wanted
+    )
+    return sorted(actions, key=lambda a: (a.branch, a.number or 0))
+
+
+def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInput) -> Action:
+    ours = [pr for pr in prs if pr.marker is not None]
+    current = next((pr for pr in prs if pr.is_open), None)
+    if current is not None and current.marker is None:
+        return Action(
+            "none",
+            want.branch,
+            f"#{current.number} uses this branch without our marker",
+            current.number,
+        )
+    if current is not None:
+        return _maintain(want, current, data)
+    merged = [pr for pr in ours if pr.merged and want.targets <= _targets(pr.marker)]
+    if merged:
+        return Action(
+            "none", want.branch, f"already merged in #{merged[0].number}", merged[0].number
+        )
+    closed = [pr for pr in ours if not pr.merged]
+    ignored: frozenset[tuple[str, str]] = frozenset().union(*(_targets(pr.marker) for pr in closed))
+    if closed and want.targets <= ignored:
+        last = closed[0]
+        if want.branch in data.branches:
+            targets = ", ".join(f"`{to}`" for _, to in sorted(want.targets))
+            return Action(
+                "none",
+                want.branch,
+                f"ignored: #{last.number} was closed without merging",
+                last.number,
+                comment=IGNORE_COMMENT.format(targets=targets),
+                delete_branch=True,
+            )
+        return Action(
+            "none", want.branch, f"ignored: #{last.number} was closed without merging", last.number
+        )
+    reason = (
+        "branch exists without an open pull request"
+        if want.branch in data.branches
+        else "new update"
+    )
+    return Action(
+        "open",
+        want.branch,
+        reason,
+        title=want.title,
+        body=want.full_body,
+        files=want.files,
+        message=want.message,
+    )
+
+
+def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Action:
+    state = data.states.get(pr.branch)
+    body = want.full_body
+    if state is not None and state.foreign_commits:
+        marker = pr.marker
+        if marker is None or EDITED_FLAG in _flags(pr):
+            return Action("none", pr.branch, "branch has commits by others; left alone", pr.number)
+        shas = ", ".join(c.sha[:7] for c in state.foreign_commits)
+        return Action(
+            "update",
+            pr.branch,
+            "branch has commits by others; left alone (notified once)",
+            pr.number,
+            body=_with_flag(pr.body, marker),
+            comment=EDITED_COMMENT.format(shas=shas),
+        )
+    same_content = state is not None and dict(state.files) == {
+        f.path: git_blob_sha(f.content) for f in want.files
+    }
+    needs_commit = not same_content or (
+        data.always_rebase and state is not None and state.behind_by > 0
+    )
+    new_title = want.title if want.title != pr.title else None
+    new_body = body if body != pr.body else None
+    if not needs_commit and new_title is None and new_body is None:
+        return Action("none", pr.branch, "up to date", pr.number)
+    if not needs_commit:
+        reason = "title or description changed"
+    elif same_content:
+        reason = "base branch moved: rebase"
+    elif pr.marker is not None and _targets(pr.marker) != want.targets:
+        reason = "newer version available"
+    else:
+        reason = "files on the base branch changed"
+    files = want.files if needs_commit else ()
+    message = want.message if needs_commit else ""
+    return Action(
+        "update",
+        pr.branch,
+        reason,
+        pr.number,
+        title=new_title,
+        body=new_body,
+        files=files,
+        message=message,
+    )
+
+
+def _close_stale(pr: BotPullRequest, data: PlanInput) -> Action:
+    assert pr.marker is not None
+    if pr.marker.keys & data.unknown_keys:
+        return Action("none", pr.branch, "not evaluated this run (lookup failed); kept", pr.number)
+    state = data.states.get(pr.branch)
+    foreign = state is not None and bool(state.foreign_commits)
+    reason = "the update is no longer needed (file changed or image already updated)"
+    return Action(
+        "close",
+        pr.branch,
+        reason,
+        pr.number,
+        comment=CLOSE_COMMENT.format(reason=reason),
+        delete_branch=pr.branch in data.branches and not foreign,
+    )
+
+
+def _targets(marker: PullRequestMarker | None) -> frozenset[tuple[str, str]]:
+    return frozenset((u.key, u.to_value) for u in marker.updates) if marker else frozenset()
+
+
+def _flags(pr: BotPullRequest) -> frozenset[str]:
+    return frozenset(pr.marker.flags) if pr.marker else frozenset()
+
+
+def _with_flag(body: str, marker: PullRequestMarker) -> str:
+    flagged = replace(marker, flags=tuple(sorted({*marker.flags, EDITED_FLAG})))
+    return replace_marker(body, flagged)
+
+
+def unchanged(actions: Iterable[Action]) -> bool:
+    """True when no action writes anything (the "second run makes zero writes" property)."""
+    return not any(a.writes for a in actions)

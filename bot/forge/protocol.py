@@ -1,0 +1,173 @@
+"""What the bot needs from a code forge, as a Protocol plus the frozen records crossing it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.forge.branches import PullRequestMarker
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A file read from a repository tree (``sha`` is the blob sha, ``mode`` the git file mode)."""
+
+    path: str
+    sha: str
+    content: bytes
+    mode: str = "100644"
+
+
+@dataclass(frozen=True)
+class RepoSnapshot:
+    """The files of interest at the head of the default branch."""
+
+    repo: str
+    default_branch: str
+    base_sha: str  # commit sha of the default branch head
+    tree_sha: str
+    files: tuple[RepoFile, ...]
+
+    def file(self, path: str) -> RepoFile | None:
+        """The file at ``path``, or None."""
+        return next((f for f in self.files if f.path == path), None)
+
+
+@dataclass(frozen=True)
+class BotPullRequest:
+    """A pull request whose head branch lives under our prefix.
+
+    ``marker`` is None when the body carries no (valid) marker: such a PR sits on our branch
+    namespace but is not recognisably ours.
+    """
+
+    number: int
+    branch: str
+    state: str  # "open" or "closed"
+    merged: bool
+    title: str
+    body: str
+    marker: PullRequestMarker | None
+    head_sha: str
+    base_ref: str
+    base_sha: str
+    url: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        """True while the PR is open."""
+        return self.state == "open"
+
+
+@dataclass(frozen=True)
+class BranchCommit:
+    """A commit on a branch that is not on its base."""
+
+    sha: str
+    author_name: str
+    author_email: str
+    message: str
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BranchState:
+    """How a bot branch relates to its base branch (one compare call).
+
+    ``files`` maps every path the branch changes (against the merge base) to its blob sha, None
+    when the branch deletes it; ``behind_by`` counts base commits missing from the branch.
+    """
+
+    head_sha: str
+    ahead_by: int
+    behind_by: int
+    files: Mapping[str, str | None]
+    foreign_commits: tuple[BranchCommit, ...]
+
+
+class Forge(Protocol):
+    """Repository reads and pull-request writes; every failure raises ``bot.errors.GitHubError``."""
+
+    def list_repositories(self, owner: str) -> list[str]:
+        """``owner/name`` of every non-archived, non-fork repository of a user or organisation."""
+        ...
+
+    def read_dockerfiles(
+        self,
+        repo: str,
+        include: Sequence[str],
+        ignore: Sequence[str] = (),
+        *,
+        extra_paths: Sequence[str] = (),
+    ) -> RepoSnapshot:
+        """Files matching the globs (plus ``extra_paths`` that exist) at the default branch head."""
+        ...
+
+    def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
+        """Open and closed PRs whose head branch is under ``branch_prefix``, newest first."""
+        ...
+
+    def commit_files(
+        self,
+        repo: str,
+        branch: str,
+        base_sha: str,
+        files: Mapping[str, bytes | None],
+        message: str,
+        *,
+        modes: Mapping[str, str] | None = None,
+    ) -> str:
+        """One commit on ``base_sha`` with ``files`` (None deletes); create or force-move ``branch``."""
+        ...
+
+    def open_pull_request(
+        self,
+        repo: str,
+        *,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        draft: bool = False,
+        labels: Sequence[str] = (),
+        reviewers: Sequence[str] = (),
+        assignees: Sequence[str] = (),
+    ) -> BotPullRequest:
+        """Open a PR (or adopt the open one for the same head and base)."""
+        ...
+
+    def update_pull_request(
+        self, repo: str, number: int, *, title: str | None = None, body: str | None = None
+    ) -> BotPullRequest:
+        """Change title and/or body."""
+        ...
+
+    def close_pull_request(self, repo: str, number: int, comment: str | None = None) -> None:
+        """Comment (optional) then close without merging."""
+        ...
+
+    def delete_branch(self, repo: str, branch: str) -> bool:
+        """Delete a branch; False when it did not exist."""
+        ...
+
+    def comment(self, repo: str, number: int, text: str) -> None:
+        """Add a comment to a PR or issue."""
+        ...
+
+    def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        """Add labels, creating missing ones."""
+        ...
+
+    def branch_commits_by_others(self, repo: str, base: str, branch: str) -> list[BranchCommit]:
+        """Commits on ``branch`` but not on ``base`` that the bot did not make."""
+        ...
+
+    def branch_state(self, repo: str, base: str, branch: str) -> BranchState:
+        """Files, distance and foreign commits of ``branch`` relative to ``base``."""
+        ...
+
+    def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
+        """Branches under ``prefix`` → head sha."""
+        ...

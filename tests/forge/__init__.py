@@ -1,0 +1,3 @@
+"""Tests of the forge layer: GitHub emulator, GitHubForge, naming rules and the PR lifecycle."""
+
+from __future__ import annotations

@@ -1,0 +1,235 @@
+"""Pure PR lifecycle planner: desired changes + existing bot PRs → actions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.forge.branches import MarkedUpdate, PullRequestMarker, is_bot_commit_message, parse_marker
+from bot.forge.lifecycle import (
+    EDITED_FLAG,
+    Action,
+    DesiredChange,
+    FileChange,
+    PlanInput,
+    git_blob_sha,
+    plan,
+    unchanged,
+)
+from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState
+
+BRANCH = "base-image-bot/dockerfile/python"
+NEW = b"FROM python:3.12.3-slim\n"
+
+
+def _marker(
+    to: str = "3.12.3-slim", key: str = "Dockerfile#python", flags: tuple[str, ...] = ()
+) -> PullRequestMarker:
+    return PullRequestMarker(
+        (MarkedUpdate(key, "Dockerfile", "python", "3.12.1-slim", to, "patch"),), flags=flags
+    )
+
+
+def _want(to: str = "3.12.3-slim", branch: str = BRANCH, content: bytes = NEW) -> DesiredChange:
+    return DesiredChange(
+        branch,
+        f"chore(deps): update python docker tag to {to}",
+        "Table",
+        _marker(to),
+        (FileChange("Dockerfile", content),),
+    )
+
+
+def _pr(
+    number: int = 1,
+    *,
+    want: DesiredChange | None = None,
+    state: str = "open",
+    merged: bool = False,
+    body: str | None = None,
+    branch: str = BRANCH,
+) -> BotPullRequest:
+    want = want or _want()
+    text = want.full_body if body is None else body
+    return BotPullRequest(
+        number,
+        branch,
+        state,
+        merged,
+        want.title,
+        text,
+        parse_marker(text),
+        "h" * 40,
+        "main",
+        "b" * 40,
+        f"https://x/{number}",
+    )
+
+
+def _state(
+    content: bytes = NEW, *, behind: int = 0, foreign: tuple[BranchCommit, ...] = ()
+) -> BranchState:
+    return BranchState(
+        "h" * 40, 1 + len(foreign), behind, {"Dockerfile": git_blob_sha(content)}, foreign
+    )
+
+
+def _run(
+    desired: tuple[DesiredChange, ...],
+    prs: tuple[BotPullRequest, ...] = (),
+    branches: tuple[str, ...] = (),
+    states: dict[str, BranchState] | None = None,
+    **options: object,
+) -> list[Action]:
+    return plan(PlanInput(desired, prs, dict.fromkeys(branches, "h" * 40), states or {}, **options))  # type: ignore[arg-type]
+
+
+def test_git_blob_sha_matches_git() -> None:
+    assert git_blob_sha(b"") == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+    assert git_blob_sha(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_new_update_opens_with_marker_in_body() -> None:
+    (action,) = _run((_want(),))
+    assert action.kind == "open"
+    assert action.title == "chore(deps): update python docker tag to 3.12.3-slim"
+    assert parse_marker(action.body) == _marker()
+    assert action.files == (FileChange("Dockerfile", NEW),)
+
+
+def test_orphan_branch_without_pr_is_reused() -> None:
+    (action,) = _run((_want(),), branches=(BRANCH,))
+    assert (action.kind, action.reason) == ("open", "branch exists without an open pull request")
+
+
+def test_up_to_date_pr_makes_no_writes() -> None:
+    actions = _run((_want(),), (_pr(),), (BRANCH,), {BRANCH: _state()})
+    assert [(a.kind, a.reason) for a in actions] == [("none", "up to date")]
+    assert unchanged(actions)
+
+
+def test_newer_version_updates_same_pr() -> None:
+    newer = _want("3.12.4-slim", content=b"FROM python:3.12.4-slim\n")
+    (action,) = _run((newer,), (_pr(),), (BRANCH,), {BRANCH: _state()})
+    assert (action.kind, action.number, action.reason) == ("update", 1, "newer version available")
+    assert action.files == newer.files
+    assert action.title == newer.title
+    assert parse_marker(action.body) == newer.marker
+
+
+def test_only_title_drift_updates_without_commit() -> None:
+    renamed = replace(_pr(), title="human renamed")
+    (action,) = _run((_want(),), (renamed,), (BRANCH,), {BRANCH: _state()})
+    assert (action.kind, action.files, action.body) == ("update", (), None)
+    assert action.title == _want().title
+
+
+def test_base_changed_our_file_recommits() -> None:
+    rebased = _want(content=b"FROM python:3.12.3-slim\nRUN new\n")
+    (action,) = _run((rebased,), (_pr(),), (BRANCH,), {BRANCH: _state(behind=2)})
+    assert (action.kind, action.reason) == ("update", "files on the base branch changed")
+    assert action.files == rebased.files
+
+
+def test_behind_base_is_left_alone_unless_always_rebase() -> None:
+    states = {BRANCH: _state(behind=3)}
+    assert _run((_want(),), (_pr(),), (BRANCH,), states)[0].kind == "none"
+    (action,) = _run((_want(),), (_pr(),), (BRANCH,), states, always_rebase=True)
+    assert (action.kind, action.reason) == ("update", "base branch moved: rebase")
+
+
+def test_human_commit_blocks_updates_and_is_reported_once() -> None:
+    human = BranchCommit("c" * 40, "Jane", "jane@example.com", "tweak", ("h" * 40,))
+    newer = _want("3.12.4-slim", content=b"FROM python:3.12.4-slim\n")
+    (first,) = _run((newer,), (_pr(),), (BRANCH,), {BRANCH: _state(foreign=(human,))})
+    assert (first.kind, first.files, first.title) == ("update", (), None)
+    assert first.comment is not None
+    assert "ccccccc" in first.comment
+    flagged = parse_marker(first.body)
+    assert flagged is not None
+    assert EDITED_FLAG in flagged.flags
+    again = _pr(body=first.body)
+    (second,) = _run((newer,), (again,), (BRANCH,), {BRANCH: _state(foreign=(human,))})
+    assert second.kind == "none"
+    assert not second.writes
+
+
+def test_closed_pr_is_ignored_and_notified_once() -> None:
+    closed = _pr(state="closed")
+    (first,) = _run((_want(),), (closed,), (BRANCH,))
+    assert (first.kind, first.delete_branch) == ("none", True)
+    assert first.comment is not None
+    assert "`3.12.3-slim`" in first.comment
+    (later,) = _run((_want(),), (closed,), ())  # branch deleted: already notified
+    assert later.kind == "none"
+    assert not later.writes
+
+
+def test_newer_version_after_closed_pr_opens_new_pr() -> None:
+    closed = _pr(state="closed")
+    (action,) = _run((_want("3.12.4-slim"),), (closed,), ())
+    assert action.kind == "open"
+
+
+def test_merged_pr_means_nothing_more() -> None:
+    (action,) = _run((_want(),), (_pr(state="closed", merged=True),), ())
+    assert (action.kind, action.reason) == ("none", "already merged in #1")
+
+
+def test_foreign_pr_on_our_branch_is_left_alone() -> None:
+    (action,) = _run((_want(),), (_pr(body="made by a human"),), (BRANCH,))
+    assert action.kind == "none"
+    assert not action.writes
+
+
+def test_stale_pr_is_closed_and_branch_deleted_unless_unknown_or_edited() -> None:
+    stale = _pr(7)
+    (action,) = _run((), (stale,), (BRANCH,))
+    assert (action.kind, action.number, action.delete_branch) == ("close", 7, True)
+    assert action.comment is not None
+    (kept,) = _run((), (stale,), (BRANCH,), unknown_keys=frozenset({"Dockerfile#python"}))
+    assert kept.kind == "none"
+    human = BranchCommit("c" * 40, "Jane", "j@x", "tweak", ())
+    (edited,) = _run((), (stale,), (BRANCH,), {BRANCH: _state(foreign=(human,))})
+    assert (edited.kind, edited.delete_branch) == ("close", False)
+    assert _run((), (_pr(body="not ours"),), (BRANCH,)) == []
+
+
+def test_limits_turn_extra_opens_into_pending() -> None:
+    wants = tuple(_want(branch=f"base-image-bot/f{i}/python") for i in range(4))
+    kinds = [a.kind for a in _run(wants, limit_per_run=2)]
+    assert kinds == ["open", "open", "pending", "pending"]
+    existing = _pr(
+        9, branch="base-image-bot/zz/python", want=_want(branch="base-image-bot/zz/python")
+    )
+    states = {existing.branch: _state()}
+    desired = (*wants, _want(branch=existing.branch))
+    actions = _run(desired, (existing,), (existing.branch,), states, limit_open=3)
+    assert [a.kind for a in actions] == ["open", "open", "pending", "pending", "none"]
+
+
+@given(
+    st.lists(st.sampled_from(["3.12.2", "3.12.3", "3.12.4"]), min_size=1, max_size=3), st.booleans()
+)
+def test_replanning_after_applying_is_a_fixed_point(targets: list[str], closed_first: bool) -> None:
+    """Applying a plan's open/update and planning again yields no writes (idempotency)."""
+    want = _want(targets[-1], content=f"FROM python:{targets[-1]}\n".encode())
+    prs: tuple[BotPullRequest, ...] = ()
+    if closed_first:
+        prs = (_pr(1, want=_want(targets[0]), state="closed"),)
+    (action,) = _run((want,), prs, ())
+    if action.kind == "open":
+        prs = (_pr(2, want=want), *prs)
+        again = _run((want,), prs, (BRANCH,), {BRANCH: _state(want.files[0].content)})
+        assert unchanged(again)
+    else:
+        assert closed_first
+        assert targets[0] == targets[-1]
+
+
+def test_commits_carry_the_bot_trailer() -> None:
+    (action,) = _run((_want(),))
+    assert action.message.startswith("chore(deps): update python docker tag to 3.12.3-slim\n\n")
+    assert is_bot_commit_message(action.message)
