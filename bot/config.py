@@ -14,7 +14,7 @@ import copy
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,7 +23,14 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
-from bot.configload import Positions, YamlDocument, format_path, load_yaml, parse_env_value
+from bot.configload import (
+    Positions,
+    YamlDocument,
+    format_path,
+    load_yaml,
+    parse_env_value,
+    parse_yaml,
+)
 from bot.errors import ConfigError
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -103,6 +110,24 @@ class GitHubSettings:
 
     api_url: str | None = None
     token_env: str = "GITHUB_TOKEN"  # noqa: S105 - a variable name, not a secret
+    throttle: bool = True
+
+
+@dataclass(frozen=True)
+class PullRequestSettings:
+    """How pull requests are made."""
+
+    grouping: str = "per-update"
+    branch_prefix: str = "base-image-bot"
+    title_template: str = "chore(deps): update {image} docker tag to {to}"
+    digest_title_template: str = "chore(deps): update {image}:{tag} docker digest to {to_short}"
+    labels: tuple[str, ...] = ("dependencies", "docker")
+    reviewers: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    draft: bool = False
+    limit_per_run: int | None = None
+    limit_open: int | None = None
+    always_rebase: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,7 @@ class Settings:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     github: GitHubSettings = field(default_factory=GitHubSettings)
+    pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
 
     def registry(self, host: str) -> RegistryEntry:
@@ -301,8 +327,53 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         github=GitHubSettings(
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
+            throttle=github.get("throttle", defaults.github.throttle),
         ),
+        pull_requests=_pull_requests(data.get("pull_requests", {}), PullRequestSettings()),
         repos=repos,
+    )
+
+
+def _pull_requests(entry: Mapping[str, Any], base: PullRequestSettings) -> PullRequestSettings:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
+    return replace(base, **values)
+
+
+#: Keys a repository's own ``.github/base-image-bot.yml`` may set; the others (credentials,
+#: aliases, connection settings) belong to whoever runs the bot.
+REPO_CONFIG_KEYS = frozenset({"discovery", "policy", "rules", "pull_requests"})
+REPO_CONFIG_PATH = ".github/base-image-bot.yml"
+
+
+def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
+    """``settings`` with a repository's own configuration file merged over it.
+
+    The file is validated with the same schema; ``policy`` and ``pull_requests`` keys override
+    field by field, ``discovery`` lists replace, ``rules`` are appended (so they win). Keys outside
+    :data:`REPO_CONFIG_KEYS` are rejected with a ConfigError naming them.
+    """
+    document = parse_yaml(raw, origin=origin)
+    validate(document.data, document.positions)
+    data = document.data
+    for key in sorted(data):
+        if key not in REPO_CONFIG_KEYS:
+            allowed = ", ".join(sorted(REPO_CONFIG_KEYS))
+            where = document.positions.describe((key,))
+            raise ConfigError(
+                f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
+            )
+    discovery = data.get("discovery", {})
+    rules = tuple(
+        ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+        for rule in data.get("rules", [])
+    )
+    return replace(
+        settings,
+        include=tuple(discovery.get("include", settings.include)),
+        ignore=tuple(discovery.get("ignore", settings.ignore)),
+        policy=settings.policy.with_overrides(_overrides(data.get("policy", {}))),
+        rules=settings.rules + rules,
+        pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),
     )
 
 

@@ -70,6 +70,25 @@ class ErrorRecord:
 
 
 @dataclass(frozen=True)
+class PullRequestRecord:
+    """A pull request the run opened, updated, closed or would (dry run), or left alone."""
+
+    repo: str | None
+    action: str
+    branch: str
+    title: str | None
+    reason: str
+    number: int | None = None
+    body: str | None = None
+    error: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int]:
+        """Order: repository, branch, number."""
+        return (self.repo or "", self.branch, self.number or 0)
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one run found; renderers turn it into table, JSON, Markdown or SARIF."""
 
@@ -79,6 +98,9 @@ class RunReport:
     files_scanned: int = 0
     references_found: int = 0
     written: tuple[str, ...] = field(default=())
+    pull_requests: tuple[PullRequestRecord, ...] = ()
+    #: True for runs over GitHub repositories: the JSON report then carries ``pull_requests``.
+    repo_mode: bool = False
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -89,4 +111,20 @@ class RunReport:
             files_scanned=self.files_scanned,
             references_found=self.references_found,
             written=tuple(sorted(self.written)),
+            pull_requests=tuple(sorted(self.pull_requests, key=lambda p: p.sort_key)),
+            repo_mode=self.repo_mode,
         )
+
+    @staticmethod
+    def merge(reports: list[RunReport], *, repo_mode: bool = False) -> RunReport:
+        """One report covering several (e.g. one per repository), in contract order."""
+        return RunReport(
+            updates=tuple(u for r in reports for u in r.updates),
+            skipped=tuple(s for r in reports for s in r.skipped),
+            errors=tuple(e for r in reports for e in r.errors),
+            files_scanned=sum(r.files_scanned for r in reports),
+            references_found=sum(r.references_found for r in reports),
+            written=tuple(w for r in reports for w in r.written),
+            pull_requests=tuple(p for r in reports for p in r.pull_requests),
+            repo_mode=repo_mode or any(r.repo_mode for r in reports),
+        ).sorted()

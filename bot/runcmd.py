@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
-    NotImplementedYetError,
+    ConfigError,
     OutputError,
     UsageError,
 )
-from bot.logsetup import setup_logging
-from bot.models import RunReport
+from bot.forge.protocol import Forge
+from bot.logsetup import register_secret, setup_logging
+from bot.models import PullRequestRecord, RunReport
 from bot.pipeline.apply import write_atomically
 from bot.pipeline.audit import Auditor, Progress
+from bot.pipeline.proposals import build_proposals
+from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
 from bot.pipeline.sources import collect_local
 from bot.registry import HttpRegistryClient, settings_from_config
 from bot.report import render
+from bot.report.prbody import render_body
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +56,6 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
     """Execute ``run``; returns the exit code."""
-    if args.repo:
-        raise NotImplementedYetError("'run --repo' (GitHub repositories) is not implemented yet")
-    if not args.paths:
-        raise UsageError("run: give at least one PATH (a directory or a Dockerfile)")
     overrides = run_overrides(args)
     if args.log_level:
         overrides["log_level"] = args.log_level
@@ -62,13 +63,34 @@ def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
         overrides["log_format"] = args.log_format
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
-    report = audit_paths(
-        settings,
-        paths=args.paths,
-        dry_run=args.dry_run,
-        aliases=args.registry_alias,
-        insecure=args.insecure_registry,
-    )
+    repos = _repositories(settings, args.repo)
+    if not args.paths and not repos:
+        raise UsageError(
+            "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
+            "or repos in the configuration"
+        )
+    reports = []
+    if args.paths:
+        reports.append(
+            audit_paths(
+                settings,
+                paths=args.paths,
+                dry_run=args.dry_run,
+                aliases=args.registry_alias,
+                insecure=args.insecure_registry,
+            )
+        )
+    if repos:
+        reports.append(
+            run_repositories(
+                settings,
+                repos,
+                dry_run=args.dry_run,
+                aliases=args.registry_alias,
+                insecure=args.insecure_registry,
+            )
+        )
+    report = RunReport.merge(reports)
     fmt = args.format or ("table" if _is_tty(args.output) else "json")
     text = render(report, fmt, color=args.output is None and sys.stdout.isatty())
     if args.output is not None:
@@ -96,24 +118,19 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``."""
     files, errors = collect_local(paths, settings.include, settings.ignore)
-    client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
-    try:
-        with _progress() as progress:
-            auditor = Auditor(
-                client,
-                settings,
-                now or datetime.now(UTC),
-                max_workers=settings.lookup.max_workers,
-                progress=progress,
-            )
-            results = auditor.audit(files)
-    finally:
-        client.close()
+    with _auditor(settings, aliases, insecure, now) as auditor:
+        results = auditor.audit(files)
     written: list[str] = []
     for result in results:
         if result.changed and not dry_run:
             write_atomically(result.file.location, result.new_data)
             written.append(result.file.path)
+    previews = [
+        PullRequestRecord(
+            None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
+        )
+        for p in build_proposals(results, settings.pull_requests, render_body)
+    ]
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
@@ -123,7 +140,77 @@ def audit_paths(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         written=tuple(written),
+        pull_requests=tuple(previews),
     ).sorted()
+
+
+def run_repositories(
+    settings: Settings,
+    names: Sequence[RepoSettings],
+    *,
+    dry_run: bool,
+    aliases: list[str],
+    insecure: list[str],
+    now: datetime | None = None,
+    forge: Forge | None = None,
+) -> RunReport:
+    """Audit GitHub repositories and open, update or close their pull requests."""
+    forge = forge or connect_github(settings)
+    repos, errors = expand_repositories(forge, names)
+    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
+    with _auditor(settings, aliases, insecure, now) as auditor:
+        for entry in repos:
+            logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
+            run = RepoRun(entry, dry_run)
+            reports.append(run_repository(forge, auditor, settings, run, render_body))
+    return RunReport.merge(reports, repo_mode=True)
+
+
+def connect_github(settings: Settings) -> Forge:
+    """A GitHub client from the configuration; the token is registered for masking."""
+    from bot.forge.github import GitHubForge
+
+    name = settings.github.token_env
+    token = os.environ.get(name)
+    if not token:
+        raise ConfigError(f"github.token_env: environment variable {name} is not set")
+    register_secret(token)
+    return GitHubForge(
+        token,
+        base_url=settings.github.api_url or os.environ.get("GITHUB_API_URL"),
+        throttle=settings.github.throttle,
+    )
+
+
+def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
+    """``--repo`` names (with their configured overrides), else the configured repositories."""
+    if not names:
+        return list(settings.repos)
+    configured = {entry.name: entry for entry in settings.repos}
+    entries = []
+    for name in names:
+        if "/" not in name or name.count("/") != 1:
+            raise UsageError(f"--repo {name!r}: expected OWNER/NAME or OWNER/*")
+        entries.append(configured.get(name, RepoSettings(name)))
+    return entries
+
+
+@contextmanager
+def _auditor(
+    settings: Settings, aliases: list[str], insecure: list[str], now: datetime | None
+) -> Iterator[Auditor]:
+    client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
+    try:
+        with _progress() as progress:
+            yield Auditor(
+                client,
+                settings,
+                now or datetime.now(UTC),
+                max_workers=settings.lookup.max_workers,
+                progress=progress,
+            )
+    finally:
+        client.close()
 
 
 def _is_tty(output: Path | None) -> bool:

@@ -88,6 +88,24 @@ def matches(relpath: str, globs: Sequence[str], is_dir: bool = False) -> bool:
     return False
 
 
+def is_dockerfile_path(
+    relpath: str, include: Sequence[str] = DEFAULT_INCLUDE, ignore: Sequence[str] = ()
+) -> bool:
+    """Whether a repository path (POSIX, relative) is a Dockerfile under the same rules as
+    :func:`discover`: include/ignore globs, skipped directories and ``*.dockerignore`` files.
+
+    Used where there is no directory tree to walk (a repository read through an API).
+    """
+    parts = relpath.split("/")
+    for depth in range(1, len(parts)):
+        directory = "/".join(parts[:depth])
+        if parts[depth - 1] in SKIP_DIRS or matches(directory, ignore, is_dir=True):
+            return False
+    return matches(relpath, include) and not (
+        matches(relpath, ignore) or matches(relpath, SKIP_FILES)
+    )
+
+
 def discover(
     root: Path, include: Sequence[str] = DEFAULT_INCLUDE, ignore: Sequence[str] = ()
 ) -> list[str]:

@@ -20,9 +20,9 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
+from bot.dockerfile.discover import is_dockerfile_path
 from bot.errors import GitHubError
 from bot.forge.branches import is_bot_branch, is_bot_commit_message, parse_marker
-from bot.forge.globs import matches
 from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
@@ -134,7 +134,9 @@ class GitHubForge:
         files = []
         contents: dict[str, bytes] = {}
         for path, entry in entries:
-            if entry.type != "blob" or not (path in extra_paths or matches(path, include, ignore)):
+            if entry.type != "blob" or not (
+                path in extra_paths or is_dockerfile_path(path, include, ignore)
+            ):
                 continue
             if (entry.size or 0) > MAX_FILE_BYTES:
                 logger.warning("%s: skipping %s (%d bytes)", repo, path, entry.size)

@@ -58,6 +58,7 @@ class FileResult:
 
     file: SourceFile
     updates: tuple[UpdateRecord, ...]
+    edits: tuple[Edit, ...]  # one per update, same order
     skipped: tuple[SkipRecord, ...]
     errors: tuple[ErrorRecord, ...]
     new_data: bytes
@@ -81,19 +82,23 @@ class Auditor:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def audit(
-        self, files: Sequence[SourceFile], repo_overrides: PolicyOverrides | None = None
+        self,
+        files: Sequence[SourceFile],
+        repo_overrides: PolicyOverrides | None = None,
+        settings: Settings | None = None,
     ) -> list[FileResult]:
-        """Resolve every reference of ``files``; one :class:`FileResult` per file, in order."""
+        """Resolve every reference of ``files``; one :class:`FileResult` per file, in order.
+
+        ``settings`` replaces the run's settings for these files (a repository's own config).
+        """
+        settings = settings or self.settings
         targets: list[Target] = []
         early: dict[int, list[Outcome]] = {id(f): [] for f in files}
         for source in files:
             for reference in source.extraction.references:
                 try:
                     rule = rule_for(
-                        reference.ref.name,
-                        self.settings.policy,
-                        self.settings.rules,
-                        repo_overrides,
+                        reference.ref.name, settings.policy, settings.rules, repo_overrides
                     )
                 except ConfigError as exc:
                     early[id(source)].append(Outcome(error=_error(reference, exc, source.repo)))
@@ -217,7 +222,12 @@ class Auditor:
             edits.append(item.edit)
             updates.append(item.update)
         return FileResult(
-            source, tuple(updates), tuple(skips), tuple(errors), rewrite(source.data, edits)
+            source,
+            tuple(updates),
+            tuple(edits),
+            tuple(skips),
+            tuple(errors),
+            rewrite(source.data, edits),
         )
 
 

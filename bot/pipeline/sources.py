@@ -28,6 +28,7 @@ class SourceFile:
     data: bytes
     extraction: Extraction
     repo: str | None = None
+    mode: str = "100644"  # git file mode, kept when the file is committed
 
 
 def collect_local(

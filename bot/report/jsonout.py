@@ -8,6 +8,7 @@ from bot.models import (
     SCHEMA_VERSION,
     ErrorRecord,
     ImageVersion,
+    PullRequestRecord,
     RunReport,
     SkipRecord,
     UpdateRecord,
@@ -41,7 +42,9 @@ def _skip(skip: SkipRecord) -> dict[str, object]:
 
 
 def _error(error: ErrorRecord) -> dict[str, object]:
+    repo = {"repo": error.repo} if error.repo is not None else {}
     return {
+        **repo,
         "path": error.path,
         "line": error.line,
         "reference": error.reference,
@@ -49,15 +52,34 @@ def _error(error: ErrorRecord) -> dict[str, object]:
     }
 
 
-def report_document(report: RunReport) -> dict[str, object]:
-    """The report as the JSON-ready document of the contract, lists in contract order."""
-    report = report.sorted()
+def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     return {
+        "repo": record.repo,
+        "action": record.action,
+        "branch": record.branch,
+        "title": record.title,
+        "number": record.number,
+        "reason": record.reason,
+        "body": record.body,
+        "error": record.error,
+    }
+
+
+def report_document(report: RunReport) -> dict[str, object]:
+    """The report as the JSON-ready document of the contract, lists in contract order.
+
+    Runs over GitHub repositories add ``pull_requests``; local runs keep the plain contract.
+    """
+    report = report.sorted()
+    document: dict[str, object] = {
         "schema": SCHEMA_VERSION,
         "updates": [_update(u) for u in report.updates],
         "skipped": [_skip(s) for s in report.skipped],
         "errors": [_error(e) for e in report.errors],
     }
+    if report.repo_mode:
+        document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
+    return document
 
 
 def render_json(report: RunReport) -> str:

@@ -43,5 +43,29 @@ def render_markdown(report: RunReport) -> str:
             f"| `{_cell(e.reference or '')}` | {_cell(e.error)} |"
             for e in report.errors
         ]
+    if report.pull_requests:
+        heading = "Pull requests" if report.repo_mode else "Pull requests it would open"
+        lines += [
+            "",
+            f"### {heading}",
+            "",
+            "| Repository | Action | PR | Branch | Title | Reason |",
+        ]
+        lines.append("|---|---|---|---|---|---|")
+        for pr in report.pull_requests:
+            number = "" if pr.number is None else f"#{pr.number}"
+            reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
+            lines.append(
+                f"| {_cell(pr.repo or '')} | {pr.action} | {number} | `{_cell(pr.branch)}` "
+                f"| {_cell(pr.title or '')} | {_cell(reason)} |"
+            )
+        for pr in report.pull_requests:
+            if pr.body is not None and pr.action in ("open", "update"):
+                lines += [
+                    "",
+                    "<details>",
+                    f"<summary>{pr.action}: {_cell(pr.title or '')}</summary>",
+                ]
+                lines += ["", pr.body.rstrip(), "", "</details>"]
     lines += ["", f"_{summary_line(report)}_", ""]
     return "\n".join(lines)

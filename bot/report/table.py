@@ -43,7 +43,8 @@ def render_table(report: RunReport, *, color: bool = False, width: int = 120) ->
             table.add_column(column)
         for skip in report.skipped:
             reason = f"{skip.reason}: {skip.message}" if skip.message else skip.reason
-            table.add_row(skip.path, str(skip.line), skip.reference, reason)
+            path = f"{skip.repo}:{skip.path}" if skip.repo else skip.path
+            table.add_row(path, str(skip.line), skip.reference, reason)
         console.print(table)
     if report.errors:
         table = Table(title="Errors", title_justify="left")
@@ -51,7 +52,31 @@ def render_table(report: RunReport, *, color: bool = False, width: int = 120) ->
             table.add_column(column)
         for error in report.errors:
             line = "" if error.line is None else str(error.line)
-            table.add_row(error.path, line, error.reference or "", error.error)
+            path = f"{error.repo}:{error.path}" if error.repo else error.path
+            table.add_row(path, line, error.reference or "", error.error)
         console.print(table)
+    _pull_requests(console, report)
     console.print(summary_line(report))
     return buffer.getvalue()
+
+
+def _pull_requests(console: Console, report: RunReport) -> None:
+    """The pull requests (opened, updated, closed, or a dry run's plan), with their bodies."""
+    if not report.pull_requests:
+        return
+    preview = not report.repo_mode
+    title = "Pull requests it would open" if preview else "Pull requests"
+    table = Table(title=title, title_justify="left")
+    for column in ("repository", "action", "number", "branch", "title", "reason"):
+        table.add_column(column, overflow="fold")
+    for pr in report.pull_requests:
+        number = "" if pr.number is None else f"#{pr.number}"
+        reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
+        table.add_row(pr.repo or "", pr.action, number, pr.branch, pr.title or "", reason)
+    console.print(table)
+    for pr in report.pull_requests:
+        if pr.body is None or pr.action not in ("open", "update"):
+            continue
+        console.rule(f"{pr.action}: {pr.title}", align="left")
+        console.print(pr.body.rstrip(), markup=False, highlight=False)
+    console.rule()

@@ -1,4 +1,4 @@
-"""Pure naming rules: branch names, PR marker, titles, commit trailers, path globs."""
+"""Pure naming rules: branch names, PR marker, titles, commit trailers, repository path rules."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.dockerfile.discover import is_dockerfile_path
 from bot.errors import ConfigError
 from bot.forge.branches import (
     MarkedUpdate,
@@ -26,7 +27,6 @@ from bot.forge.branches import (
     update_branch,
     update_title,
 )
-from bot.forge.globs import matches
 
 GIT_REF_OK = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)*$")
 
@@ -157,25 +157,27 @@ def test_commit_trailer_identifies_bot_commits() -> None:
     [
         ("Dockerfile", ["**/Dockerfile"], [], True),
         ("a/b/Dockerfile", ["**/Dockerfile"], [], True),
-        ("a/b/Dockerfile", ["Dockerfile"], [], False),
-        ("a/Dockerfile.dev", ["**/Dockerfile.*"], [], True),
-        ("a/x.Dockerfile", ["*.Dockerfile"], [], False),
-        ("a/x.Dockerfile", ["*/*.Dockerfile"], [], True),
-        ("vendor/x/Dockerfile", ["**/Dockerfile"], ["vendor/**"], False),
-        ("docker/Dockerfile", ["docker/Dockerfile?"], [], False),
+        ("a/b/Dockerfile", ["Dockerfile"], [], True),  # a glob without "/" matches the name
+        ("a/Dockerfile.dev", ["Dockerfile.*"], [], True),
+        ("a/x.Dockerfile", ["*.Dockerfile"], [], True),
+        ("a/b/x.Dockerfile", ["a/*.Dockerfile"], [], False),
+        ("vendor/x/Dockerfile", ["Dockerfile"], [], False),  # never inside vendor/
+        ("a/node_modules/x/Dockerfile", ["Dockerfile"], [], False),
+        ("legacy/x/Dockerfile", ["Dockerfile"], ["legacy/**"], False),
+        ("legacy/x/Dockerfile", ["Dockerfile"], ["legacy"], False),
+        ("a/Dockerfile.dockerignore", ["Dockerfile.*"], [], False),
         ("docker/Dockerfile1", ["docker/Dockerfile[0-9]"], [], True),
         ("docker/Dockerfilex", ["docker/Dockerfile[!0-9]"], [], True),
-        ("a.b/Dockerfile", ["a?b/Dockerfile"], [], True),
-        ("a/b/Dockerfile", ["a?b/Dockerfile"], [], False),
     ],
 )
-def test_glob_matching(path: str, include: list[str], ignore: list[str], expected: bool) -> None:
-    assert matches(path, include, ignore) is expected
+def test_repository_paths_follow_discovery_rules(
+    path: str, include: list[str], ignore: list[str], expected: bool
+) -> None:
+    assert is_dockerfile_path(path, include, ignore) is expected
 
 
 @given(st.lists(st.text(alphabet="abc.-_", min_size=1, max_size=5), min_size=1, max_size=4))
-def test_double_star_matches_any_depth(parts: list[str]) -> None:
+def test_default_globs_find_dockerfiles_at_any_depth(parts: list[str]) -> None:
     path = "/".join([*parts, "Dockerfile"])
-    assert matches(path, ["**/Dockerfile"])
-    assert matches(path, ["**"])
-    assert not matches(path, ["*"]) or len(parts) == 0
+    assert is_dockerfile_path(path)
+    assert is_dockerfile_path(path, ["**/Dockerfile"])

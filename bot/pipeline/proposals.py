@@ -1,0 +1,116 @@
+"""Group updates into the pull requests the bot wants (pure).
+
+``per-update``: one PR per image per file (several references to the same image in one file,
+e.g. two stages, go together); ``per-file``: one PR per Dockerfile; ``per-repo``: one PR for all.
+Each proposal carries the exact new bytes of its files: only its own edits are applied, so two
+PRs touching one file stay independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.config import PullRequestSettings
+from bot.dockerfile.rewriter import rewrite
+from bot.forge.branches import (
+    MarkedUpdate,
+    PullRequestMarker,
+    file_branch,
+    group_title,
+    repo_branch,
+    update_branch,
+    update_title,
+)
+from bot.forge.lifecycle import DesiredChange, FileChange
+from bot.models import UpdateRecord
+from bot.pipeline.audit import FileResult
+
+BodyRenderer = Callable[[Sequence[UpdateRecord]], str]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A pull request the bot wants, and the updates it carries."""
+
+    change: DesiredChange
+    updates: tuple[UpdateRecord, ...]
+
+
+def update_key(update: UpdateRecord) -> str:
+    """Stable identity of an update across runs: file and image (not the line, which moves)."""
+    return f"{update.path}#{update.image}"
+
+
+def target_value(update: UpdateRecord) -> str:
+    """What the update moves to, as recorded in the PR marker: the digest for digest updates and
+    pins, else the tag."""
+    if update.update_type in ("digest", "pin"):
+        return update.proposed.digest or ""
+    return update.proposed.tag or ""
+
+
+def _from_value(update: UpdateRecord) -> str:
+    if update.update_type in ("digest", "pin"):
+        return update.current.digest or update.current.tag or ""
+    return update.current.tag or ""
+
+
+def _branch(update: UpdateRecord, options: PullRequestSettings) -> str:
+    if options.grouping == "per-repo":
+        return repo_branch(options.branch_prefix)
+    if options.grouping == "per-file":
+        return file_branch(update.path, options.branch_prefix)
+    return update_branch(update.path, update.image, options.branch_prefix)
+
+
+def build_proposals(
+    results: Sequence[FileResult], options: PullRequestSettings, render_body: BodyRenderer
+) -> list[Proposal]:
+    """One :class:`Proposal` per branch, ordered by branch."""
+    groups: dict[str, list[tuple[FileResult, int]]] = {}
+    for result in results:
+        for index, update in enumerate(result.updates):
+            groups.setdefault(_branch(update, options), []).append((result, index))
+    proposals = []
+    for branch, members in sorted(groups.items()):
+        updates = tuple(result.updates[i] for result, i in members)
+        files: dict[str, FileChange] = {}
+        for result in dict.fromkeys(result for result, _ in members):
+            edits = [result.edits[i] for r, i in members if r is result]
+            files[result.file.path] = FileChange(
+                result.file.path, rewrite(result.file.data, edits), result.file.mode
+            )
+        marked = tuple(
+            dict.fromkeys(
+                MarkedUpdate(
+                    update_key(u), u.path, u.image, _from_value(u), target_value(u), u.update_type
+                )
+                for u in updates
+            )
+        )
+        change = DesiredChange(
+            branch=branch,
+            title=_title(updates, marked, options),
+            body=render_body(updates),
+            marker=PullRequestMarker(marked),
+            files=tuple(files[path] for path in sorted(files)),
+        )
+        proposals.append(Proposal(change, updates))
+    return proposals
+
+
+def _title(
+    updates: Sequence[UpdateRecord], marked: Sequence[MarkedUpdate], options: PullRequestSettings
+) -> str:
+    distinct = {(m.image, m.to_value, m.kind) for m in marked}
+    if len(distinct) == 1:
+        return update_title(
+            marked[0],
+            template=options.title_template,
+            digest_template=options.digest_title_template,
+            tag=updates[0].proposed.tag or "",
+        )
+    paths = sorted({u.path for u in updates})
+    scope = paths[0] if len(paths) == 1 else "the repository"
+    return group_title(len(distinct), scope)
