@@ -31,11 +31,14 @@ from bot.configload import (
     parse_env_value,
     parse_yaml,
 )
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PolicyError
+from bot.versioning import ImageRule, UpdateType
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
 #: Environment variables with the prefix that are not configuration keys.
-ENV_RESERVED = frozenset({"BASE_IMAGE_BOT_CONFIG"})
+ENV_RESERVED = frozenset(
+    {"BASE_IMAGE_BOT_CONFIG", "BASE_IMAGE_BOT_SHARD", "BASE_IMAGE_BOT_SHARD_COUNT"}
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,30 @@ class RepoSettings:
 
     name: str
     overrides: PolicyOverrides = field(default_factory=PolicyOverrides)
+    #: Cron expression of this repository's own ``serve`` schedule (None: ``schedule.cron``).
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When ``serve`` runs (APScheduler cron trigger, jitter, job store)."""
+
+    cron: str = "0 3 * * *"
+    timezone: str = "UTC"
+    jitter_seconds: int = 300
+    job_store: str | None = None
+    run_at_start: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The HTTP side and shutdown of ``serve``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    webhook_secret_env: str = "GITHUB_WEBHOOK_SECRET"  # noqa: S105 - a variable name
+    dry_run: bool = False
+    shutdown_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -164,6 +191,8 @@ class Settings:
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
     def registry(self, host: str) -> RegistryEntry:
         """Settings for ``host`` (defaults when it is not configured)."""
@@ -217,7 +246,9 @@ def load_settings(
         _set_path(data, keys, value)
         positions.set_origin(keys, f"command-line option for {dotted}")
     validate(data, positions)
-    return _build(data, source=positions.origin)
+    settings = _build(data, source=positions.origin)
+    check_policies(settings, positions)
+    return settings
 
 
 def validate(data: object, positions: Positions) -> None:
@@ -302,7 +333,9 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
     repos = tuple(
         RepoSettings(name=entry)
         if isinstance(entry, str)
-        else RepoSettings(name=entry["name"], overrides=_overrides(entry))
+        else RepoSettings(
+            name=entry["name"], overrides=_overrides(entry), schedule=entry.get("schedule")
+        )
         for entry in data.get("repos", [])
     )
     return Settings(
@@ -331,7 +364,39 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         ),
         pull_requests=_pull_requests(data.get("pull_requests", {}), PullRequestSettings()),
         repos=repos,
+        schedule=ScheduleSettings(**data.get("schedule", {})),
+        service=ServiceSettings(**data.get("service", {})),
     )
+
+
+def check_policies(settings: Settings, positions: Positions) -> None:
+    """Build every policy the configuration describes, so a bad version range or regex is a
+    configuration error at load time (naming its key), not one lookup error per reference."""
+
+    def check(policy: Policy, keys: tuple[str | int, ...]) -> None:
+        try:
+            ImageRule(
+                update_types=frozenset(UpdateType(t) for t in policy.update_types),
+                versioning=policy.versioning,
+                allow=policy.allow,
+                ignore=policy.ignore,
+                lts_only=policy.lts_only,
+                java_lts=policy.java_lts,
+                min_age_days=policy.min_age_days,
+                pin_digests=policy.pin_digests,
+            )
+        except PolicyError as exc:
+            field_name, _, reason = str(exc).partition(": ")
+            where = (*keys, field_name)
+            raise ConfigError(
+                f"{positions.describe(where)}: {format_path(where)}: {reason}"
+            ) from exc
+
+    check(settings.policy, ("policy",))
+    for index, rule in enumerate(settings.rules):
+        check(settings.policy.with_overrides(rule.overrides), ("rules", index))
+    for index, repo in enumerate(settings.repos):
+        check(settings.policy.with_overrides(repo.overrides), ("repos", index))
 
 
 def _pull_requests(entry: Mapping[str, Any], base: PullRequestSettings) -> PullRequestSettings:
@@ -363,6 +428,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
                 f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
             )
     discovery = data.get("discovery", {})
+    check_policies(_build(data, source=origin), document.positions)
     rules = tuple(
         ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
         for rule in data.get("rules", [])

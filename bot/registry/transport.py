@@ -249,6 +249,11 @@ class Transport:
             )
         except requests.RequestException as exc:
             host = urlsplit(url).netloc
+            if _timed_out(exc):
+                raise RegistryError(
+                    f"{what}: request to {host} timed out (connect {self.settings.connect_timeout}s,"
+                    f" read {self.settings.read_timeout}s)"
+                ) from exc
             raise RegistryError(f"{what}: request to {host} failed ({type(exc).__name__})") from exc
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
@@ -312,3 +317,19 @@ class Transport:
             logger.warning(
                 "registry %s is rate-limited (%s); further lookups stop this run", host, reason
             )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a requests failure was a timeout (urllib3's retries wrap it in ConnectionError)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, requests.Timeout | TimeoutError) or type(seen).__name__ in (
+            "ReadTimeoutError",
+            "ConnectTimeoutError",
+        ):
+            return True
+        reason = getattr(seen.args[0], "reason", None) if seen.args else None
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__
+    return False

@@ -27,7 +27,7 @@ from bot.versioning.tags import ParsedTag
 
 logger = logging.getLogger(__name__)
 
-_CLAUSE_RE = re.compile(r"\s*(==|!=|>=|<=|~=|>|<)\s*(\d+(?:\.\d+)*)(\.\*)?\s*")
+_CLAUSE_RE = re.compile(r"\s*(==|!=|>=|<=|~=|>|<)?\s*(\d+(?:\.\d+)*)(\.\*)?\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,8 @@ def _parse_clause(text: str, field: str, whole: str) -> list[Clause]:
     m = _CLAUSE_RE.fullmatch(text)
     if m is None:
         raise PolicyError(f"{field}: cannot parse range {whole!r} (e.g. '>=3.12,<3.13')")
-    op, release, wildcard = m[1], tuple(int(p) for p in m[2].split(".")), bool(m[3])
+    # A bare version ("3.12.5", "3.12.*") means exactly that version (or series).
+    op, release, wildcard = m[1] or "==", tuple(int(p) for p in m[2].split(".")), bool(m[3])
     if wildcard and op not in ("==", "!="):
         raise PolicyError(f"{field}: '.*' only goes with == or != in {whole!r}")
     if op == "~=":

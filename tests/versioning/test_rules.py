@@ -37,7 +37,7 @@ def test_update_types_accept_strings() -> None:
         ({"update_types": "patch"}, "update_types"),
         ({"versioning": "regex:["}, "versioning"),
         ({"allow": ">=3.12,<"}, "allow"),
-        ({"allow": "3.12"}, "allow"),
+        ({"allow": "3.12-rc"}, "allow"),
         ({"allow": ">=3.*"}, "allow"),
         ({"ignore": ">=4"}, "ignore"),
         ({"ignore": ("~=3",)}, "ignore"),
@@ -218,3 +218,20 @@ def test_decide_digest(
     expected: UpdateType | None,
 ) -> None:
     assert decide_digest(current, new, rule, tag_changed) is expected
+
+
+def test_a_bare_version_means_exactly_that_version() -> None:
+    rule = ImageRule(ignore=("3.12.5", "3.13.*"))
+    decision = choose_update(
+        "docker.io/library/python", "3.12.4", ["3.12.4", "3.12.5", "3.13.0"], rule
+    )
+    assert decision.new_tag is None
+    rule = ImageRule(update_types={"patch", "minor"}, ignore=("3.12.5",))
+    tags = ["3.12.4", "3.12.5", "3.12.6", "3.13.0"]
+    assert choose_update("docker.io/library/python", "3.12.4", tags, rule).new_tag == "3.13.0"
+    assert (
+        choose_update(
+            "docker.io/library/python", "3.12.5", tags, ImageRule(ignore=("3.12.6",))
+        ).new_tag
+        is None
+    )
