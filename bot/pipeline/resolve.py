@@ -67,15 +67,17 @@ def resolve_digest(client: RegistryClient, query: DigestQuery) -> str:
     """The digest to propose for ``query.tag``, keeping the kind of the current digest.
 
     * no current digest (pinning): the tag's own digest (the multi-platform index when it is one);
+    * the tag still points at the current digest: that digest (one HEAD, nothing else);
     * the current digest is an index: the tag's index digest;
     * the current digest is one platform's manifest: the same platform's manifest in the tag's
       index (platform from the current image's config; the FROM's literal ``--platform`` when the
       current digest no longer exists).
     """
     target = client.head_digest(query.registry, query.repository, query.tag)
-    if query.current_digest is None or target.media_type not in INDEX_TYPES:
+    current = query.current_digest
+    if current is None or current == target.digest or target.media_type not in INDEX_TYPES:
         return target.digest
-    platform = _current_platform(client, query)
+    platform = _current_platform(client, query, current)
     if platform is None:
         return target.digest
     index = client.get_manifest(query.registry, query.repository, target.digest)
@@ -84,23 +86,28 @@ def resolve_digest(client: RegistryClient, query: DigestQuery) -> str:
     return client.resolve_platform(index, platform).digest
 
 
-def _current_platform(client: RegistryClient, query: DigestQuery) -> Platform | None:
-    """Platform of the current digest when it is a single-platform manifest, else ``None``."""
-    assert query.current_digest is not None
+def _current_platform(client: RegistryClient, query: DigestQuery, current: str) -> Platform | None:
+    """Platform of the current digest when it is a single-platform manifest, else ``None``.
+
+    A HEAD tells the kind; only a single-platform manifest costs a GET and a config fetch.
+    """
     try:
-        current = client.get_manifest(query.registry, query.repository, query.current_digest)
+        kind = client.head_digest(query.registry, query.repository, current).media_type
+        if kind in INDEX_TYPES:
+            return None
+        manifest = client.get_manifest(query.registry, query.repository, current)
     except RegistryError as exc:
         logger.debug(
             "%s/%s@%s: %s; keeping the kind from --platform",
             query.registry,
             query.repository,
-            query.current_digest,
+            current,
             exc,
         )
         return parse_platform(query.platform) if query.platform else None
-    if not isinstance(current, ImageManifest):
+    if not isinstance(manifest, ImageManifest):
         return None
-    config = client.get_config(query.registry, query.repository, current.config.digest)
+    config = client.get_config(query.registry, query.repository, manifest.config.digest)
     return Platform(config.os, config.architecture, config.variant or "")
 
 

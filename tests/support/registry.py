@@ -220,13 +220,15 @@ def start_registry(
     binary: Path = BINARY,
     storage_dir: Path | None = None,
 ) -> RunningRegistry:
-    """Start a registry in (empty) ``workdir``; raise ``RegistryError`` when it cannot start.
+    """Start a registry in (empty, created if missing) ``workdir``; raise ``RegistryError`` when
+    it cannot start.
 
     A port that turns out to be taken (another worker won the race) is retried with a new one from
     ``port_source``, up to ``attempts`` times. ``extra_config`` is deep-merged into the YAML.
     """
     if not binary.exists():
         raise RegistryError(f"{binary} is missing: {INSTALL_HINT}")
+    workdir.mkdir(parents=True, exist_ok=True)
     users = {DEFAULT_USER: secrets.token_urlsafe(12)}
     token_server: TokenServer | None = None
     auth_config: dict[str, Any] | None = None
