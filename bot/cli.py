@@ -105,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--repo", action="append", default=[], metavar="OWNER/NAME", help="GitHub repository"
     )
-    run.add_argument("--format", choices=FORMATS, help="report format (default: table)")
+    run.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="report format (default: table on a terminal, json otherwise)",
+    )
     run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
     run.add_argument(
         "--update-types",
@@ -130,9 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--fail-on-updates", action="store_true", help=f"exit {EXIT_UPDATES_FOUND} if updates exist"
     )
+    run.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="only repositories in shard I (from 0) of N, by a stable hash of the name "
+        "(default: $BASE_IMAGE_BOT_SHARD, or $JOB_COMPLETION_INDEX/$BASE_IMAGE_BOT_SHARD_COUNT)",
+    )
 
     sub.add_parser(
-        "serve", parents=[common], help="long-lived service: scheduled runs, health and metrics"
+        "serve",
+        parents=[common],
+        help="long-lived service: scheduled runs, health, metrics and GitHub webhooks",
+        description="Run the configured repositories on their cron schedules (schedule, "
+        "repos[].schedule) and serve /healthz, /readyz, /metrics and /webhook (service.*) until "
+        "SIGTERM or SIGINT.",
     )
 
     config = sub.add_parser("config", parents=[common], help="configuration tools")
@@ -202,4 +217,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         overrides["log_format"] = args.log_format
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
+    if args.command == "serve":
+        from bot.service.runner import serve
+
+        return serve(settings)
     raise NotImplementedYetError(f"'{args.command}' is not implemented yet")

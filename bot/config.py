@@ -114,6 +114,10 @@ class GitHubSettings:
     api_url: str | None = None
     token_env: str = "GITHUB_TOKEN"  # noqa: S105 - a variable name, not a secret
     throttle: bool = True
+    app_id: int | None = None  # GitHub App: its id and where its private key is
+    private_key_env: str | None = None
+    private_key_file: str | None = None
+    installation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -361,6 +365,10 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
             throttle=github.get("throttle", defaults.github.throttle),
+            app_id=github.get("app_id"),
+            private_key_env=github.get("private_key_env"),
+            private_key_file=github.get("private_key_file"),
+            installation_id=github.get("installation_id"),
         ),
         pull_requests=_pull_requests(data.get("pull_requests", {}), PullRequestSettings()),
         repos=repos,

@@ -31,6 +31,8 @@ from bot.pipeline.sources import collect_local
 from bot.registry import HttpRegistryClient, settings_from_config
 from bot.report import render
 from bot.report.prbody import render_body
+from bot.sharding import ShardSpec, parse_shard, shard_from_env
+from bot.sharding import shard as shard_repos
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +42,12 @@ VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:
     """Configuration overrides given by ``run``'s flags (highest precedence)."""
     overrides: dict[str, object] = {}
-    if args.update_types:
+    if args.update_types is not None:
         types = [t.strip() for t in args.update_types.split(",") if t.strip()]
         bad = [t for t in types if t not in VALID_UPDATE_TYPES]
         if bad or not types:
-            raise UsageError(
-                f"--update-types: {', '.join(bad) or 'empty'} is not one of "
-                f"{', '.join(VALID_UPDATE_TYPES)}"
-            )
+            problem = f"{bad[0]!r} is not one of" if bad else "give at least one of"
+            raise UsageError(f"--update-types: {problem} {', '.join(VALID_UPDATE_TYPES)}")
         overrides["policy.update_types"] = list(dict.fromkeys(types))
     if args.pin_digests:
         overrides["policy.pin_digests"] = True
@@ -69,6 +69,7 @@ def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
             "or repos in the configuration"
         )
+    spec = parse_shard(args.shard) if args.shard else shard_from_env(os.environ)
     reports = []
     if args.paths:
         reports.append(
@@ -88,6 +89,7 @@ def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
                 dry_run=args.dry_run,
                 aliases=args.registry_alias,
                 insecure=args.insecure_registry,
+                shard=spec,
             )
         )
     report = RunReport.merge(reports)
@@ -153,10 +155,17 @@ def run_repositories(
     insecure: list[str],
     now: datetime | None = None,
     forge: Forge | None = None,
+    shard: ShardSpec | None = None,
 ) -> RunReport:
-    """Audit GitHub repositories and open, update or close their pull requests."""
+    """Audit GitHub repositories and open, update or close their pull requests.
+
+    ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion.
+    """
     forge = forge or connect_github(settings)
     repos, errors = expand_repositories(forge, names)
+    if shard is not None:
+        repos = shard_repos(repos, shard.index, shard.count)
+        logger.info("shard %s: %d repositories", shard, len(repos))
     reports = [RunReport(errors=tuple(errors), repo_mode=True)]
     with _auditor(settings, aliases, insecure, now) as auditor:
         for entry in repos:
@@ -167,19 +176,24 @@ def run_repositories(
 
 
 def connect_github(settings: Settings) -> Forge:
-    """A GitHub client from the configuration; the token is registered for masking."""
+    """A GitHub client from the configuration: a GitHub App when ``github.app_id`` is set, else
+    the token in ``github.token_env``; every credential is registered for masking."""
     from bot.forge.github import GitHubForge
 
-    name = settings.github.token_env
+    github = settings.github
+    base_url = github.api_url or os.environ.get("GITHUB_API_URL")
+    if github.app_id is not None:
+        from bot.forge.app import AppCredentials, AppForge, load_private_key
+
+        key = load_private_key(github.private_key_env, github.private_key_file)
+        credentials = AppCredentials(github.app_id, key, github.installation_id)
+        return AppForge(credentials, base_url=base_url, throttle=github.throttle)
+    name = github.token_env
     token = os.environ.get(name)
     if not token:
         raise ConfigError(f"github.token_env: environment variable {name} is not set")
     register_secret(token)
-    return GitHubForge(
-        token,
-        base_url=settings.github.api_url or os.environ.get("GITHUB_API_URL"),
-        throttle=settings.github.throttle,
-    )
+    return GitHubForge(token, base_url=base_url, throttle=github.throttle)
 
 
 def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:

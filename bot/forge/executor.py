@@ -121,6 +121,8 @@ def _apply(
         return None
     if action.kind == "update" and (action.title is not None or action.body is not None):
         forge.update_pull_request(repo, number, title=action.title, body=action.body)
+    if action.kind == "update" and action.labels:
+        forge.add_labels(repo, number, action.labels)
     if action.kind == "close":
         forge.close_pull_request(repo, number, action.comment)
     elif action.comment is not None:

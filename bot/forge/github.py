@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import requests
 from github import Auth, Github, GithubException, InputGitTreeElement, UnknownObjectException
 from github.GitTreeElement import GitTreeElement
+from github.PaginatedList import PaginatedList
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
@@ -31,31 +32,40 @@ from bot.forge.protocol import (
     RepoFile,
     RepoSnapshot,
 )
+from bot.logsetup import mask
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_LABEL_COLOR = "0366d6"
 MAX_FILE_BYTES = 1_000_000
-_USE_DEFAULT: Any = object()
+#: ``retry`` default: PyGithub's own retry policy (5xx and rate limits, with back-off).
+USE_DEFAULT: Any = object()
 
 
 class GitHubForge:
-    """PyGithub-backed forge. ``throttle=False`` and ``retry=None`` are for tests only."""
+    """PyGithub-backed forge. ``throttle=False`` and ``retry=None`` are for tests only.
+
+    Authenticates with ``token`` (else ``$GITHUB_TOKEN``), or with ``auth`` (a PyGithub ``Auth``,
+    e.g. a GitHub App installation's, see :mod:`bot.forge.app`).
+    """
 
     def __init__(
         self,
         token: str | None = None,
         *,
+        auth: Auth.Auth | None = None,
         base_url: str | None = None,
         throttle: bool = True,
-        retry: int | Retry | None = _USE_DEFAULT,
+        retry: int | Retry | None = USE_DEFAULT,
         timeout: float = 15.0,
         per_page: int = 100,
     ) -> None:
-        token = token or os.environ.get("GITHUB_TOKEN")
-        if not token:
-            raise GitHubError("no GitHub token: set GITHUB_TOKEN or pass a token")
+        if auth is None:
+            token = token or os.environ.get("GITHUB_TOKEN")
+            if not token:
+                raise GitHubError("no GitHub token: set GITHUB_TOKEN or pass a token")
+            auth = Auth.Token(token)
         self._token = token
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip(
             "/"
@@ -63,11 +73,11 @@ class GitHubForge:
         options: dict[str, Any] = {}
         if not throttle:
             options.update(seconds_between_requests=None, seconds_between_writes=None)
-        if retry is not _USE_DEFAULT:
+        if retry is not USE_DEFAULT:
             options["retry"] = retry
         self._gh = Github(
             base_url=self.base_url,
-            auth=Auth.Token(token),
+            auth=auth,
             per_page=per_page,
             lazy=True,
             timeout=max(1, int(timeout)),
@@ -86,11 +96,10 @@ class GitHubForge:
         except GithubException as exc:
             raise GitHubError(self._scrub(f"{repo}: {step} failed: {_describe(exc)}")) from exc
         except requests.RequestException as exc:
-            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
-            raise GitHubError(self._scrub(f"{repo}: {step} failed: {detail}")) from exc
+            raise GitHubError(self._scrub(f"{repo}: {step} failed: {_describe_io(exc)}")) from exc
 
     def _scrub(self, message: str) -> str:
-        return message.replace(self._token, "***")
+        return mask(message.replace(self._token, "***") if self._token else message)
 
     def _repo(self, repo: str) -> Repository:
         if repo not in self._repos:
@@ -109,6 +118,18 @@ class GitHubForge:
             names = sorted(r.full_name for r in found if not r.archived and not r.fork)
         logger.info("%s: %d repositories", owner, len(names))
         return names
+
+    def installation_repositories(self) -> list[str]:
+        """``owner/name`` of every repository a GitHub App installation token may access."""
+        with self._step("installation", "list repositories"):
+            found = PaginatedList(
+                Repository,
+                self._gh.requester,
+                "/installation/repositories",
+                None,
+                list_item="repositories",
+            )
+            return sorted(r.full_name for r in found if not r.archived)
 
     def read_dockerfiles(
         self,
@@ -372,6 +393,15 @@ def _describe(exc: GithubException) -> str:
     ]
     text = f"HTTP {exc.status}: {message}"
     return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _describe_io(exc: requests.RequestException) -> str:
+    """A short reason for a transport failure (retries exhausted: the last cause, no URL)."""
+    if isinstance(exc, requests.exceptions.RetryError):
+        cause = exc.args[0] if exc.args else None
+        reason = getattr(cause, "reason", None) or cause
+        return f"gave up after retries: {str(reason)[:200]}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _decode_blob(content: str) -> bytes:

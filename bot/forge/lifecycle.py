@@ -92,13 +92,14 @@ class Action:
     message: str = ""  # commit message when ``files`` is non-empty (carries our trailer)
     comment: str | None = None
     delete_branch: bool = False
+    labels: tuple[str, ...] = ()  # update: labels to add (an earlier run failed to label it)
 
     @property
     def writes(self) -> bool:
         """True when carrying out the action calls a write endpoint."""
         if self.kind in ("open", "close"):
             return True
-        changed = self.title is not None or self.body is not None
+        changed = self.title is not None or self.body is not None or bool(self.labels)
         return bool(self.files) or changed or self.comment is not None or self.delete_branch
 
 
@@ -114,6 +115,9 @@ class PlanInput:
     limit_per_run: int | None = None
     limit_open: int | None = None
     always_rebase: bool = False
+    #: Labels new PRs get; an open bot PR carrying none of them (labelling failed after it was
+    #: opened) gets them added. A PR a human relabelled (any one of them left) is left alone.
+    labels: tuple[str, ...] = ()
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -168,7 +172,9 @@ def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInpu
         return Action(
             "none", want.branch, f"already merged in #{merged[0].number}", merged[0].number
         )
-    closed = [pr for pr in ours if not pr.merged]
+    # A PR a human took over (flagged "edited") and then closed is not a "no thanks": the
+    # comment we left told them closing it brings a fresh PR.
+    closed = [pr for pr in ours if not pr.merged and EDITED_FLAG not in _flags(pr)]
     ignored: frozenset[tuple[str, str]] = frozenset().union(*(_targets(pr.marker) for pr in closed))
     if closed and want.targets <= ignored:
         last = closed[0]
@@ -225,9 +231,12 @@ def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Actio
     )
     new_title = want.title if want.title != pr.title else None
     new_body = body if body != pr.body else None
-    if not needs_commit and new_title is None and new_body is None:
+    labels = _missing_labels(pr, data.labels)
+    if not needs_commit and new_title is None and new_body is None and not labels:
         return Action("none", pr.branch, "up to date", pr.number)
-    if not needs_commit:
+    if not needs_commit and new_title is None and new_body is None:
+        reason = "labels missing"
+    elif not needs_commit:
         reason = "title or description changed"
     elif same_content:
         reason = "base branch moved: rebase"
@@ -246,7 +255,16 @@ def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Actio
         body=new_body,
         files=files,
         message=message,
+        labels=labels,
     )
+
+
+def _missing_labels(pr: BotPullRequest, wanted: Sequence[str]) -> tuple[str, ...]:
+    """``wanted`` when the PR carries none of them (its labelling failed), else nothing."""
+    have = {label.lower() for label in pr.labels}
+    if not wanted or any(label.lower() in have for label in wanted):
+        return ()
+    return tuple(wanted)
 
 
 def _close_stale(pr: BotPullRequest, data: PlanInput) -> Action:

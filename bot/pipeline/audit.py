@@ -17,10 +17,10 @@ from datetime import datetime
 
 from bot.config import PolicyOverrides, Settings
 from bot.dockerfile.model import Reference
-from bot.dockerfile.rewriter import Edit, collateral, plan, rewrite
+from bot.dockerfile.rewriter import Edit, rewrite
 from bot.errors import BotError, ConfigError, RegistryError
 from bot.models import ErrorRecord, SkipRecord, UpdateRecord
-from bot.pipeline.plan import Outcome, digest_target, extraction_records, outcome
+from bot.pipeline.plan import Outcome, digest_target, extraction_records, outcome, select_edits
 from bot.pipeline.resolve import (
     DigestQuery,
     created_at,
@@ -197,48 +197,27 @@ class Auditor:
 
     def _file_result(self, source: SourceFile, outcomes: list[Outcome]) -> FileResult:
         skips, errors = extraction_records(source.extraction, source.repo)
-        updates: list[UpdateRecord] = []
-        edits: list[Edit] = []
+        candidates: list[tuple[UpdateRecord, Edit]] = []
         for item in outcomes:
             if item.skip is not None:
                 skips.append(item.skip)
             if item.error is not None:
                 errors.append(item.error)
-            if item.update is None or item.edit is None:
-                continue
-            problem = _conflict(source, [*edits, item.edit])
-            if problem is not None:
-                skips.append(
-                    SkipRecord(
-                        source.path,
-                        item.update.line,
-                        item.edit.reference.raw,
-                        "conflicting-edit",
-                        problem,
-                        source.repo,
-                    )
-                )
-                continue
-            edits.append(item.edit)
-            updates.append(item.update)
+            if item.update is not None and item.edit is not None:
+                candidates.append((item.update, item.edit))
+        accepted, rejected = select_edits(source.data, source.extraction.references, candidates)
+        skips += [
+            SkipRecord(source.path, u.line, e.reference.raw, "conflicting-edit", why, source.repo)
+            for (u, e), why in rejected
+        ]
         return FileResult(
             source,
-            tuple(updates),
-            tuple(edits),
+            tuple(u for u, _ in accepted),
+            tuple(e for _, e in accepted),
             tuple(skips),
             tuple(errors),
-            rewrite(source.data, edits),
+            rewrite(source.data, [e for _, e in accepted]),
         )
-
-
-def _conflict(source: SourceFile, edits: list[Edit]) -> str | None:
-    """Why ``edits`` cannot all be applied to the file, or ``None`` when they can."""
-    try:
-        plan(source.data, edits)
-    except BotError as exc:
-        return str(exc)
-    shared = collateral(source.extraction.references, edits)
-    return shared[0] if shared else None
 
 
 def _error(reference: Reference, exc: BotError, repo: str | None) -> ErrorRecord:

@@ -7,10 +7,12 @@ module turns them into :class:`~bot.models.UpdateRecord` / :class:`~bot.models.S
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.model import Extraction, Reference
-from bot.dockerfile.rewriter import REWRITE_REASONS, Edit, can_rewrite
+from bot.dockerfile.rewriter import REWRITE_REASONS, Edit, can_rewrite, collateral, plan
+from bot.errors import BotError
 from bot.models import ErrorRecord, ImageVersion, SkipRecord, UpdateRecord
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, decide_digest
 
@@ -94,7 +96,7 @@ def outcome(
     assert update_type is not None
     record = UpdateRecord(
         path=reference.path,
-        line=reference.line,
+        line=_changed_line(reference, tag_changed),
         kind=reference.kind,
         image=ref.name,
         current=ImageVersion(ref.tag, ref.digest),
@@ -106,5 +108,50 @@ def outcome(
     return Outcome(update=record, edit=Edit(reference, new_tag=new_tag, new_digest=proposed_digest))
 
 
+def _changed_line(reference: Reference, tag_changed: bool) -> int:
+    """The line whose bytes change: the tag's (the ARG line for ``arg``) when the tag changes,
+    else the digest's (a pin goes right after the reference, on the instruction)."""
+    if tag_changed or reference.kind != "arg":
+        return reference.line
+    return reference.digest.line if reference.digest is not None else reference.instruction_line
+
+
 def _skip(reference: Reference, reason: str, message: str, repo: str | None) -> SkipRecord:
     return SkipRecord(reference.path, reference.line, reference.raw, reason, message, repo)
+
+
+Candidate = tuple[UpdateRecord, Edit]
+
+
+def select_edits(
+    data: bytes, references: Sequence[Reference], candidates: Sequence[Candidate]
+) -> tuple[list[Candidate], list[tuple[Candidate, str]]]:
+    """The edits of one file that can be applied together, and the rejected ones with why.
+
+    An edit is rejected when it disagrees with an edit already accepted (two references sharing
+    an ARG that want different values) or when it would change a reference that is not being
+    updated (an ARG shared with another image). References sharing an ARG with identical edits
+    are applied together.
+    """
+    accepted: list[Candidate] = []
+    rejected: list[tuple[Candidate, str]] = []
+    for candidate in candidates:
+        try:
+            plan(data, [edit for _, edit in accepted] + [candidate[1]])
+        except BotError as exc:
+            rejected.append((candidate, str(exc)))
+            continue
+        accepted.append(candidate)
+    changed = True
+    while changed:
+        changed = False
+        edited = {edit.reference for _, edit in accepted}
+        bystanders = [r for r in references if r not in edited]
+        for candidate in accepted:
+            harmed = collateral(bystanders, [candidate[1]])
+            if harmed:
+                accepted.remove(candidate)
+                rejected.append((candidate, harmed[0]))
+                changed = True
+                break
+    return accepted, rejected

@@ -41,6 +41,7 @@ def collect_local(
     """
     files: list[SourceFile] = []
     errors: list[ErrorRecord] = []
+    seen: set[Path] = set()  # a file reached from two PATH arguments is read and reported once
     for root in roots:
         try:
             relpaths = discover(root, include, ignore)
@@ -49,6 +50,9 @@ def collect_local(
             continue
         for relpath in relpaths:
             location = root if root.is_file() else root / relpath
+            if location.resolve() in seen:
+                continue
+            seen.add(location.resolve())
             try:
                 size = location.stat().st_size
                 if size > MAX_DOCKERFILE_BYTES:

@@ -78,5 +78,5 @@ def _pull_requests(console: Console, report: RunReport) -> None:
         if pr.body is None or pr.action not in ("open", "update"):
             continue
         console.rule(f"{pr.action}: {pr.title}", align="left")
-        console.print(pr.body.rstrip(), markup=False, highlight=False)
+        console.print(pr.body.rstrip(), markup=False, highlight=False, soft_wrap=True)
     console.rule()

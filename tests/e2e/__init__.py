@@ -1,0 +1,1 @@
+"""End-to-end tests of ``base-image-bot run`` against a real, seeded registry."""
