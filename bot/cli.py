@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--pin-digests", action="store_true", help="add digests to unpinned refs")
     run.add_argument(
+        "--describe",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="describe each update: package and vulnerability diff, changelog (default: on for "
+        "repositories as describe.enabled says, off for local paths)",
+    )
+    run.add_argument(
         "--registry-alias",
         action="append",
         default=[],

@@ -108,6 +108,18 @@ class LookupSettings:
 
 
 @dataclass(frozen=True)
+class DescribeSettings:
+    """Package/vulnerability diff and changelog of updates."""
+
+    enabled: bool = True
+    scanner: str = "builtin"
+    cache_dir: str | None = None
+    advisories_url: str = "https://storage.googleapis.com/osv-vulnerabilities"
+    advisories_path: str | None = None
+    advisories_max_age_hours: float = 24.0
+
+
+@dataclass(frozen=True)
 class GitHubSettings:
     """GitHub connection settings (the token itself stays in the environment)."""
 
@@ -192,6 +204,7 @@ class Settings:
     registry_aliases: tuple[tuple[str, str], ...] = ()
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
+    describe: DescribeSettings = field(default_factory=DescribeSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
@@ -361,6 +374,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
+        describe=_describe(data.get("describe", {})),
         github=GitHubSettings(
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
@@ -405,6 +419,21 @@ def check_policies(settings: Settings, positions: Positions) -> None:
         check(settings.policy.with_overrides(rule.overrides), ("rules", index))
     for index, repo in enumerate(settings.repos):
         check(settings.policy.with_overrides(repo.overrides), ("repos", index))
+
+
+def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
+    advisories = entry.get("advisories", {})
+    base = DescribeSettings()
+    return DescribeSettings(
+        enabled=entry.get("enabled", base.enabled),
+        scanner=entry.get("scanner", base.scanner),
+        cache_dir=entry.get("cache_dir"),
+        advisories_url=advisories.get("url", base.advisories_url),
+        advisories_path=advisories.get("path"),
+        advisories_max_age_hours=float(
+            advisories.get("max_age_hours", base.advisories_max_age_hours)
+        ),
+    )
 
 
 def _pull_requests(entry: Mapping[str, Any], base: PullRequestSettings) -> PullRequestSettings:

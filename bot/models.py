@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.describe.model import Description
 
 #: Version of the ``run --format json`` contract (``config/run-output.schema.json``).
 SCHEMA_VERSION = 1
@@ -29,6 +33,8 @@ class UpdateRecord:
     update_type: str
     repo: str | None = None
     reference: str = ""
+    platform: str | None = None  # the FROM's literal --platform, if any
+    description: Description | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:

@@ -25,12 +25,12 @@ from bot.logsetup import register_secret, setup_logging
 from bot.models import PullRequestRecord, RunReport
 from bot.pipeline.apply import write_atomically
 from bot.pipeline.audit import Auditor, Progress
+from bot.pipeline.describe import body_renderer, describe_results
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
 from bot.pipeline.sources import collect_local
 from bot.registry import HttpRegistryClient, settings_from_config
 from bot.report import render
-from bot.report.prbody import render_body
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 from bot.sharding import shard as shard_repos
 
@@ -51,6 +51,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.update_types"] = list(dict.fromkeys(types))
     if args.pin_digests:
         overrides["policy.pin_digests"] = True
+    if args.describe is not None:
+        overrides["describe.enabled"] = args.describe
     return overrides
 
 
@@ -79,6 +81,7 @@ def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
                 dry_run=args.dry_run,
                 aliases=args.registry_alias,
                 insecure=args.insecure_registry,
+                describe=bool(args.describe),
             )
         )
     if repos:
@@ -117,11 +120,15 @@ def audit_paths(
     aliases: list[str],
     insecure: list[str],
     now: datetime | None = None,
+    describe: bool = False,
 ) -> RunReport:
-    """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``."""
+    """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
+    the package/vulnerability diff and changelog of every update."""
     files, errors = collect_local(paths, settings.include, settings.ignore)
     with _auditor(settings, aliases, insecure, now) as auditor:
         results = auditor.audit(files)
+        if describe:
+            results = describe_results(results, settings, auditor.client, now=auditor.now)
     written: list[str] = []
     for result in results:
         if result.changed and not dry_run:
@@ -131,7 +138,7 @@ def audit_paths(
         PullRequestRecord(
             None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
         )
-        for p in build_proposals(results, settings.pull_requests, render_body)
+        for p in build_proposals(results, settings.pull_requests, body_renderer())
     ]
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
@@ -171,7 +178,7 @@ def run_repositories(
         for entry in repos:
             logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
             run = RepoRun(entry, dry_run)
-            reports.append(run_repository(forge, auditor, settings, run, render_body))
+            reports.append(run_repository(forge, auditor, settings, run, body_renderer()))
     return RunReport.merge(reports, repo_mode=True)
 
 

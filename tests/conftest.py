@@ -12,6 +12,7 @@ Fixtures (see ``tests/support/README.md``):
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
         if REGISTRY_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.registry)
+
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "0:0:0:0:0:0:0:1", "localhost")
+
+
+def _is_loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) and address else address
+    return not isinstance(host, str) or host.startswith(_LOOPBACK_PREFIXES)
+
+
+@pytest.fixture(autouse=True)
+def _offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in the tests reaches the internet: connections to non-loopback addresses fail at
+    once (tests marked ``online`` are exempt), and describing updates, which downloads advisory
+    data by default, is off unless a test turns it on (with a local advisory path)."""
+    monkeypatch.setenv("BASE_IMAGE_BOT_DESCRIBE__ENABLED", "false")
+    if "online" in request.keywords:
+        return
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not _is_loopback(address):
+            raise OSError(f"tests are offline: refused connection to {address!r}")
+        original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if not _is_loopback(address):
+            raise OSError(f"tests are offline: refused connection to {address!r}")
+        return original_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 def _start(workdir: Path, **options: Any) -> RunningRegistry:

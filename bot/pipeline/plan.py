@@ -104,6 +104,7 @@ def outcome(
         update_type=str(update_type),
         repo=repo,
         reference=ref.original,
+        platform=reference.platform,
     )
     return Outcome(update=record, edit=Edit(reference, new_tag=new_tag, new_digest=proposed_digest))
 

@@ -23,6 +23,7 @@ from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.models import ErrorRecord, PullRequestRecord, RunReport
 from bot.pipeline.audit import Auditor
+from bot.pipeline.describe import describe_results
 from bot.pipeline.proposals import BodyRenderer, build_proposals, update_key
 from bot.pipeline.sources import SourceFile
 
@@ -71,6 +72,8 @@ def run_repository(
         if f.path != REPO_CONFIG_PATH
     ]
     results = auditor.audit(files, run.entry.overrides, settings)
+    if settings.describe.enabled:
+        results = describe_results(results, settings, auditor.client, now=auditor.now)
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),

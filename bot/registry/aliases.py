@@ -26,7 +26,9 @@ __all__ = ["Endpoint", "RegistryAlias", "is_insecure", "parse_alias", "resolve_e
 _HOST = re.compile(
     r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$"
 )
-_PATH = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+|__[a-z0-9]+)*$")
+# Path components as distribution/reference defines them: separators ".", "_", "__" or "-"+.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ def _version(version: ImageVersion) -> dict[str, str | None]:
 
 
 def _update(update: UpdateRecord) -> dict[str, object]:
+    described: dict[str, object] = {}
+    if update.description is not None:
+        from bot.describe import to_document
+
+        described["describe"] = to_document(update.description)
     return {
         "repo": update.repo,
         "path": update.path,
@@ -29,6 +34,7 @@ def _update(update: UpdateRecord) -> dict[str, object]:
         "current": _version(update.current),
         "proposed": _version(update.proposed),
         "update_type": update.update_type,
+        **described,
     }
 
 

@@ -82,10 +82,14 @@ def test_usage_errors_exit_2_without_traceback(capsys: pytest.CaptureFixture[str
     assert "Traceback" not in err
 
 
-def test_serve_not_built_yet_is_a_clear_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve"]) == 2
+def test_serve_with_a_broken_config_exits_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("service: {port: nope}\n")
+    assert main(["serve", "--config", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "not implemented yet" in err
+    assert f"{path}:1: service.port" in err
     assert "Traceback" not in err
 
 

@@ -33,14 +33,25 @@ def test_default_yaml_is_valid_and_equals_built_in_defaults() -> None:
 
 def test_default_yaml_documents_every_schema_key_with_its_default() -> None:
     document = yaml.safe_load(DEFAULT_YAML.read_text(encoding="utf-8"))
-    top = schema()["properties"]
-    assert set(document) == set(top)
-    for key, spec in top.items():
-        target = schema()["$defs"]["policy"] if key == "policy" else spec
-        if "default" in target:
-            assert document[key] == target["default"], key
-        for sub, sub_spec in target.get("properties", {}).items():
-            assert document[key][sub] == sub_spec["default"], f"{key}.{sub}"
+
+    def resolve(spec: dict[str, object]) -> dict[str, object]:
+        ref = spec.get("$ref")
+        if isinstance(ref, str):
+            return {**schema()["$defs"][ref.removeprefix("#/$defs/")], **spec}
+        return spec
+
+    def check(value: object, spec: dict[str, object], where: str) -> None:
+        spec = resolve(spec)
+        if "default" in spec:
+            assert value == spec["default"], where
+        properties = spec.get("properties")
+        if isinstance(properties, dict) and "default" not in spec:
+            assert isinstance(value, dict), where
+            assert set(value) == set(properties), where
+            for key, sub in properties.items():
+                check(value[key], sub, f"{where}.{key}")
+
+    check(document, schema(), "")
 
 
 def test_no_file_gives_defaults() -> None:

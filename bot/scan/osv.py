@@ -1,0 +1,219 @@
+"""OSV advisories: the record model, parsing, ecosystem names and range evaluation. Pure.
+
+Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``,
+events ``introduced`` / ``fixed`` / ``last_affected`` / ``limit``, ``versions[]``). Distro
+ecosystems need the distro's version order, supplied by :mod:`bot.scan.versions`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.errors import ScanError
+from bot.scan.packages import OsRelease
+from bot.scan.severity import cvss3_base_score, level_from_rating, level_from_score, worst
+
+__all__ = [
+    "Advisory",
+    "AffectedRange",
+    "Evaluation",
+    "ecosystem_for",
+    "ecosystem_kind",
+    "evaluate",
+    "parse_advisory",
+]
+
+logger = logging.getLogger(__name__)
+
+Compare = Callable[[str, str], int]
+
+
+@dataclass(frozen=True)
+class AffectedRange:
+    """One ``affected[]`` entry narrowed to what matching needs."""
+
+    ecosystem: str
+    package: str
+    events: tuple[tuple[str, str], ...]  # ("introduced" | "fixed" | "last_affected" | "limit", v)
+    versions: tuple[str, ...] = ()
+    severity: str = "unknown"
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """An OSV record: id, the CVEs it is about (else its own id), summary, severity, ranges."""
+
+    id: str
+    cves: tuple[str, ...]
+    summary: str
+    severity: str
+    affected: tuple[AffectedRange, ...]
+    modified: str = ""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Whether a version is affected, and the first fixed version after it (if any)."""
+
+    affected: bool
+    fixed_version: str | None = None
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _severity_of(entries: object, specific: object) -> str:
+    levels: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        score = str(entry.get("score", ""))
+        if entry.get("type") == "CVSS_V3":
+            value = cvss3_base_score(score)
+            if value is not None:
+                levels.append(level_from_score(value))
+        elif entry.get("type") in ("Ubuntu", "Debian"):
+            levels.append(level_from_rating(score))
+    if isinstance(specific, dict):
+        levels += [
+            level_from_rating(specific[key])
+            for key in ("urgency", "severity", "priority")
+            if isinstance(specific.get(key), str)
+        ]
+    return worst(levels)
+
+
+def _ranges(item: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    events: list[tuple[str, str]] = []
+    for rng in _list(item.get("ranges")):
+        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", None):
+            continue
+        for event in _list(rng.get("events")):
+            if isinstance(event, dict) and len(event) >= 1:
+                events += [
+                    (key, event[key])
+                    for key in ("introduced", "fixed", "last_affected", "limit")
+                    if isinstance(event.get(key), str)
+                ]
+        events.append(("end", ""))
+    return tuple(events)
+
+
+def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
+    """Parse one OSV JSON record (bytes or decoded object)."""
+    if isinstance(data, bytes):
+        try:
+            obj = json.loads(data)
+        except ValueError as exc:
+            raise ScanError("OSV record is not valid JSON") from exc
+    else:
+        obj = data
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise ScanError("OSV record has no id")
+    ident: str = obj["id"]
+    aliases = _strs(obj.get("aliases")) + _strs(obj.get("upstream"))
+    cves = tuple(dict.fromkeys(a for a in (ident, *aliases) if a.startswith("CVE-")))
+    if ident.startswith("CVE-"):
+        cves = (ident,)
+    top = _severity_of(obj.get("severity"), obj.get("database_specific"))
+    affected: list[AffectedRange] = []
+    for item in _list(obj.get("affected")):
+        if not isinstance(item, dict) or not isinstance(item.get("package"), dict):
+            continue
+        pkg = item["package"]
+        sev = _severity_of(item.get("severity"), item.get("ecosystem_specific"))
+        affected.append(
+            AffectedRange(
+                ecosystem=str(pkg.get("ecosystem", "")),
+                package=str(pkg.get("name", "")),
+                events=_ranges(item),
+                versions=_strs(item.get("versions")),
+                severity=worst([sev, top]),
+            )
+        )
+    summary = obj.get("summary") or obj.get("details") or ""
+    return Advisory(
+        id=ident,
+        cves=cves or (ident,),
+        summary=str(summary).strip().splitlines()[0][:200] if summary else "",
+        severity=top,
+        affected=tuple(affected),
+        modified=str(obj.get("modified", "")),
+    )
+
+
+def _in_ranges(version: str, events: tuple[tuple[str, str], ...], cmp: Compare) -> Evaluation:
+    """OSV evaluation per range (ranges separated by an ``end`` marker)."""
+    hit, fixes = False, []
+    ranges: list[list[tuple[str, str]]] = [[]]
+    for event in events:
+        if event[0] == "end":
+            ranges.append([])
+        else:
+            ranges[-1].append(event)
+    for rng in filter(None, ranges):
+        key = functools.cmp_to_key(cmp)
+        ordered = sorted(rng, key=lambda e: (e != ("introduced", "0"), key(e[1])))
+        vulnerable = False
+        for kind, value in ordered:
+            if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
+                vulnerable = True
+            elif kind in ("fixed", "limit", "last_affected"):
+                order = cmp(version, value)
+                if order > 0 or (order == 0 and kind != "last_affected"):
+                    vulnerable = False
+        if vulnerable:
+            hit = True
+            fixes += [v for k, v in rng if k == "fixed" and cmp(v, version) > 0]
+    fixed = min(fixes, key=functools.cmp_to_key(cmp)) if fixes else None
+    return Evaluation(hit, fixed)
+
+
+def evaluate(rng: AffectedRange, version: str, cmp: Compare) -> Evaluation:
+    """Is ``version`` affected by ``rng`` (``versions[]`` or ``ECOSYSTEM`` events)?"""
+    if version in rng.versions:
+        fixed = next((v for k, v in rng.events if k == "fixed" and cmp(v, version) > 0), None)
+        return Evaluation(True, fixed)
+    if not rng.events:
+        return Evaluation(False)
+    return _in_ranges(version, rng.events, cmp)
+
+
+def ecosystem_for(release: OsRelease) -> str | None:
+    """The OSV ecosystem of a distribution release (``Debian:12``, ``Alpine:v3.20``...)."""
+    major_minor = ".".join(release.version_id.split(".")[:2])
+    major = release.version_id.split(".")[0]
+    if not release.version_id:
+        return None
+    if release.id == "debian":
+        return f"Debian:{major}"
+    if release.id == "alpine":
+        return f"Alpine:v{major_minor}"
+    if release.id == "ubuntu":
+        year, _, month = major_minor.partition(".")
+        lts = year.isdigit() and int(year) % 2 == 0 and month == "04"
+        return f"Ubuntu:{major_minor}" + (":LTS" if lts else "")
+    if release.id == "almalinux":
+        return f"AlmaLinux:{major}"
+    if release.id == "rocky":
+        return f"Rocky Linux:{major}"
+    return None
+
+
+def ecosystem_kind(ecosystem: str) -> str:
+    """Package kind (version order) of an ecosystem: ``deb``, ``apk`` or ``rpm``."""
+    base = ecosystem.split(":", 1)[0]
+    if base in ("Debian", "Ubuntu"):
+        return "deb"
+    if base in ("Alpine", "Wolfi", "Chainguard"):
+        return "apk"
+    return "rpm"

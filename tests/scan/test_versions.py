@@ -1,0 +1,102 @@
+"""Distro version ordering: known pairs and order properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.scan.versions import compare, compare_apk, compare_dpkg, compare_rpm, sort_key
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("1.36.1-r9", "1.36.1-r10"),  # univers' >= got this wrong (string order)
+        ("3.9.0-r0", "3.10.0-r0"),
+        ("1.2_rc1", "1.2"),
+        ("1.2_alpha1", "1.2_beta1"),
+        ("1.2", "1.2_p1"),
+        ("1.2", "1.2a"),
+        ("1.2a", "1.2.1"),
+        ("3.3.2-r0", "3.3.2-r1"),
+        ("1.0_git20230101", "1.0_git20240101"),
+    ],
+)
+def test_apk_order_including_ge_and_le(older: str, newer: str) -> None:
+    assert compare_apk(older, newer) == -1
+    assert compare_apk(newer, older) == 1
+    assert compare_apk(newer, older) >= 0  # >= derived from the comparator, never from strings
+    assert compare("apk", older, newer) <= 0
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("1.0~rc1", "1.0"),
+        ("2.0", "1:1.0"),
+        ("3.0.11-1~deb12u2", "3.0.13-1~deb12u1"),
+        ("2.36-9+deb12u1", "2.36-9+deb12u3"),
+        ("5.2.15-2", "5.2.15-2+b2"),
+    ],
+)
+def test_dpkg_order(older: str, newer: str) -> None:
+    assert compare_dpkg(older, newer) == -1
+    assert compare_dpkg(newer, older) == 1
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("1.0~rc1", "1.0"),
+        ("1.0", "1.0^git1"),
+        ("2.0-1", "1:1.0-1"),
+        ("2.34-60.el9", "2.34-100.el9"),
+        ("1.0", "1.0a"),
+        ("3.0.7-25.el9", "1:3.0.7-27.el9"),
+        ("1.01", "1.2"),
+    ],
+)
+def test_rpm_order(older: str, newer: str) -> None:
+    assert compare_rpm(older, newer) == -1
+    assert compare_rpm(newer, older) == 1
+
+
+def test_equal_versions_compare_equal() -> None:
+    assert compare_rpm("1.001", "1.1") == 0
+    assert compare_apk("1.2.3-r4", "1.2.3-r4") == 0
+    assert compare_dpkg("1:2.0-1", "1:2.0-1") == 0
+
+
+apk_versions = st.builds(
+    lambda nums, letter, suffix, rev: ".".join(map(str, nums)) + letter + suffix + f"-r{rev}",
+    st.lists(st.integers(0, 30), min_size=1, max_size=4),
+    st.sampled_from(["", "a", "b"]),
+    st.sampled_from(["", "_alpha1", "_rc2", "_p3", "_git2024"]),
+    st.integers(0, 30),
+)
+rpm_versions = st.builds(
+    lambda e, v, r: (f"{e}:" if e else "") + v + "-" + r,
+    st.integers(0, 2),
+    st.from_regex(r"[0-9]{1,2}(\.[0-9a-z]{1,3}){0,3}(~rc[0-9])?", fullmatch=True),
+    st.from_regex(r"[0-9]{1,3}(\.el[89])?", fullmatch=True),
+)
+deb_versions = st.from_regex(
+    r"([0-9]:)?[0-9]{1,2}(\.[0-9]{1,2}){0,2}(~rc[0-9])?(-[0-9](\+deb12u[0-9])?)?", fullmatch=True
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "strategy"), [("apk", apk_versions), ("rpm", rpm_versions), ("deb", deb_versions)]
+)
+@given(data=st.data())
+def test_comparators_are_total_orders(
+    kind: str, strategy: st.SearchStrategy[str], data: st.DataObject
+) -> None:
+    a, b, c = (data.draw(strategy) for _ in range(3))
+    assert compare(kind, a, a) == 0
+    assert compare(kind, a, b) == -compare(kind, b, a)
+    ordered = sorted([a, b, c], key=sort_key(kind))
+    assert compare(kind, ordered[0], ordered[1]) <= 0
+    assert compare(kind, ordered[1], ordered[2]) <= 0
+    assert compare(kind, ordered[0], ordered[2]) <= 0  # transitivity
