@@ -1,0 +1,190 @@
+"""What a scheduled or webhook-triggered run does, with metrics and a cooperative stop.
+
+A run goes repository by repository; between two repositories it checks whether the service is
+stopping, and once the shutdown grace time is over the forge refuses further writes
+(:class:`~bot.service.guard.GuardedForge`). Jobs in a persistent store must name a module-level
+function, so :func:`scheduled_run` finds the running :class:`Worker` through :func:`install`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.config import RepoSettings, Settings
+from bot.errors import BotError
+from bot.forge.protocol import Forge
+from bot.models import RunReport
+from bot.pipeline.audit import Auditor
+from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
+from bot.registry import HttpRegistryClient, settings_from_config
+from bot.report.prbody import render_body
+from bot.service.guard import GuardedForge
+from bot.service.metrics import ServiceMetrics, error_kind
+from bot.service.scheduler import schedule_groups
+
+logger = logging.getLogger(__name__)
+
+ForgeFactory = Callable[[Settings], Forge]
+
+
+class Worker:
+    """Runs repositories for the service and keeps its metrics."""
+
+    def __init__(
+        self, settings: Settings, metrics: ServiceMetrics, forge_factory: ForgeFactory
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._forge_factory = forge_factory
+        self.stopping = threading.Event()
+        self.writes_blocked = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no run is in progress; False on timeout."""
+        return self._idle.wait(timeout)
+
+    @property
+    def busy(self) -> bool:
+        """True while a run is in progress."""
+        return not self._idle.is_set()
+
+    def run_group(self, group: str) -> None:
+        """Run the repositories of schedule group ``group``."""
+        for candidate in schedule_groups(self.settings):
+            if candidate.id == group:
+                wanted = set(candidate.repos)
+                entries = [e for e in self.settings.repos if e.name in wanted]
+                self.run(entries, trigger="schedule")
+                return
+        logger.warning("schedule group %s is not configured any more: nothing to run", group)
+
+    def run_repo(self, repo: str) -> None:
+        """Run one repository (a webhook trigger); wildcard entries lend their overrides."""
+        owner = repo.partition("/")[0].lower()
+        entry = next(
+            (e for e in self.settings.repos if e.name.lower() in (repo.lower(), f"{owner}/*")),
+            RepoSettings(repo),
+        )
+        self.run([replace(entry, name=repo)], trigger="webhook")
+
+    def run(self, entries: Sequence[RepoSettings], *, trigger: str) -> RunReport | None:
+        """One run over ``entries``; never raises (failures are logged and counted)."""
+        if self.stopping.is_set():
+            logger.info("%s run not started: the service is stopping", trigger)
+            return None
+        with self._lock:
+            self._idle.clear()
+            try:
+                return self._run(entries, trigger)
+            finally:
+                self._idle.set()
+
+    def _run(self, entries: Sequence[RepoSettings], trigger: str) -> RunReport | None:
+        dry_run = self.settings.service.dry_run
+        started = time.monotonic()
+        outcome = "ok"
+        reports: list[RunReport] = []
+        try:
+            reports = self._repositories(entries, dry_run)
+            if self.stopping.is_set():
+                outcome = "interrupted"
+            elif any(r.errors for r in reports):
+                outcome = "partial"
+        except BotError as exc:
+            outcome = "failed"
+            self.metrics.errors.labels(error_kind(exc.message)).inc()
+            logger.error("%s run failed: %s", trigger, exc.message)
+        except Exception:
+            outcome = "failed"
+            self.metrics.errors.labels("internal").inc()
+            logger.exception("%s run failed unexpectedly", trigger)
+        elapsed = time.monotonic() - started
+        self.metrics.run_duration.observe(elapsed)
+        self.metrics.runs.labels(trigger, outcome).inc()
+        if outcome == "ok":
+            self.metrics.last_success.set(time.time())
+        report = RunReport.merge(reports, repo_mode=True)
+        logger.info(
+            "%s run %s in %.1f s: %d repositories, %d updates, %d pull request actions, %d errors",
+            trigger,
+            outcome,
+            elapsed,
+            len(reports),
+            len(report.updates),
+            len(report.pull_requests),
+            len(report.errors),
+        )
+        return report
+
+    def _repositories(self, entries: Sequence[RepoSettings], dry_run: bool) -> list[RunReport]:
+        settings = self.settings
+        forge = GuardedForge(self._forge_factory(settings), self._writes_allowed)
+        repos, errors = expand_repositories(forge, entries)
+        reports = [RunReport(errors=tuple(errors), repo_mode=True)] if errors else []
+        client = HttpRegistryClient(settings_from_config(settings))
+        try:
+            auditor = Auditor(
+                client, settings, datetime.now(UTC), max_workers=settings.lookup.max_workers
+            )
+            for done, entry in enumerate(repos):
+                if self.stopping.is_set():
+                    logger.info(
+                        "stopping: %d repositories left for the next run", len(repos) - done
+                    )
+                    break
+                report = run_repository(
+                    forge, auditor, settings, RepoRun(entry, dry_run), render_body
+                )
+                self.metrics.repositories.inc()
+                self.metrics.record_report(report, dry_run=dry_run)
+                reports.append(report)
+        finally:
+            self._record_registry(client, reports)
+            client.close()
+        return reports
+
+    def _record_registry(self, client: HttpRegistryClient, reports: list[RunReport]) -> None:
+        hosts = {
+            name.split("/", 1)[0]
+            for r in reports
+            for name in [u.image for u in r.updates] + [e.reference or "" for e in r.errors]
+            if "/" in name
+        }
+        remaining = {}
+        for host in sorted(hosts):
+            try:
+                value = client.rate_limit_remaining(host)
+            except BotError:
+                continue
+            if value is not None:
+                remaining[host] = value
+        self.metrics.record_registry(client.stats(), remaining)
+
+    def _writes_allowed(self) -> bool:
+        return not self.writes_blocked.is_set()
+
+
+_CURRENT: list[Worker] = []
+
+
+def install(worker: Worker | None) -> None:
+    """Make ``worker`` the one :func:`scheduled_run` uses (None: none)."""
+    _CURRENT.clear()
+    if worker is not None:
+        _CURRENT.append(worker)
+
+
+def scheduled_run(group: str) -> None:
+    """Job function stored in the job store: run schedule group ``group``."""
+    if not _CURRENT:
+        logger.warning("job for group %s fired without a running service", group)
+        return
+    _CURRENT[0].run_group(group)

@@ -1,0 +1,104 @@
+"""Prometheus metrics of the service, on a registry of their own (one per service instance)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.models import RunReport
+from bot.registry import TransportStats
+
+#: Content type of :meth:`ServiceMetrics.render`.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+#: Pull-request record actions counted as opened/updated/closed.
+_PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed"}
+
+
+class ServiceMetrics:
+    """Counters, gauges and the run-duration histogram exposed on ``/metrics``."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.runs = Counter(
+            "base_image_bot_runs", "Runs finished, by trigger and outcome.",
+            ["trigger", "outcome"], registry=r,
+        )  # fmt: skip
+        self.repositories = Counter(
+            "base_image_bot_repositories", "Repositories processed.", registry=r
+        )
+        self.updates = Counter("base_image_bot_updates_found", "Updates found.", registry=r)
+        self.pull_requests = Counter(
+            "base_image_bot_pull_requests",
+            "Pull requests opened, updated or closed by the bot (dry runs: would be).",
+            ["action", "dry_run"],
+            registry=r,
+        )
+        self.pull_requests_closed_upstream = Counter(
+            "base_image_bot_pull_requests_closed_by_others",
+            "Bot pull requests closed on GitHub (webhook), by whether they were merged.",
+            ["merged"],
+            registry=r,
+        )
+        self.registry_requests = Counter(
+            "base_image_bot_registry_requests", "HTTP requests sent to registries.", registry=r
+        )
+        self.rate_limit_remaining = Gauge(
+            "base_image_bot_registry_rate_limit_remaining",
+            "Last ratelimit-remaining a registry reported.",
+            ["registry"],
+            registry=r,
+        )
+        self.errors = Counter("base_image_bot_errors", "Errors, by kind.", ["kind"], registry=r)
+        self.webhooks = Counter(
+            "base_image_bot_webhooks", "Webhook deliveries, by event and result.",
+            ["event", "result"], registry=r,
+        )  # fmt: skip
+        self.run_duration = Histogram(
+            "base_image_bot_run_duration_seconds",
+            "Wall time of a run.",
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, float("inf")),
+            registry=r,
+        )
+        self.last_success = Gauge(
+            "base_image_bot_last_success_timestamp_seconds",
+            "Unix time of the last run without errors.",
+            registry=r,
+        )
+
+    def record_report(self, report: RunReport, *, dry_run: bool) -> None:
+        """Count what one repository's (or one run's) report found and did."""
+        self.updates.inc(len(report.updates))
+        for pr in report.pull_requests:
+            action = _PR_ACTIONS.get(pr.action)
+            if action is not None and pr.error is None:
+                self.pull_requests.labels(action, str(dry_run).lower()).inc()
+        for error in report.errors:
+            self.errors.labels(error_kind(error.error)).inc()
+
+    def record_registry(self, stats: TransportStats, remaining: dict[str, int]) -> None:
+        """Add a run's registry request count and the latest rate-limit figures."""
+        self.registry_requests.inc(stats.requests)
+        for host, value in remaining.items():
+            self.rate_limit_remaining.labels(host).set(value)
+
+    def render(self) -> bytes:
+        """The exposition text for ``/metrics``."""
+        return generate_latest(self.registry)
+
+
+def error_kind(message: str) -> str:
+    """A small, bounded label for an error message (keeps metric cardinality low)."""
+    text = message.lower()
+    for kind, needles in (
+        ("rate_limited", ("rate-limit", "rate limit", "429")),
+        ("auth", ("401", "403", "unauthorized", "denied", "credential")),
+        ("not_found", ("404", "not found", "unknown")),
+        ("timeout", ("timed out", "timeout")),
+        ("config", ("base-image-bot.yml", "config")),
+        ("github", ("github",)),
+        ("registry", ("registry", "manifest", "tag")),
+    ):
+        if any(n in text for n in needles):
+            return kind
+    return "other"

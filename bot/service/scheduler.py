@@ -1,0 +1,229 @@
+"""APScheduler 3.x set-up for ``serve``: one cron job per repository group, persistent job store.
+
+Repositories without their own ``repos[].schedule`` form the ``default`` group on
+``schedule.cron``; repositories sharing an override share a group (``cron-<hash>``). Each group is
+one job with ``max_instances=1``, ``coalesce=True`` and ``schedule.jitter_seconds`` of jitter,
+kept in a SQLAlchemy job store (SQLite ``jobs.sqlite`` under the state directory unless
+``schedule.job_store`` names another URL). Ad-hoc runs (webhooks) use an in-memory store. One
+worker thread runs jobs, so runs never overlap and never write to one repository twice at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GROUP = "default"
+JOB_FUNC = "bot.service.jobs:scheduled_run"
+JOB_STORE_FILE = "jobs.sqlite"
+#: A scheduled run that could not start on time (service down, worker busy) still runs if it is
+#: less than this late; several missed runs coalesce into one.
+MISFIRE_GRACE = 6 * 3600
+
+
+@dataclass(frozen=True)
+class ScheduleGroup:
+    """Repositories sharing one cron expression."""
+
+    id: str
+    cron: str
+    repos: tuple[str, ...]
+
+
+def schedule_groups(settings: Settings) -> list[ScheduleGroup]:
+    """The cron groups of the configured repositories (pure; ``default`` first)."""
+    by_cron: dict[str, list[str]] = {}
+    for entry in settings.repos:
+        cron = entry.schedule or settings.schedule.cron
+        by_cron.setdefault(cron, []).append(entry.name)
+    groups = [
+        ScheduleGroup(group_id(cron, settings.schedule.cron), cron, tuple(names))
+        for cron, names in by_cron.items()
+    ]
+    if not any(g.id == DEFAULT_GROUP for g in groups):
+        groups.append(ScheduleGroup(DEFAULT_GROUP, settings.schedule.cron, ()))
+    return sorted(groups, key=lambda g: (g.id != DEFAULT_GROUP, g.id))
+
+
+def group_id(cron: str, default_cron: str) -> str:
+    """``default`` for the global cron, else ``cron-`` + a short hash of the expression."""
+    if cron == default_cron:
+        return DEFAULT_GROUP
+    return "cron-" + hashlib.sha256(" ".join(cron.split()).encode()).hexdigest()[:12]
+
+
+def cron_trigger(cron: str, timezone: str, jitter: int, key: str) -> CronTrigger:
+    """An APScheduler cron trigger; ConfigError naming ``key`` when the expression is bad."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"schedule.timezone: unknown time zone {timezone!r}") from exc
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ConfigError(f"{key}: invalid cron expression {cron!r}: expected 5 fields")
+    minute, hour, day, month, weekday = fields
+    try:
+        weekday = crontab_weekdays(weekday)
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=weekday,
+            timezone=zone,
+            jitter=jitter or None,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{key}: invalid cron expression {cron!r}: {exc}") from exc
+
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) in APScheduler's terms (day names).
+
+    APScheduler 3 numbers weekdays from Monday = 0, so ``1-5`` would mean Tuesday to Saturday;
+    numbers, ranges and steps are expanded to names instead. ValueError when malformed.
+    """
+    out: list[str] = []
+    for part in field.lower().split(","):
+        base, _, step_text = part.partition("/")
+        if not any(c.isdigit() for c in base) and base != "*":
+            out.append(part)  # names (mon-fri) mean the same in both
+            continue
+        step = int(step_text) if step_text else 1
+        if base == "*":
+            first, last = 0, 6
+        else:
+            low, _, high = base.partition("-")
+            first, last = int(low), int(high or (6 if step_text else low))
+        if not (0 <= first <= last <= 7) or step < 1:
+            raise ValueError(f"day of week {part!r} out of range")
+        out.extend(_DAY_NAMES[day] for day in range(first, last + 1, step))
+    return ",".join(dict.fromkeys(out))
+
+
+def job_store_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """``schedule.job_store``, else a SQLite file in the state directory (created)."""
+    if settings.schedule.job_store:
+        return settings.schedule.job_store
+    directory = state_dir(settings, os.environ if environ is None else environ)
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / JOB_STORE_FILE}"
+
+
+def state_dir(settings: Settings, environ: Mapping[str, str]) -> Path:
+    """``state_dir``, else ``$XDG_STATE_HOME/base-image-bot`` or ``~/.local/state/base-image-bot``."""
+    if settings.state_dir is not None:
+        return settings.state_dir
+    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "base-image-bot"
+
+
+def build_scheduler(settings: Settings, *, run_now: datetime | None = None) -> BackgroundScheduler:
+    """A configured, not yet started scheduler holding one job per group.
+
+    ``run_now`` (a timezone-aware time) also schedules every group once at that time, for
+    ``schedule.run_at_start``.
+    """
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    url = job_store_url(settings)
+    try:
+        store = SQLAlchemyJobStore(url=url)
+    except Exception as exc:  # a bad URL or missing driver: the message names it
+        raise ConfigError(f"schedule.job_store: cannot use {_redact(url)}: {exc}") from exc
+    scheduler = BackgroundScheduler(
+        jobstores={"default": store, "memory": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+        timezone=ZoneInfo("UTC"),
+    )
+    groups = schedule_groups(settings)
+    triggers = {
+        g.id: cron_trigger(
+            g.cron,
+            settings.schedule.timezone,
+            settings.schedule.jitter_seconds,
+            "schedule.cron" if g.id == DEFAULT_GROUP else f"repos[{g.repos[0]}].schedule",
+        )
+        for g in groups
+    }
+    scheduler.start(paused=True)
+    wanted = {g.id for g in groups}
+    for job in scheduler.get_jobs(jobstore="default"):
+        if job.id not in wanted:
+            logger.info("removing job %s: no longer configured", job.id)
+            job.remove()
+    for group in groups:
+        scheduler.add_job(
+            JOB_FUNC,
+            triggers[group.id],
+            args=[group.id],
+            id=group.id,
+            name=f"runs of {len(group.repos)} repositories ({group.cron})",
+            replace_existing=True,
+        )
+        logger.info(
+            "schedule %s: %s (%s): %d repositories",
+            group.id,
+            group.cron,
+            settings.schedule.timezone,
+            len(group.repos),
+        )
+        if run_now is not None and group.repos:
+            add_once(scheduler, _run_once_func(), f"start:{group.id}", group.id, run_now)
+    return scheduler
+
+
+def add_once(
+    scheduler: BackgroundScheduler,
+    func: Callable[[str], None],
+    job_id: str,
+    arg: str,
+    when: datetime,
+) -> None:
+    """Run ``func(arg)`` once at ``when`` (memory store; a pending one with the same id is replaced)."""
+    scheduler.add_job(
+        func,
+        "date",
+        run_date=when,
+        args=[arg],
+        id=job_id,
+        jobstore="memory",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+
+
+def _run_once_func() -> Callable[[str], None]:
+    from bot.service.jobs import scheduled_run
+
+    return scheduled_run
+
+
+def _redact(url: str) -> str:
+    """The URL without its password."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:****@{host}"
+    return url

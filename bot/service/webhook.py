@@ -1,0 +1,153 @@
+"""GitHub webhook deliveries: signature check and what each event asks of the service. Pure.
+
+* ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`` is compared in constant time;
+  anything else is rejected before the body is parsed.
+* ``push`` to a configured repository's default branch that adds, changes or removes a
+  Dockerfile (or the repository's ``.github/base-image-bot.yml``) → run that repository.
+* ``pull_request`` ``closed`` whose head branch is under the bot's prefix → record it at once.
+* ``ping`` → pong; everything else is acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, Literal
+
+from bot.config import REPO_CONFIG_PATH, RepoSettings
+
+#: GitHub caps webhook payloads at 25 MB.
+MAX_BODY = 25 * 1024 * 1024
+#: GitHub lists at most this many commits in a push payload; a push that long may hide files.
+PUSH_COMMIT_LIMIT = 20
+
+Action = Literal["run", "pr_closed", "pong", "ignore", "bad_request"]
+
+
+@dataclass(frozen=True)
+class WebhookDecision:
+    """What one delivery asks for; ``reason`` is loggable (never the payload)."""
+
+    action: Action
+    event: str
+    repo: str | None = None
+    reason: str = ""
+    number: int | None = None
+    merged: bool = False
+
+
+def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
+    """True when ``header`` is ``sha256=`` + the HMAC-SHA256 of ``body`` keyed with ``secret``."""
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode("ascii"), header.strip().encode("ascii", "replace"))
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value GitHub would send for ``body``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def decide(
+    event: str,
+    body: bytes,
+    *,
+    include: Sequence[str],
+    branch_prefix: str,
+    repos: Sequence[RepoSettings],
+) -> WebhookDecision:
+    """Decide what a (signature-checked) delivery of ``event`` asks for."""
+    if event == "ping":
+        return WebhookDecision("pong", event)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return WebhookDecision("bad_request", event, reason="body is not JSON")
+    if not isinstance(payload, dict):
+        return WebhookDecision("bad_request", event, reason="body is not a JSON object")
+    repo = _text(payload, "repository", "full_name")
+    if repo is None:
+        return WebhookDecision("ignore", event, reason="no repository")
+    if not configured(repo, repos):
+        return WebhookDecision("ignore", event, repo, "repository is not configured")
+    if event == "push":
+        return _push(payload, repo, include)
+    if event == "pull_request":
+        return _pull_request(payload, repo, branch_prefix)
+    return WebhookDecision("ignore", event, repo, "event not handled")
+
+
+def configured(repo: str, repos: Sequence[RepoSettings]) -> bool:
+    """True when ``repo`` is one of ``repos`` (names or ``owner/*``; case-insensitive)."""
+    wanted = repo.lower()
+    owner = wanted.partition("/")[0]
+    for entry in repos:
+        name = entry.name.lower()
+        if name == wanted or name == f"{owner}/*":
+            return True
+    return False
+
+
+def _push(payload: dict[str, Any], repo: str, include: Sequence[str]) -> WebhookDecision:
+    default = _text(payload, "repository", "default_branch")
+    if payload.get("ref") != f"refs/heads/{default}":
+        return WebhookDecision("ignore", "push", repo, "not the default branch")
+    if payload.get("deleted") is True:
+        return WebhookDecision("ignore", "push", repo, "branch deleted")
+    commits = payload.get("commits")
+    commits = commits if isinstance(commits, list) else []
+    if len(commits) >= PUSH_COMMIT_LIMIT:
+        return WebhookDecision("run", "push", repo, "long push: files not all listed")
+    paths = [p for c in commits if isinstance(c, dict) for p in _paths(c)]
+    touched = [p for p in paths if _is_dockerfile(p, include)]
+    if not touched:
+        return WebhookDecision("ignore", "push", repo, "no Dockerfile changed")
+    return WebhookDecision("run", "push", repo, f"{len(touched)} Dockerfile change(s)")
+
+
+def _pull_request(payload: dict[str, Any], repo: str, branch_prefix: str) -> WebhookDecision:
+    if payload.get("action") != "closed":
+        return WebhookDecision("ignore", "pull_request", repo, "not a close")
+    pull = payload.get("pull_request")
+    if not isinstance(pull, dict):
+        return WebhookDecision("bad_request", "pull_request", repo, "no pull_request object")
+    branch = _text(pull, "head", "ref") or ""
+    if not branch.startswith(branch_prefix + "/"):
+        return WebhookDecision("ignore", "pull_request", repo, "not a bot branch")
+    number = pull.get("number")
+    return WebhookDecision(
+        "pr_closed",
+        "pull_request",
+        repo,
+        branch,
+        number if isinstance(number, int) else None,
+        pull.get("merged") is True,
+    )
+
+
+def _paths(commit: dict[str, Any]) -> Iterable[str]:
+    for key in ("added", "modified", "removed"):
+        values = commit.get(key)
+        if isinstance(values, list):
+            yield from (v for v in values if isinstance(v, str))
+
+
+def _is_dockerfile(path: str, include: Sequence[str]) -> bool:
+    if path == REPO_CONFIG_PATH:
+        return True
+    name = path.rsplit("/", 1)[-1]
+    return any(fnmatchcase(name, pattern) for pattern in include)
+
+
+def _text(payload: dict[str, Any], *keys: str) -> str | None:
+    node: object = payload
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node if isinstance(node, str) else None

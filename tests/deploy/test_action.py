@@ -1,0 +1,195 @@
+"""The GitHub Action and the example workflows: structure, and the run steps executed locally."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import load_settings
+from tests.deploy.actionrun import run_action
+from tests.github_emulator import GitHubEmulator
+from tests.support.images import Pusher
+from tests.support.registry import RunningRegistry
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ACTION_DIR = ROOT / "deploy" / "github-action"
+FIXTURE = ROOT / "tests" / "data" / "deploy" / "app"
+VENV_BIN = Path(os.sys.executable).parent
+
+
+def _load(name: str) -> dict[str, Any]:
+    document = yaml.safe_load((ACTION_DIR / name).read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def _on(workflow: dict[str, Any]) -> dict[str, Any]:
+    # PyYAML reads the bare key `on` as the boolean True (YAML 1.1).
+    trigger = workflow.get("on", workflow.get(True))
+    assert isinstance(trigger, dict)
+    return trigger
+
+
+def test_action_declares_its_inputs_and_a_composite_run() -> None:
+    action = _load("action.yml")
+    assert {"name", "description", "inputs", "runs"} <= set(action)
+    inputs = action["inputs"]
+    assert {"config", "dry-run", "update-types", "token", "sarif", "fail-on-updates"} <= set(inputs)
+    assert inputs["token"]["default"] == "${{ github.token }}"
+    assert all("description" in spec for spec in inputs.values())
+    assert action["runs"]["using"] == "composite"
+    uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
+    assert any(u.startswith("actions/setup-python@") for u in uses)
+    runs = [s for s in action["runs"]["steps"] if "run" in s]
+    assert all(s["shell"] == "bash" for s in runs)
+    # Inputs reach the scripts through env:, never spliced into the script text.
+    assert not any("${{" in s["run"] for s in runs)
+    assert "GITHUB_STEP_SUMMARY" in runs[-1]["run"]
+
+
+def test_example_workflow_is_scheduled_dispatchable_and_least_privilege() -> None:
+    workflow = _load("example-workflow.yml")
+    trigger = _on(workflow)
+    assert trigger["schedule"][0]["cron"].count(" ") == 4
+    assert "workflow_dispatch" in trigger
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    steps = workflow["jobs"]["update"]["steps"]
+    bot = next(s for s in steps if "deploy/github-action" in s.get("uses", ""))
+    assert bot["with"]["token"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert set(bot["with"]) <= set(_load("action.yml")["inputs"])
+
+
+def test_audit_workflow_is_a_failing_dry_run_on_pull_requests() -> None:
+    workflow = _load("audit-workflow.yml")
+    assert "pull_request" in _on(workflow)
+    assert workflow["permissions"]["contents"] == "read"
+    assert "pull-requests" not in workflow["permissions"]
+    steps = workflow["jobs"]["audit"]["steps"]
+    bot = next(s for s in steps if "deploy/github-action" in s.get("uses", ""))
+    assert bot["with"]["dry-run"] == "true"
+    assert bot["with"]["fail-on-updates"] == "true"
+    assert set(bot["with"]) <= set(_load("action.yml")["inputs"])
+    upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
+    assert upload["with"]["sarif_file"] == bot["with"]["sarif"]
+
+
+@pytest.fixture
+def seeded(registry: RunningRegistry, unique_repo: str, tmp_path: Path) -> Path:
+    """A config aliasing docker.io to a registry path with python 3.12.1..3.12.3-slim."""
+    prefix = unique_repo.replace("/", "-")
+    with Pusher(registry) as pusher:
+        tags = ["3.12.1-slim", "3.12.2-slim", "3.12.3-slim"]
+        pusher.push_tags(f"{prefix}/library/python", tags, distinct=True)
+    config = tmp_path / "bot.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "registry_aliases": {"docker.io": f"{registry.host}/{prefix}"},
+                "registries": {registry.host: {"insecure": True}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    load_settings(config, environ={})
+    return config
+
+
+def _github_env(tmp_path: Path) -> dict[str, str]:
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    summary.write_text("", encoding="utf-8")
+    output.write_text("", encoding="utf-8")
+    return {
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_REPOSITORY": "o/app",
+        "GITHUB_TOKEN": "",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "DOCKER_CONFIG": str(tmp_path),
+    }
+
+
+def _outputs(env: dict[str, str]) -> dict[str, str]:
+    text = Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def test_audit_run_writes_summary_and_sarif_and_fails_on_updates(
+    seeded: Path, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURE, workspace)
+    env = _github_env(tmp_path)
+    results = run_action(
+        _load("action.yml"),
+        ACTION_DIR,
+        {
+            "config": str(seeded),
+            "dry-run": "true",
+            "paths": ".",
+            "fail-on-updates": "true",
+            "sarif": "bot.sarif",
+        },
+        workspace=workspace,
+        temp=tmp_path,
+        env=env,
+    )
+    assert [r.returncode for r in results] == [0, 3], results[-1].stderr
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.startswith("## Base image updates")
+    rows = [
+        line
+        for line in summary.splitlines()
+        if line.startswith("| `Dockerfile` |") and "`docker.io/library/python`" in line
+    ]
+    assert len(rows) == 2  # both FROMs of Dockerfile; svc/Dockerfile is current
+    assert all("`3.12.3-slim`" in row for row in rows)
+    assert "_2 files, 4 references, 2 updates" in summary
+    assert _outputs(env) == {"sarif": "bot.sarif", "exit-code": "3"}
+    sarif = json.loads((workspace / "bot.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert sarif["runs"][0]["results"]
+    # A dry run changed nothing.
+    assert (workspace / "Dockerfile").read_bytes() == (FIXTURE / "Dockerfile").read_bytes()
+
+
+def test_update_run_rewrites_the_workspace_and_passes(seeded: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURE, workspace)
+    env = _github_env(tmp_path)
+    inputs = {"config": str(seeded), "paths": ".", "update-types": "patch"}
+    results = run_action(
+        _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
+    )
+    assert [r.returncode for r in results] == [0, 0], results[-1].stderr
+    assert "base-image-bot 0." in results[0].stdout  # already installed: the install is skipped
+    assert (workspace / "Dockerfile").read_text(encoding="utf-8").count("3.12.3-slim") == 2
+    assert _outputs(env) == {"exit-code": "0"}
+    assert "| `Dockerfile` |" in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+
+def test_repository_mode_reports_pull_requests_in_the_summary(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    github_emulator.create_repo("o/app", {"Dockerfile": (FIXTURE / "Dockerfile").read_bytes()})
+    config = yaml.safe_load(seeded.read_text(encoding="utf-8"))
+    config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
+    seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {**_github_env(tmp_path), "GITHUB_TOKEN": github_emulator.token}
+    results = run_action(
+        _load("action.yml"),
+        ACTION_DIR,
+        {"config": str(seeded), "dry-run": "false"},
+        workspace=tmp_path,
+        temp=tmp_path,
+        env=env,
+    )
+    assert [r.returncode for r in results] == [0, 0], results[-1].stderr
+    assert len(github_emulator.pulls("o/app")) == 1
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "o/app:Dockerfile" in summary
