@@ -206,12 +206,14 @@ def connect_github(settings: Settings) -> Forge:
 def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
     """``--repo`` names (with their configured overrides), else the configured repositories."""
     if not names:
+        if not settings.repos and settings.github.app_id is not None:
+            return [RepoSettings("*/*")]  # a GitHub App: every repository it is installed on
         return list(settings.repos)
     configured = {entry.name: entry for entry in settings.repos}
     entries = []
     for name in names:
         if "/" not in name or name.count("/") != 1:
-            raise UsageError(f"--repo {name!r}: expected OWNER/NAME or OWNER/*")
+            raise UsageError(f"--repo {name!r}: expected OWNER/NAME, OWNER/* or */*")
         entries.append(configured.get(name, RepoSettings(name)))
     return entries
 

@@ -97,6 +97,7 @@ def run_repository(
             branches=seen.branches,
             states=seen.states,
             unknown_keys=_unknown_keys(report.errors),
+            labels=options.labels,
             limit_per_run=options.limit_per_run,
             limit_open=options.limit_open,
             always_rebase=options.always_rebase,
