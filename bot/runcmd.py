@@ -128,7 +128,12 @@ def audit_paths(
     with _auditor(settings, aliases, insecure, now) as auditor:
         results = auditor.audit(files)
         if describe:
-            results = describe_results(results, settings, auditor.client, now=auditor.now)
+            commits = (
+                connect_github(settings) if os.environ.get(settings.github.token_env) else None
+            )
+            results = describe_results(
+                results, settings, auditor.client, now=auditor.now, commits=commits
+            )
     written: list[str] = []
     for result in results:
         if result.changed and not dry_run:

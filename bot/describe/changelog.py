@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.describe.model import Changelog, Commit, EnvChange, Provenance
 from bot.errors import BotError
@@ -39,6 +39,7 @@ _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 MAX_COMMITS = 50
 
 
+@runtime_checkable
 class CommitSource(Protocol):
     """Commits of a GitHub repository between two revisions (newest first)."""
 

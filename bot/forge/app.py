@@ -21,6 +21,7 @@ from github import Auth, GithubException, GithubIntegration
 from github.InstallationAuthorization import InstallationAuthorization
 from requests import RequestException
 
+from bot.describe.model import Commit
 from bot.errors import ConfigError, GitHubError
 from bot.forge.github import DEFAULT_API_URL, USE_DEFAULT, GitHubForge
 from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState, Forge, RepoSnapshot
@@ -274,6 +275,12 @@ class AppForge:
     def branch_commits_by_others(self, repo: str, base: str, branch: str) -> list[BranchCommit]:
         """See :meth:`GitHubForge.branch_commits_by_others`."""
         return self._repo(repo).branch_commits_by_others(repo, base, branch)
+
+    def commits_between(
+        self, repo: str, old: str, new: str, path: str | None, limit: int = 50
+    ) -> list[Commit]:
+        """See :meth:`GitHubForge.commits_between`."""
+        return self._repo(repo).commits_between(repo, old, new, path, limit)
 
     def branch_state(self, repo: str, base: str, branch: str) -> BranchState:
         """See :meth:`GitHubForge.branch_state`."""

@@ -21,6 +21,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 from urllib3.util.retry import Retry
 
+from bot.describe.model import Commit
 from bot.dockerfile.discover import is_dockerfile_path
 from bot.errors import GitHubError
 from bot.forge.branches import is_bot_branch, is_bot_commit_message, parse_marker
@@ -198,6 +199,29 @@ class GitHubForge:
     def branch_commits_by_others(self, repo: str, base: str, branch: str) -> list[BranchCommit]:
         """Commits on ``branch`` and not on ``base`` without our commit trailer (oldest first)."""
         return list(self.branch_state(repo, base, branch).foreign_commits)
+
+    def commits_between(
+        self, repo: str, old: str, new: str, path: str | None, limit: int = 50
+    ) -> list[Commit]:
+        """Commits reachable from ``new`` but not from ``old``, newest first, touching ``path``
+        when given (a changelog's source commits): one compare plus one commit listing."""
+        with self._step(repo, f"compare {old[:12]}...{new[:12]}"):
+            between = {c.sha for c in self._repo(repo).compare(old, new).commits}
+        if not between:
+            return []
+        found: list[Commit] = []
+        with self._step(repo, "list commits"):
+            listing = (
+                self._repo(repo).get_commits(sha=new, path=path)
+                if path
+                else self._repo(repo).get_commits(sha=new)
+            )
+            for commit in listing:
+                if commit.sha not in between or len(found) >= limit:
+                    break
+                subject = (commit.commit.message or "").partition("\n")[0]
+                found.append(Commit(commit.sha, subject, commit.html_url or ""))
+        return found
 
     def branch_state(self, repo: str, base: str, branch: str) -> BranchState:
         """One ``compare/{base}...{branch}`` call: changed files, distance, foreign commits."""

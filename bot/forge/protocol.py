@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.describe.model import Commit
 from bot.forge.branches import PullRequestMarker
 
 
@@ -166,6 +167,12 @@ class Forge(Protocol):
 
     def branch_state(self, repo: str, base: str, branch: str) -> BranchState:
         """Files, distance and foreign commits of ``branch`` relative to ``base``."""
+        ...
+
+    def commits_between(
+        self, repo: str, old: str, new: str, path: str | None, limit: int = 50
+    ) -> list[Commit]:
+        """Commits reachable from ``new`` but not ``old``, touching ``path`` when given."""
         ...
 
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:

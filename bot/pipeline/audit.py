@@ -36,7 +36,7 @@ from bot.versioning import ImageRule, TagDecision, TagIndex, choose_update
 logger = logging.getLogger(__name__)
 
 #: Build a reusable tag index once an image has more references than this (cheaper below).
-INDEX_THRESHOLD = 16
+INDEX_THRESHOLD = 40
 #: How many candidates ``min_age_days`` may reject before giving up on an image.
 MAX_AGE_PROBES = 8
 
@@ -110,11 +110,20 @@ class Auditor:
         counts = Counter(
             (*key, t.rule.versioning) for key, t in zip(repositories, targets, strict=True)
         )
+        # Decisions are pure CPU work, done in line; only min_age_days needs registry lookups
+        # (creation times), which run concurrently.
+        aged = [i for i, t in enumerate(targets) if t.rule.min_age_days > 0]
         decisions = run_concurrently(
-            range(len(targets)),
+            aged,
             lambda i: self._decide(targets[i], tags[repositories[i]], counts),
             self.max_workers,
         )
+        for i, target in enumerate(targets):
+            if target.rule.min_age_days <= 0:
+                try:
+                    decisions[i] = self._decide(target, tags[repositories[i]], counts)
+                except RegistryError as exc:
+                    decisions[i] = exc
         self._report("resolving digests", 0, len(targets))
         queries: dict[int, DigestQuery] = {}
         for i, target in enumerate(targets):

@@ -14,7 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.describe import Description, describe_update, render_body, render_group_body
+from bot.describe import (
+    CommitSource,
+    Description,
+    describe_update,
+    render_body,
+    render_group_body,
+)
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
@@ -54,8 +60,10 @@ def describe_results(
     *,
     now: datetime,
     max_workers: int = 4,
+    commits: CommitSource | None = None,
 ) -> list[FileResult]:
-    """``results`` with a :class:`Description` on every update."""
+    """``results`` with a :class:`Description` on every update; ``commits`` (the GitHub
+    client, when there is one) lists the source commits between the old and new revision."""
     directory = cache_dir(settings)
     advisories = AdvisoryDatabase(
         AdvisorySettings(
@@ -82,6 +90,7 @@ def describe_results(
             advisories,
             layer_cache=layers,
             scanner=settings.describe.scanner,
+            commits=commits,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted) or 1))) as pool:

@@ -73,7 +73,9 @@ def run_repository(
     ]
     results = auditor.audit(files, run.entry.overrides, settings)
     if settings.describe.enabled:
-        results = describe_results(results, settings, auditor.client, now=auditor.now)
+        results = describe_results(
+            results, settings, auditor.client, now=auditor.now, commits=forge
+        )
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),

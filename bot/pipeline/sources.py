@@ -48,11 +48,13 @@ def collect_local(
         except DockerfileError as exc:
             errors.append(ErrorRecord(path=str(root), line=None, reference=None, error=str(exc)))
             continue
+        base = root.resolve()
         for relpath in relpaths:
             location = root if root.is_file() else root / relpath
-            if location.resolve() in seen:
+            key = base if root.is_file() else base / relpath  # discovery follows no symlinks
+            if key in seen:
                 continue
-            seen.add(location.resolve())
+            seen.add(key)
             try:
                 size = location.stat().st_size
                 if size > MAX_DOCKERFILE_BYTES:

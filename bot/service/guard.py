@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from bot.describe.model import Commit
 from bot.errors import GitHubError
 from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState, Forge, RepoSnapshot
 
@@ -119,6 +120,12 @@ class GuardedForge:
     def branch_state(self, repo: str, base: str, branch: str) -> BranchState:
         """See :class:`bot.forge.protocol.Forge`."""
         return self._forge.branch_state(repo, base, branch)
+
+    def commits_between(
+        self, repo: str, old: str, new: str, path: str | None, limit: int = 50
+    ) -> list[Commit]:
+        """See :class:`bot.forge.protocol.Forge` (a read: allowed while stopping)."""
+        return self._forge.commits_between(repo, old, new, path, limit)
 
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """See :class:`bot.forge.protocol.Forge`."""
