@@ -17,6 +17,7 @@ from bot.errors import ConfigError
 
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 32
 
 Key = str | int
 
@@ -85,9 +86,12 @@ def parse_yaml(raw: bytes, *, origin: str) -> YamlDocument:
         raise ConfigError(f"{origin}: configuration file is larger than {MAX_CONFIG_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
+        _check_depth(text, origin)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{origin}: not UTF-8 text (byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{origin}: the document is nested too deeply") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -96,9 +100,12 @@ def parse_yaml(raw: bytes, *, origin: str) -> YamlDocument:
     positions = Positions(origin=origin)
     if node is None:
         return YamlDocument(data={}, positions=positions)
-    _check_size(node, origin)
-    _walk(node, (), positions, origin)
-    data = yaml.SafeLoader(text).construct_document(node)
+    try:
+        _check_size(node, origin)
+        _walk(node, (), positions, origin)
+        data = yaml.SafeLoader(text).construct_document(node)
+    except RecursionError as exc:
+        raise ConfigError(f"{origin}: the document is nested too deeply") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}:1: the configuration must be a mapping of keys to values")
     return YamlDocument(data=data, positions=positions)
@@ -108,6 +115,44 @@ def parse_env_value(name: str, value: str) -> object:
     """Parse one ``BASE_IMAGE_BOT_*`` value as a YAML scalar or flow collection."""
     document = parse_yaml(f"value: {value}".encode(), origin=f"environment variable {name}")
     return document.data["value"]
+
+
+def _check_depth(text: str, origin: str) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH, naming where, before anything recurses.
+
+    Works on the parser's event stream, which needs no recursion, so even a document nested
+    thousands of levels deep gives a clear error instead of exhausting the stack.
+    """
+    frames: list[list[Any]] = []  # [is_mapping, expecting_key, last key or index]
+
+    def child_done() -> None:
+        if frames:
+            if frames[-1][0]:
+                frames[-1][1] = True
+            else:
+                frames[-1][2] += 1
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            frames.append([isinstance(event, yaml.MappingStartEvent), True, None])
+            if not frames[-1][0]:
+                frames[-1][2] = 0
+            if len(frames) > MAX_DEPTH:
+                keys = tuple(f[2] for f in frames[:-1] if f[2] is not None)
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise ConfigError(
+                    f"{origin}:{line}: {format_path(keys[:4])}: "
+                    f"nested more than {MAX_DEPTH} levels deep"
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            frames.pop()
+            child_done()
+        elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+            if frames and frames[-1][0] and frames[-1][1]:
+                frames[-1][2] = getattr(event, "value", "*")
+                frames[-1][1] = False
+            else:
+                child_done()
 
 
 def _check_size(root: yaml.Node, origin: str) -> None:
@@ -135,6 +180,10 @@ def _check_size(root: yaml.Node, origin: str) -> None:
 
 
 def _walk(node: yaml.Node, keys: tuple[Key, ...], positions: Positions, origin: str) -> None:
+    if len(keys) > MAX_DEPTH:
+        raise ConfigError(
+            f"{origin}:{node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"
+        )
     positions.lines.setdefault(keys, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()

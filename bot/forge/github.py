@@ -23,7 +23,7 @@ from urllib3.util.retry import Retry
 
 from bot.describe.model import Commit
 from bot.dockerfile.discover import is_dockerfile_path
-from bot.errors import GitHubError
+from bot.errors import ConfigError, GitHubError
 from bot.forge.branches import is_bot_branch, is_bot_commit_message, parse_marker
 from bot.forge.protocol import (
     BotPullRequest,
@@ -161,6 +161,11 @@ class GitHubForge:
             ):
                 continue
             if (entry.size or 0) > MAX_FILE_BYTES:
+                if path in extra_paths:  # the repository's own configuration: never ignored
+                    raise ConfigError(
+                        f"{repo}:{path}: the file is {entry.size} bytes, more than "
+                        f"{MAX_FILE_BYTES}: not read"
+                    )
                 logger.warning("%s: skipping %s (%d bytes)", repo, path, entry.size)
                 continue
             if entry.sha not in contents:

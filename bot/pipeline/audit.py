@@ -133,7 +133,12 @@ class Auditor:
                 if wanted is not None:
                     ref = target.reference.ref
                     queries[i] = DigestQuery(
-                        ref.registry, ref.repository, wanted, ref.digest, target.reference.platform
+                        ref.registry,
+                        ref.repository,
+                        wanted,
+                        ref.digest,
+                        target.reference.platform,
+                        tag_changed=wanted != ref.tag,
                     )
         digests = run_concurrently(
             queries.values(), lambda q: resolve_digest(self.client, q), self.max_workers

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.errors import RegistryError
-from bot.registry import RegistryClient, parse_platform
+from bot.registry import DigestInfo, RegistryClient, parse_platform
 from bot.registry.manifests import INDEX_TYPES, ImageIndex, ImageManifest, Platform
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class DigestQuery:
     tag: str
     current_digest: str | None
     platform: str | None
+    tag_changed: bool = False
 
 
 def run_concurrently(
@@ -68,22 +69,33 @@ def resolve_digest(client: RegistryClient, query: DigestQuery) -> str:
 
     * no current digest (pinning): the tag's own digest (the multi-platform index when it is one);
     * the tag still points at the current digest: that digest (one HEAD, nothing else);
+    * every digest that will be written comes from a manifest fetched and verified over its
+      bytes (a HEAD's ``Docker-Content-Digest`` is only the registry's word);
     * the current digest is an index: the tag's index digest;
     * the current digest is one platform's manifest: the same platform's manifest in the tag's
       index (platform from the current image's config; the FROM's literal ``--platform`` when the
       current digest no longer exists).
     """
-    target = client.head_digest(query.registry, query.repository, query.tag)
     current = query.current_digest
-    if current is None or current == target.digest or target.media_type not in INDEX_TYPES:
+    if current is None or query.tag_changed:
+        # The digest will be written: GET the manifest, whose digest is checked over its bytes.
+        fetched = client.get_manifest(query.registry, query.repository, query.tag)
+        target = DigestInfo(fetched.digest, fetched.media_type)
+    else:
+        # A refresh of the same tag: HEAD (not a pull on Docker Hub); verify only what moved.
+        target = client.head_digest(query.registry, query.repository, query.tag)
+        if target.digest == current:
+            return current
+        fetched = client.get_manifest(query.registry, query.repository, target.digest)
+    if current is None or target.media_type not in INDEX_TYPES:
         return target.digest
     platform = _current_platform(client, query, current)
     if platform is None:
         return target.digest
-    index = client.get_manifest(query.registry, query.repository, target.digest)
-    if not isinstance(index, ImageIndex):
+    if not isinstance(fetched, ImageIndex):
         return target.digest
-    return client.resolve_platform(index, platform).digest
+    # A child of a verified index is content-addressed by that index.
+    return client.resolve_platform(fetched, platform).digest
 
 
 def _current_platform(client: RegistryClient, query: DigestQuery, current: str) -> Platform | None:
