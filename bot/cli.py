@@ -215,13 +215,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(dump_yaml(settings), end="")
         print(f"{settings.source}: configuration is valid", file=sys.stderr)
         return EXIT_OK
-    if args.command == "run":
-        return run_command(args, config_path)
     overrides: dict[str, object] = {}
     if args.log_level:
         overrides["log_level"] = args.log_level
     if args.log_format:
         overrides["log_format"] = args.log_format
+    if args.command == "run":
+        return run_command(args, config_path, overrides)
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
     if args.command == "serve":

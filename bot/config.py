@@ -31,6 +31,7 @@ from bot.configload import (
     parse_env_value,
     parse_yaml,
 )
+from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.errors import ConfigError, PolicyError
 from bot.versioning import ImageRule, UpdateType
 
@@ -72,6 +73,20 @@ class Policy:
         """Return this policy with every non-``None`` override applied."""
         changes = {k: v for k, v in vars(overrides).items() if v is not None}
         return Policy(**{**vars(self), **changes})
+
+    def to_rule(self, match: str = "*") -> ImageRule:
+        """The versioning stage's rule for this policy; raises PolicyError naming a bad field."""
+        return ImageRule(
+            match=match,
+            update_types=frozenset(UpdateType(t) for t in self.update_types),
+            versioning=self.versioning,
+            allow=self.allow,
+            ignore=self.ignore,
+            lts_only=self.lts_only,
+            java_lts=self.java_lts,
+            min_age_days=self.min_age_days,
+            pin_digests=self.pin_digests,
+        )
 
 
 @dataclass(frozen=True)
@@ -189,14 +204,7 @@ class Settings:
     log_level: str = "info"
     log_format: str = "text"
     state_dir: Path | None = None
-    include: tuple[str, ...] = (
-        "Dockerfile",
-        "Containerfile",
-        "*.Dockerfile",
-        "*.dockerfile",
-        "Dockerfile.*",
-        "Containerfile.*",
-    )
+    include: tuple[str, ...] = DEFAULT_INCLUDE
     ignore: tuple[str, ...] = ()
     policy: Policy = field(default_factory=Policy)
     rules: tuple[ImageRuleSettings, ...] = ()
@@ -397,16 +405,7 @@ def check_policies(settings: Settings, positions: Positions) -> None:
 
     def check(policy: Policy, keys: tuple[str | int, ...]) -> None:
         try:
-            ImageRule(
-                update_types=frozenset(UpdateType(t) for t in policy.update_types),
-                versioning=policy.versioning,
-                allow=policy.allow,
-                ignore=policy.ignore,
-                lts_only=policy.lts_only,
-                java_lts=policy.java_lts,
-                min_age_days=policy.min_age_days,
-                pin_digests=policy.pin_digests,
-            )
+            policy.to_rule()
         except PolicyError as exc:
             field_name, _, reason = str(exc).partition(": ")
             where = (*keys, field_name)

@@ -56,14 +56,11 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
     return overrides
 
 
-def run_command(args: argparse.Namespace, config_path: Path | None) -> int:
-    """Execute ``run``; returns the exit code."""
-    overrides = run_overrides(args)
-    if args.log_level:
-        overrides["log_level"] = args.log_level
-    if args.log_format:
-        overrides["log_format"] = args.log_format
-    settings = load_settings(config_path, overrides=overrides)
+def run_command(
+    args: argparse.Namespace, config_path: Path | None, overrides: dict[str, object]
+) -> int:
+    """Execute ``run`` with the global flags' ``overrides``; returns the exit code."""
+    settings = load_settings(config_path, overrides={**overrides, **run_overrides(args)})
     setup_logging(settings.log_level, settings.log_format)
     repos = _repositories(settings, args.repo)
     if not args.paths and not repos:

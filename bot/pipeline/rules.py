@@ -13,22 +13,12 @@ from functools import lru_cache
 
 from bot.config import ImageRuleSettings, Policy, PolicyOverrides
 from bot.errors import ConfigError, PolicyError
-from bot.versioning import ImageRule, UpdateType
+from bot.versioning import ImageRule
 
 
 @lru_cache(maxsize=1024)
 def _to_rule(image_name: str, policy: Policy) -> ImageRule:
-    return ImageRule(
-        match=image_name,
-        update_types=frozenset(UpdateType(t) for t in policy.update_types),
-        versioning=policy.versioning,
-        allow=policy.allow,
-        ignore=policy.ignore,
-        lts_only=policy.lts_only,
-        java_lts=policy.java_lts,
-        min_age_days=policy.min_age_days,
-        pin_digests=policy.pin_digests,
-    )
+    return policy.to_rule(image_name)
 
 
 def rule_for(
