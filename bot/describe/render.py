@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from bot.describe.document import to_document
 from bot.describe.model import Changelog, Description, ImageSide
+from bot.report.text import short_digest
 from bot.scan.diff import PackageChange
 from bot.scan.matching import Finding
 from bot.scan.severity import SEVERITIES
@@ -27,10 +28,7 @@ TRUNCATED = (
 
 
 def _short(digest: str | None) -> str:
-    if not digest:
-        return "—"
-    algo, _, hexpart = digest.partition(":")
-    return f"`{algo}:{hexpart[:12]}`"
+    return f"`{short_digest(digest)}`" if digest else "—"
 
 
 def _cell(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.forge.branches import display_image
 from bot.models import ImageVersion, RunReport
 
 
@@ -24,10 +25,7 @@ def describe_version(version: ImageVersion) -> str:
 
 def display_name(image: str) -> str:
     """Short form people write: ``docker.io/library/python`` → ``python``."""
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if image.startswith(prefix):
-            return image[len(prefix) :]
-    return image
+    return display_image(image)
 
 
 def summary_line(report: RunReport) -> str:
