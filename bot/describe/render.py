@@ -27,6 +27,12 @@ TRUNCATED = (
 )
 
 
+GROUP_DETAILS_TRUNCATED = (
+    "> [!NOTE]\n> The per-image details are left out to stay under GitHub's body size limit; "
+    "the JSON report (`run --format json`) has them in full."
+)
+
+
 def _short(digest: str | None) -> str:
     return f"`{short_digest(digest)}`" if digest else "—"
 
@@ -236,12 +242,21 @@ def _single(d: Description, limit: int | None) -> str:
     return "\n".join(lines)
 
 
-def _fit(build: Callable[[int | None], str], marker: str, max_chars: int) -> str:
+def _fit(
+    build: Callable[[int | None], str],
+    marker: str,
+    max_chars: int,
+    summary: Callable[[], str] | None = None,
+) -> str:
     tail = f"\n\n{marker}" if marker else ""
     for limit in _LIMITS:
         text: str = build(limit)
         if limit is not None:
             text = f"{TRUNCATED}\n\n{text}"
+        if len(text) + len(tail) <= max_chars:
+            return text + tail
+    if summary is not None:
+        text = summary()
         if len(text) + len(tail) <= max_chars:
             return text + tail
     room = max_chars - len(tail) - 200
@@ -270,10 +285,12 @@ def render_group_body(
 ) -> str:
     """One body for a grouped PR: an overview table, then one collapsible section per update."""
 
+    overview = [f"Updates {len(descriptions)} base image reference(s).", "",
+                "| image | file | change | vulnerabilities | packages changed |",
+                "|---|---|---|---|---|", *(_group_row(d) for d in descriptions)]  # fmt: skip
+
     def build(limit: int | None) -> str:
-        lines = [f"Updates {len(descriptions)} base image reference(s).", "",
-                 "| image | file | change | vulnerabilities | packages changed |",
-                 "|---|---|---|---|---|", *(_group_row(d) for d in descriptions)]  # fmt: skip
+        lines = list(overview)
         for d in descriptions:
             inner = [_headline(d), "", *_summary_table(d), *_sections(d, limit)]
             lines += _details(f"<code>{d.short_name}</code> in <code>{d.path}</code> line {d.line}",
@@ -282,4 +299,8 @@ def render_group_body(
             lines += ["", _footer(descriptions[0])]
         return "\n".join(lines)
 
-    return _fit(build, marker, max_chars)
+    def summary() -> str:
+        footer = ["", _footer(descriptions[0])] if descriptions else []
+        return "\n".join([GROUP_DETAILS_TRUNCATED, "", *overview, *footer])
+
+    return _fit(build, marker, max_chars, summary)
