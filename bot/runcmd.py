@@ -29,7 +29,7 @@ from bot.pipeline.audit import Progress
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import collect_local
 from bot.pipeline.wiring import open_pipeline
-from bot.report import render
+from bot.report import FORMATS, render
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 logger = logging.getLogger(__name__)
@@ -91,15 +91,15 @@ def run_command(
             )
         )
     report = RunReport.merge(reports)
-    fmt = args.format or ("table" if _is_tty(args.output) else "json")
-    text = render(report, fmt, color=args.output is None and sys.stdout.isatty())
-    if args.output is not None:
+    outputs = report_outputs(args.output, args.format)
+    if not outputs:
+        fmt = args.format or ("table" if sys.stdout.isatty() else "json")
+        sys.stdout.write(render(report, fmt, color=sys.stdout.isatty()))
+    for fmt, path in outputs:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            path.write_text(render(report, fmt, color=False), encoding="utf-8")
         except OSError as exc:
-            raise OutputError(f"{args.output}: cannot write report: {exc.strerror}") from exc
-    else:
-        sys.stdout.write(text)
+            raise OutputError(f"{path}: cannot write report: {exc.strerror}") from exc
     if report.errors:
         return EXIT_PARTIAL
     if args.fail_on_updates and report.updates:
@@ -199,8 +199,18 @@ def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings
     return entries
 
 
-def _is_tty(output: Path | None) -> bool:
-    return output is None and sys.stdout.isatty()
+def report_outputs(values: Sequence[str], default: str | None) -> list[tuple[str, Path]]:
+    """``--output`` values as (format, file): ``FORMAT=FILE``, or ``FILE`` in ``--format``
+    (json when none is given)."""
+    outputs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or fmt not in FORMATS:
+            fmt, path = default or "json", value
+        if not path:
+            raise UsageError(f"--output {value!r}: give a file name")
+        outputs.append((fmt, Path(path)))
+    return outputs
 
 
 @contextmanager
