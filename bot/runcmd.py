@@ -131,6 +131,7 @@ def audit_paths(
             results = describe_results(
                 results, settings, auditor.client, now=auditor.now, commits=commits
             )
+        registries = auditor.client.usage()
     written: list[str] = []
     for result in results:
         if result.changed and not dry_run:
@@ -152,6 +153,7 @@ def audit_paths(
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        registries=registries,
     ).sorted()
 
 
@@ -181,6 +183,7 @@ def run_repositories(
             logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
             run = RepoRun(entry, dry_run)
             reports.append(run_repository(forge, auditor, settings, run, body_renderer()))
+        reports.append(RunReport(registries=auditor.client.usage()))
     return RunReport.merge(reports, repo_mode=True)
 
 
