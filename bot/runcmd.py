@@ -8,11 +8,15 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.checks.engine import Governance
+from bot.checks.lifecycle_source import LifecycleSettings, LifecycleSource
+from bot.checks.model import END_OF_LIFE, Severity
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
@@ -22,10 +26,10 @@ from bot.errors import (
 )
 from bot.forge.protocol import Forge
 from bot.logsetup import register_secret, setup_logging
-from bot.models import PullRequestRecord, RunReport
+from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline.apply import write_atomically
 from bot.pipeline.audit import Auditor, Progress
-from bot.pipeline.describe import body_renderer, describe_results
+from bot.pipeline.describe import body_renderer, cache_dir, describe_results
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
 from bot.pipeline.sources import collect_local
@@ -53,6 +57,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    for rule in getattr(args, "fix", None) or ():
+        overrides[f"checks.{rule}.fix"] = True
     return overrides
 
 
@@ -104,9 +110,17 @@ def run_command(
         sys.stdout.write(text)
     if report.errors:
         return EXIT_PARTIAL
+    if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
+        return EXIT_FINDINGS
     if args.fail_on_updates and report.updates:
         return EXIT_UPDATES_FOUND
     return EXIT_OK
+
+
+def failing_findings(report: RunReport, threshold: str) -> list[FindingRecord]:
+    """The findings at or above ``threshold`` (``--fail-on``)."""
+    floor = Severity(threshold).rank
+    return [f for f in report.findings if Severity(f.severity).rank >= floor]
 
 
 def audit_paths(
@@ -131,6 +145,8 @@ def audit_paths(
             results = describe_results(
                 results, settings, auditor.client, now=auditor.now, commits=commits
             )
+        review = auditor.review(results)
+        results = list(review.results)
     written: list[str] = []
     for result in results:
         if result.changed and not dry_run:
@@ -152,6 +168,8 @@ def audit_paths(
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        findings=review.findings,
+        references=review.references,
     ).sorted()
 
 
@@ -225,17 +243,40 @@ def _auditor(
     settings: Settings, aliases: list[str], insecure: list[str], now: datetime | None
 ) -> Iterator[Auditor]:
     client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
+    when = now or datetime.now(UTC)
     try:
         with _progress() as progress:
             yield Auditor(
                 client,
                 settings,
-                now or datetime.now(UTC),
+                when,
                 max_workers=settings.lookup.max_workers,
                 progress=progress,
+                governance=governance(settings, client, when),
             )
     finally:
         client.close()
+
+
+def governance(settings: Settings, client: HttpRegistryClient, now: datetime) -> Governance:
+    """The governance checks of a run, with lifecycle data from ``checks.end-of-life``."""
+    options = settings.checks.rule(END_OF_LIFE)
+    source = LifecycleSource(
+        LifecycleSettings(
+            url=options.option("url"),
+            path=options.option("path"),
+            cache_dir=str(cache_dir(settings)),
+            max_age=timedelta(hours=float(options.option("max_age_hours"))),
+        ),
+        now=now,
+    )
+    return Governance(
+        settings.checks,
+        client,
+        now,
+        max_workers=settings.lookup.max_workers,
+        lifecycle_source=source,
+    )
 
 
 def _is_tty(output: Path | None) -> bool:

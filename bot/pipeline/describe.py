@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.checks.notes import with_notes
 from bot.config import Settings
 from bot.describe import (
     CommitSource,
@@ -116,9 +117,11 @@ def body_renderer() -> Callable[[Sequence[UpdateRecord]], str]:
             {id(u.description): u.description for u in updates if u.description}.values()
         )
         if not descriptions:
-            return prbody.render_body(updates)
-        if len(descriptions) == 1:
-            return render_body(descriptions[0])
-        return render_group_body(descriptions)
+            body = prbody.render_body(updates)
+        elif len(descriptions) == 1:
+            body = render_body(descriptions[0])
+        else:
+            body = render_group_body(descriptions)
+        return with_notes(body, updates)
 
     return render

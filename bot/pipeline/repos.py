@@ -76,6 +76,8 @@ def run_repository(
         results = describe_results(
             results, settings, auditor.client, now=auditor.now, commits=forge
         )
+    review = auditor.review(results)
+    results = list(review.results)
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
@@ -85,6 +87,8 @@ def run_repository(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         repo_mode=True,
+        findings=review.findings,
+        references=review.references,
     )
     options = settings.pull_requests
     proposals = build_proposals(results, options, render_body)

@@ -43,6 +43,19 @@ def render_markdown(report: RunReport) -> str:
             f"| `{_cell(e.reference or '')}` | {_cell(e.error)} |"
             for e in report.errors
         ]
+    if report.findings:
+        lines += [
+            "",
+            "### Findings",
+            "",
+            "| File | Line | Rule | Severity | Finding |",
+            "|---|---:|---|---|---|",
+        ]
+        for f in report.findings:
+            path = f"{f.repo}:{f.path}" if f.repo else f.path
+            lines.append(
+                f"| `{_cell(path)}` | {f.line} | `{f.rule}` | {f.severity} | {_cell(f.message)} |"
+            )
     if report.pull_requests:
         heading = "Pull requests" if report.repo_mode else "Pull requests it would open"
         lines += [
