@@ -8,12 +8,11 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.checks.engine import Governance
-from bot.checks.lifecycle_source import LifecycleSettings, LifecycleSource
-from bot.checks.model import END_OF_LIFE, Severity
+from bot.checks.model import Severity
+from bot.checks.wiring import build_governance
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
     EXIT_FINDINGS,
@@ -29,7 +28,7 @@ from bot.logsetup import register_secret, setup_logging
 from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline.apply import write_atomically
 from bot.pipeline.audit import Auditor, Progress
-from bot.pipeline.describe import body_renderer, cache_dir, describe_results
+from bot.pipeline.describe import body_renderer, describe_results
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
 from bot.pipeline.sources import collect_local
@@ -252,31 +251,10 @@ def _auditor(
                 when,
                 max_workers=settings.lookup.max_workers,
                 progress=progress,
-                governance=governance(settings, client, when),
+                governance=build_governance(settings, client, when),
             )
     finally:
         client.close()
-
-
-def governance(settings: Settings, client: HttpRegistryClient, now: datetime) -> Governance:
-    """The governance checks of a run, with lifecycle data from ``checks.end-of-life``."""
-    options = settings.checks.rule(END_OF_LIFE)
-    source = LifecycleSource(
-        LifecycleSettings(
-            url=options.option("url"),
-            path=options.option("path"),
-            cache_dir=str(cache_dir(settings)),
-            max_age=timedelta(hours=float(options.option("max_age_hours"))),
-        ),
-        now=now,
-    )
-    return Governance(
-        settings.checks,
-        client,
-        now,
-        max_workers=settings.lookup.max_workers,
-        lifecycle_source=source,
-    )
 
 
 def _is_tty(output: Path | None) -> bool:

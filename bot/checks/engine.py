@@ -368,10 +368,14 @@ def unpinned_verdict(
             details=tuple(details),
         )
     tag = found.tag or "latest"
+    why = (
+        f"none of the {resolution.probes} likeliest version tags has that digest"
+        if resolution.probes
+        else "no version tag of the repository can stand for it"
+    )
     return Verdict(
         UNPINNED_TAG,
-        f"{head}: today it is {short_digest(digest)}, and none of the "
-        f"{resolution.probes} likeliest version tags has that digest; pin the digest: "
+        f"{head}: today it is {short_digest(digest)}, and {why}; pin the digest: "
         f"{name}:{tag}@{digest}",
         fix=f"{tag}@{digest}",
         details=tuple(details),

@@ -55,6 +55,7 @@ def eol_verdict(
     target = product.describe(nearest) if nearest is not None else None
     until = f" (supported until {nearest.eol})" if nearest and nearest.eol else ""
     label = product.eol_label
+    ends = f" (end of {label})" if label.lower().endswith("support") else ""
     details = [
         ("product", product.name),
         ("cycle", cycle.name),
@@ -71,7 +72,7 @@ def eol_verdict(
             if target
             else "no newer supported line is known; move to another base image"
         )
-        message = f"{_what(placement)} reached end of life{when} ({label} ended); {move}"
+        message = f"{_what(placement)} reached end of life{when}{ends}; {move}"
         return Verdict(
             END_OF_LIFE,
             message,
@@ -83,7 +84,7 @@ def eol_verdict(
     move = f"plan the move to {target}{until}" if target else "plan a move to another base image"
     message = (
         f"{_what(placement)} reaches end of life on {cycle.eol}, in {days} day"
-        f"{'' if days == 1 else 's'} ({label} ends); {move}"
+        f"{'' if days == 1 else 's'}{ends}; {move}"
     )
     return Verdict(
         END_OF_LIFE,
@@ -147,8 +148,7 @@ def moves_off(old: Sequence[Placement], new: Sequence[Placement], today: date) -
         if not cycle.is_eol(today) or (placement.product.name, cycle.name) in kept:
             continue
         when = f" {cycle.eol}" if cycle.eol else ""
-        notes.append(
-            f"moves off {placement.product.describe(cycle)}, "
-            f"{placement.product.eol_label} ended{when}"
-        )
+        label = placement.product.eol_label
+        ended = f"{label} ended" if label.lower().endswith("support") else "end of life"
+        notes.append(f"moves off {placement.product.describe(cycle)}, {ended}{when}")
     return notes

@@ -150,7 +150,11 @@ class LifecycleSource:
             except CheckError as exc:
                 self._offline = str(exc)
                 fetched = bundled_snapshot().fetched_at
-                logger.warning(
+                # Offline (no route, no DNS) is the normal state of an air-gapped install: the
+                # findings name their data source and date; a broken reply is worth a warning.
+                level = logging.DEBUG if isinstance(exc.__cause__, OSError) else logging.WARNING
+                logger.log(
+                    level,
                     "lifecycle data: %s; using cached copies, else the bundled snapshot of %s",
                     exc,
                     fetched.date() if fetched else "unknown date",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.checks.model import RULES, UNAPPROVED_BASE, Severity
@@ -35,6 +35,27 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "vulnerable-base": {"min_severity": "high"},
 }
 _COMMON = ("enabled", "severity")
+
+RuleValues = tuple[tuple[str, Any], ...]
+
+
+def _frozen(values: Mapping[str, Any]) -> RuleValues:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+
+
+def default_rules() -> tuple[tuple[str, RuleValues], ...]:
+    """Every rule's built-in configuration (``config/default.yaml``)."""
+    return tuple(
+        (
+            rule_id,
+            _frozen(
+                {"enabled": info.enabled, "severity": info.severity.value}
+                | ({"enabled": True} if rule_id == UNAPPROVED_BASE else {})
+                | DEFAULT_OPTIONS[rule_id]
+            ),
+        )
+        for rule_id, info in sorted(RULES.items())
+    )
 
 
 @dataclass(frozen=True)
@@ -81,7 +102,7 @@ class ImageChecks:
     """``rules[]`` overrides for images matching ``match``."""
 
     match: str
-    rules: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    rules: tuple[tuple[str, RuleValues], ...] = ()
     require_signature: bool | None = None
 
 
@@ -89,7 +110,7 @@ class ImageChecks:
 class ChecksSettings:
     """Every governance setting of a run."""
 
-    rules: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    rules: tuple[tuple[str, RuleValues], ...] = field(default_factory=default_rules)
     approved_bases: tuple[str, ...] = ()
     keys: tuple[SigningKey, ...] = ()
     keyless: tuple[KeylessIdentity, ...] = ()
@@ -100,11 +121,7 @@ class ChecksSettings:
 
     def rule(self, rule_id: str, image: str | None = None) -> RuleConfig:
         """The effective configuration of ``rule_id`` for ``image`` (every image: ``None``)."""
-        info = RULES[rule_id]
-        values: dict[str, Any] = {"enabled": info.enabled, "severity": info.severity.value}
-        if rule_id == UNAPPROVED_BASE:
-            values["enabled"] = bool(self.approved_bases)
-        values.update(DEFAULT_OPTIONS[rule_id])
+        values: dict[str, Any] = dict(dict(default_rules())[rule_id])
         values.update(dict(dict(self.rules).get(rule_id, ())))
         if image is not None:
             for entry in self.per_image:
@@ -112,6 +129,8 @@ class ChecksSettings:
                     values.update(dict(dict(entry.rules).get(rule_id, ())))
         if rule_id in self.fixes:
             values["fix"] = True
+        if rule_id == UNAPPROVED_BASE and not self.approved_bases:
+            values["enabled"] = False
         options = tuple(sorted((k, v) for k, v in values.items() if k not in _COMMON))
         return RuleConfig(
             bool(values["enabled"]), Severity.parse(values["severity"], rule_id), options
@@ -142,13 +161,17 @@ class ChecksSettings:
         return any(fnmatch.fnmatchcase(image, glob) for glob in self.approved_bases)
 
 
-def _rule_values(entry: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in entry.items()))
-
-
-def _rules(section: Mapping[str, Any]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _rules(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
     return tuple(
-        (rule_id, _rule_values(section[rule_id])) for rule_id in sorted(section) if rule_id in RULES
+        (rule_id, _frozen(section[rule_id])) for rule_id in sorted(section) if rule_id in RULES
+    )
+
+
+def _with_defaults(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
+    given = dict(_rules(section))
+    return tuple(
+        (rule_id, _frozen(dict(values) | dict(given.get(rule_id, ()))))
+        for rule_id, values in default_rules()
     )
 
 
@@ -167,7 +190,7 @@ def checks_from_config(
         if "checks" in rule or "require_signature" in rule
     )
     return ChecksSettings(
-        rules=_rules(checks),
+        rules=_with_defaults(checks),
         approved_bases=tuple(checks.get("approved_bases", ())),
         keys=tuple(
             SigningKey(k["match"], pem=k.get("key"), path=k.get("path"))

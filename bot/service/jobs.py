@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.checks.wiring import build_governance
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
@@ -131,8 +132,13 @@ class Worker:
         reports = [RunReport(errors=tuple(errors), repo_mode=True)] if errors else []
         client = HttpRegistryClient(settings_from_config(settings))
         try:
+            now = datetime.now(UTC)
             auditor = Auditor(
-                client, settings, datetime.now(UTC), max_workers=settings.lookup.max_workers
+                client,
+                settings,
+                now,
+                max_workers=settings.lookup.max_workers,
+                governance=build_governance(settings, client, now),
             )
             for done, entry in enumerate(repos):
                 if self.stopping.is_set():
@@ -144,7 +150,7 @@ class Worker:
                     forge, auditor, settings, RepoRun(entry, dry_run), render_body
                 )
                 self.metrics.repositories.inc()
-                self.metrics.record_report(report, dry_run=dry_run)
+                self.metrics.record_report(report, dry_run=dry_run, repo=entry.name)
                 reports.append(report)
         finally:
             self._record_registry(client, reports)
