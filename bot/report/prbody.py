@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.models import UpdateRecord
+from bot.report.escape import md_code, md_text
 from bot.report.text import describe_version, display_name
 
 #: GitHub rejects bodies over 65,536 characters; stay well below with room for the marker.
@@ -22,7 +23,8 @@ _KIND_WORDS = {
 
 def render_body(updates: Sequence[UpdateRecord], details: Sequence[str] = ()) -> str:
     """Markdown body for a PR carrying ``updates``; ``details`` are extra sections (changelog,
-    package and vulnerability diffs) appended in order and cut, with a note, if too long."""
+    package and vulnerability diffs, already safe Markdown) appended in order and cut, with a
+    note, if too long. Values from the repository and the registry are escaped."""
     lines = ["This pull request updates Docker base images.", ""]
     lines += [
         "| File | Line | Instruction | Image | From | To | Update |",
@@ -30,8 +32,9 @@ def render_body(updates: Sequence[UpdateRecord], details: Sequence[str] = ()) ->
     ]
     for u in updates:
         lines.append(
-            f"| `{u.path}` | {u.line} | {_KIND_WORDS.get(u.kind, u.kind)} | `{display_name(u.image)}` "
-            f"| `{describe_version(u.current)}` | `{describe_version(u.proposed)}` | {u.update_type} |"
+            f"| {md_code(u.path)} | {u.line} | {md_text(_KIND_WORDS.get(u.kind, u.kind))} "
+            f"| {md_code(display_name(u.image))} | {md_code(describe_version(u.current))} "
+            f"| {md_code(describe_version(u.proposed))} | {md_text(u.update_type)} |"
         )
     lines.append("")
     if any(u.proposed.digest for u in updates):
