@@ -23,12 +23,12 @@ from bot.errors import (
 from bot.forge.protocol import Forge
 from bot.logsetup import register_secret, setup_logging
 from bot.models import PullRequestRecord, RunReport
-from bot.pipeline.apply import write_atomically
+from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.audit import Auditor, Progress
 from bot.pipeline.describe import body_renderer, describe_results
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
-from bot.pipeline.sources import collect_local
+from bot.pipeline.sources import check_roots, collect_local
 from bot.registry import HttpRegistryClient, settings_from_config
 from bot.report import render
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
@@ -68,6 +68,7 @@ def run_command(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
             "or repos in the configuration"
         )
+    check_roots(args.paths)
     spec = parse_shard(args.shard) if args.shard else shard_from_env(os.environ)
     reports = []
     if args.paths:
@@ -131,11 +132,7 @@ def audit_paths(
             results = describe_results(
                 results, settings, auditor.client, now=auditor.now, commits=commits
             )
-    written: list[str] = []
-    for result in results:
-        if result.changed and not dry_run:
-            write_atomically(result.file.location, result.new_data)
-            written.append(result.file.path)
+    written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
             None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
@@ -145,7 +142,7 @@ def audit_paths(
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(errors) + tuple(e for r in results for e in r.errors),
+        errors=(*errors, *(e for r in results for e in r.errors), *write_errors),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
