@@ -35,6 +35,12 @@ _ADVISORY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,80}")
 _HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
+GROUP_DETAILS_TRUNCATED = (
+    "> [!NOTE]\n> The per-image details are left out to stay under GitHub's body size limit; "
+    "the JSON report (`run --format json`) has them in full."
+)
+
+
 def _short(digest: str | None) -> str:
     return md_code(short_digest(digest)) if digest else "—"
 
@@ -310,12 +316,21 @@ def _single(d: Description, limit: int | None) -> str:
     return "\n".join(lines)
 
 
-def _fit(build: Callable[[int | None], str], marker: str, max_chars: int) -> str:
+def _fit(
+    build: Callable[[int | None], str],
+    marker: str,
+    max_chars: int,
+    summary: Callable[[], str] | None = None,
+) -> str:
     tail = f"\n\n{marker}" if marker else ""
     for limit in _LIMITS:
         text: str = build(limit)
         if limit is not None:
             text = f"{TRUNCATED}\n\n{text}"
+        if len(text) + len(tail) <= max_chars:
+            return text + tail
+    if summary is not None:
+        text = summary()
         if len(text) + len(tail) <= max_chars:
             return text + tail
     room = max_chars - len(tail) - 200
@@ -344,10 +359,12 @@ def render_group_body(
 ) -> str:
     """One body for a grouped PR: an overview table, then one collapsible section per update."""
 
+    overview = [f"Updates {len(descriptions)} base image reference(s).", "",
+                "| image | file | change | vulnerabilities | packages changed |",
+                "|---|---|---|---|---|", *(_group_row(d) for d in descriptions)]  # fmt: skip
+
     def build(limit: int | None) -> str:
-        lines = [f"Updates {len(descriptions)} base image reference(s).", "",
-                 "| image | file | change | vulnerabilities | packages changed |",
-                 "|---|---|---|---|---|", *(_group_row(d) for d in descriptions)]  # fmt: skip
+        lines = list(overview)
         for d in descriptions:
             inner = [_headline(d), "", *_summary_table(d), *_sections(d, limit)]
             title = (f"<code>{html_text(d.short_name)}</code> in <code>{html_text(d.path)}</code> "
@@ -357,4 +374,8 @@ def render_group_body(
             lines += ["", _footer(descriptions[0])]
         return "\n".join(lines)
 
-    return _fit(build, marker, max_chars)
+    def summary() -> str:
+        footer = ["", _footer(descriptions[0])] if descriptions else []
+        return "\n".join([GROUP_DETAILS_TRUNCATED, "", *overview, *footer])
+
+    return _fit(build, marker, max_chars, summary)

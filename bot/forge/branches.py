@@ -24,6 +24,8 @@ DEFAULT_BRANCH_PREFIX = "base-image-bot"
 DEFAULT_TITLE_TEMPLATE = "chore(deps): update {image} docker tag to {to}"
 DEFAULT_DIGEST_TITLE_TEMPLATE = "chore(deps): update {image}:{tag} docker digest to {to_short}"
 COMMIT_TRAILER = "Base-Image-Bot-Update"
+#: GitHub refuses longer pull-request titles (422 "title is too long (maximum is 256 characters)").
+MAX_TITLE_CHARS = 256
 MARKER_VERSION = 1
 TEMPLATE_FIELDS = frozenset({"image", "from", "to", "to_short", "tag", "file", "kind"})
 
@@ -176,6 +178,14 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(full)
 
 
+def cap_title(title: str) -> str:
+    """``title`` on one line and within :data:`MAX_TITLE_CHARS` (cut with an ellipsis)."""
+    line = " ".join(title.split())
+    if len(line) <= MAX_TITLE_CHARS:
+        return line
+    return line[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
 def display_image(repository: str) -> str:
     """Short image name for titles: ``docker.io/library/python`` → ``python``."""
     name = repository.removeprefix("docker.io/").removeprefix("index.docker.io/")
@@ -207,13 +217,15 @@ def update_title(
         "file": update.file,
         "kind": update.kind,
     }
-    return render_template(digest_template if update.kind == "digest" else template, values)
+    return cap_title(
+        render_template(digest_template if update.kind == "digest" else template, values)
+    )
 
 
 def group_title(count: int, scope: str) -> str:
     """Title of a grouped PR, e.g. ``chore(deps): update 3 docker base images in Dockerfile``."""
     noun = "image" if count == 1 else "images"
-    return f"chore(deps): update {count} docker base {noun} in {scope}"
+    return cap_title(f"chore(deps): update {count} docker base {noun} in {scope}")
 
 
 def commit_message(title: str, keys: Iterable[str]) -> str:
