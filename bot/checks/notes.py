@@ -7,17 +7,10 @@ them come from outside (lifecycle labels, certificate identities), so they are e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from bot.models import UpdateRecord
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-def escape(text: str) -> str:
-    """``text`` with every Markdown/HTML-special character backslash-escaped, on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))[:500]
+from bot.report.escape import md_text
 
 
 def notes_section(updates: Sequence[UpdateRecord]) -> str:
@@ -25,7 +18,7 @@ def notes_section(updates: Sequence[UpdateRecord]) -> str:
     notes = list(dict.fromkeys(n for u in updates for n in u.notes))
     if not notes:
         return ""
-    return "\n".join(["**Governance**", "", *(f"- {escape(n)}" for n in notes), ""])
+    return "\n".join(["**Governance**", "", *(f"- {md_text(n)}" for n in notes), ""])
 
 
 def with_notes(body: str, updates: Sequence[UpdateRecord]) -> str:

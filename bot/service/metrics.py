@@ -75,12 +75,13 @@ class ServiceMetrics:
             registry=r,
         )
 
-    def record_report(self, report: RunReport, *, dry_run: bool, repo: str | None = None) -> None:
-        """Count what one repository's (or one run's) report found and did; ``repo`` names the
-        repository whose findings the report replaces in the findings gauge."""
+    def record_report(self, report: RunReport, *, dry_run: bool) -> None:
+        """Count what one repository's (or one run's) report found and did; a repository's
+        report replaces that repository's share of the findings gauge."""
         self.updates.inc(len(report.updates))
-        if repo is not None:
-            self._record_findings(repo, report)
+        repos = {r.repo for r in report.references} | {f.repo for f in report.findings}
+        if len(repos) == 1 and None not in repos:
+            self._record_findings(str(repos.pop()), report)
         for pr in report.pull_requests:
             action = _PR_ACTIONS.get(pr.action)
             if action is not None and pr.error is None:

@@ -61,4 +61,4 @@ def test_os_updates_move_off_end_of_life_lines_and_the_pr_says_so(
     text = cli("run", "--dry-run", "--format", "markdown", "--update-types", "patch,digest,os",
                EXAMPLES / "api", *corpus_registry.alias_args).out  # fmt: skip
     assert "**Governance**" in text
-    assert "moves off Debian 12 \\(Bookworm\\), Debian Security Support ended 2026-07-11" in text
+    assert "- moves off Debian 12 (Bookworm), Debian Security Support ended 2026-07-11" in text

@@ -21,8 +21,9 @@ class _FrozenDatetime(datetime):
 
 
 def freeze_run_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    """Make ``run`` (``bot.runcmd``) start its runs at :data:`RUN_DAY`."""
-    import bot.runcmd
+    """Make every run assembled by the composition root (``bot.pipeline.wiring``) start at
+    :data:`RUN_DAY`."""
+    import bot.pipeline.wiring
 
-    monkeypatch.setattr(bot.runcmd, "datetime", _FrozenDatetime)
+    monkeypatch.setattr(bot.pipeline.wiring, "datetime", _FrozenDatetime)
     return RUN_DAY
