@@ -35,6 +35,8 @@ class UpdateRecord:
     reference: str = ""
     platform: str | None = None  # the FROM's literal --platform, if any
     description: Description | None = field(default=None, compare=False)
+    #: Governance notes for the PR body ("moves off Debian 11 bullseye, ..."; signature result).
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:
@@ -73,6 +75,47 @@ class ErrorRecord:
     def sort_key(self) -> tuple[str, str, int, str]:
         """Order of the contract: repository, path, line."""
         return (self.repo or "", self.path, self.line or 0, self.reference or "")
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """One governance finding (``bot.checks``): a rule that a reference breaks, and the fix."""
+
+    rule: str
+    severity: str
+    path: str
+    line: int
+    image: str
+    reference: str
+    message: str
+    repo: str | None = None
+    #: What to change it to, when there is one answer (``3.12.14-slim@sha256:…``).
+    fix: str | None = None
+    #: Facts behind the finding as string pairs (cycle, eol date, signature kind, ...).
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str, str]:
+        """Order of the contract: repository, path, line, then rule."""
+        return (self.repo or "", self.path, self.line, self.rule, self.image)
+
+
+@dataclass(frozen=True)
+class ReferenceRecord:
+    """One base-image reference in use (the inventory's raw material)."""
+
+    path: str
+    line: int
+    kind: str
+    image: str
+    tag: str | None
+    digest: str | None
+    repo: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Order: repository, path, line, image."""
+        return (self.repo or "", self.path, self.line, self.image)
 
 
 @dataclass(frozen=True)
@@ -142,6 +185,8 @@ class RunReport:
     repo_mode: bool = False
     #: Per registry host: requests, pulls, rate limits and warnings (``registries`` in JSON).
     registries: tuple[RegistryUse, ...] = ()
+    findings: tuple[FindingRecord, ...] = ()
+    references: tuple[ReferenceRecord, ...] = ()
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -155,6 +200,8 @@ class RunReport:
             pull_requests=tuple(sorted(self.pull_requests, key=lambda p: p.sort_key)),
             repo_mode=self.repo_mode,
             registries=RegistryUse.merge(list(self.registries)),
+            findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
+            references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
         )
 
     @staticmethod
@@ -170,4 +217,6 @@ class RunReport:
             pull_requests=tuple(p for r in reports for p in r.pull_requests),
             repo_mode=repo_mode or any(r.repo_mode for r in reports),
             registries=RegistryUse.merge([u for r in reports for u in r.registries]),
+            findings=tuple(f for r in reports for f in r.findings),
+            references=tuple(x for r in reports for x in r.references),
         ).sorted()

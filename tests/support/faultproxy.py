@@ -13,6 +13,8 @@ every match when ``times`` is ``None``). What a fault does (``action``):
 * ``swap_digest``: forward, replace ``Docker-Content-Digest`` with ``digest``;
 * ``replace_body``: forward, answer 200 with ``body`` (and ``headers``) instead of the registry's;
 * ``add_headers``: forward, and add ``headers`` to the registry's reply;
+* ``hold``: wait until the test sets ``fault.release`` (at most ``stall_seconds``), then forward
+  (``fault.fired`` tells the test the request is being held: it can act in between);
 * ``redirect``: answer 307 to the same target on ``http://localhost:PORT`` (another origin:
   requests arriving there get ``foreign_authorization`` added, like a presigned URL would;
   give the fault ``host=r"^127\.0\.0\.1"`` so the redirected request is not redirected again).
@@ -52,6 +54,7 @@ ACTIONS = frozenset(
         "replace_body",
         "redirect",
         "add_headers",
+        "hold",
     }
 )
 _MANIFEST = re.compile(r"^/v2/.+/manifests/[^/?]+")
@@ -92,6 +95,7 @@ class Fault:
     host: str = ""  # regex searched in the Host header ("" matches every host)
     seen: int = 0
     fired: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -301,6 +305,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     body = error_body(fault.code, f"injected HTTP {fault.status}")
                 headers = {"Content-Type": "application/json", **fault.headers}
                 return self._send(fault.status, headers, body)
+            if fault is not None and fault.action == "hold":
+                fault.release.wait(fault.stall_seconds)
+                return self._send(*self._forward(payload, host))
             if fault is not None and fault.action == "redirect":
                 location = f"http://localhost:{proxy.port}{self.path}"
                 return self._send(307, {"Location": location}, b"")
