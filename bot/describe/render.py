@@ -138,16 +138,22 @@ def _vuln_section(
     return _details(f"{title} ({len(findings)})", [*head, *rows, *_more(hidden)])
 
 
-def _package_section(changes: Sequence[PackageChange], limit: int | None) -> list[str]:
+def _package_section(
+    changes: Sequence[PackageChange], limit: int | None, omitted: int = 0
+) -> list[str]:
     counts = {k: sum(1 for c in changes if c.change == k)
               for k in ("upgraded", "added", "removed", "downgraded")}  # fmt: skip
     title = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "none"
+    title += f", {omitted} more" if omitted else ""
     rows = [
         f"| {_cell(c.name)} | {c.change} | {_cell(c.old_version or '—')} | {_cell(c.new_version or '—')} |"
         for c in changes
     ]
     rows, hidden = _cut(rows, limit)
     body = ["| package | change | old | new |", "|---|---|---|---|", *rows, *_more(hidden)]
+    if omitted:
+        body.append(f"\n_{omitted} more package changes are not listed "
+                    "(`describe.max_package_changes`)._")  # fmt: skip
     return _details(f"Package changes ({title})", body)
 
 
@@ -189,8 +195,16 @@ def _changelog_lines(d: Description, limit: int | None) -> list[str]:
     return lines
 
 
+def _incomplete(d: Description) -> list[str]:
+    if not d.incomplete:
+        return []
+    reasons = "; ".join(_cell(r) for r in d.incomplete)
+    return ["", "> [!WARNING]", f"> **Inventory incomplete:** {reasons}. The package and "
+            "vulnerability lists below may miss entries."]  # fmt: skip
+
+
 def _sections(d: Description, limit: int | None) -> list[str]:
-    out: list[str] = []
+    out: list[str] = _incomplete(d)
     if d.fixed is not None and d.introduced is not None:
         out += _vuln_section("Vulnerabilities fixed by this update", d.fixed, False, limit)
         out += _vuln_section("New vulnerabilities", d.introduced, True, limit)
@@ -198,7 +212,7 @@ def _sections(d: Description, limit: int | None) -> list[str]:
             out += ["", f"{len(d.unchanged)} known vulnerabilit{'y is' if len(d.unchanged) == 1 else 'ies are'} "
                     "present in both images."]  # fmt: skip
     if d.package_changes is not None:
-        out += _package_section(d.package_changes, limit)
+        out += _package_section(d.package_changes, limit, d.package_changes_omitted)
     lines = _changelog_lines(d, limit)
     out += _details("Changelog", lines or ["_No upstream changes found._"])
     if d.errors:

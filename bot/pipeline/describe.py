@@ -27,6 +27,7 @@ from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
+from bot.scan.layers import LayerLimits
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ def describe_results(
         now=now,
     )
     layers = LayerCache(directory)
+    limits = LayerLimits(
+        max_database_bytes=settings.describe.max_database_bytes,
+        max_packages=settings.describe.max_packages,
+    )
     wanted: dict[Key, UpdateRecord] = {}
     for result in results:
         for update in result.updates:
@@ -91,6 +96,8 @@ def describe_results(
             layer_cache=layers,
             scanner=settings.describe.scanner,
             commits=commits,
+            limits=limits,
+            max_package_changes=settings.describe.max_package_changes,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted) or 1))) as pool:
