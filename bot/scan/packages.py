@@ -116,30 +116,31 @@ def iter_lines(handle: Readable, limit: int, max_line: int = MAX_LINE) -> Iterat
 
 
 def _fields(
-    lines: Iterable[bytes], wanted: frozenset[str], fold: bool, complete: bool
-) -> Iterator[dict[str, str]]:
-    """Paragraphs (blank-line separated) as ``{field: value}`` of the ``wanted`` fields only;
-    when the input is not ``complete`` (cut by a limit) its last, unterminated paragraph is
-    dropped rather than read with half its fields."""
-    record: dict[str, str] = {}
+    lines: Iterable[bytes], wanted: frozenset[bytes], fold: bool, complete: bool
+) -> Iterator[dict[bytes, str]]:
+    """Paragraphs (blank-line separated) as ``{field: value}`` of the ``wanted`` fields only
+    (names lower-cased when ``fold``); when the input is not ``complete`` (cut by a limit) its
+    last, unterminated paragraph is dropped rather than read with half its fields."""
+    record: dict[bytes, str] = {}
+    longest = max(map(len, wanted))
     for raw in lines:
-        if not raw.strip():
+        if not raw or raw.isspace():
             if record:
                 yield record
                 record = {}
             continue
-        if raw[:1] in (b" ", b"\t"):
-            continue  # a continuation line (long descriptions, file lists)
-        key, found, value = raw.partition(b":")
-        name = key.decode("utf-8", errors="replace").strip()
+        end = raw.find(b":", 0, longest + 2)
+        if end <= 0 or raw[0] in b" \t":
+            continue  # a field the parser does not read, or a continuation line
+        name = raw[:end].strip()
         name = name.lower() if fold else name
-        if found and name in wanted and name not in record:
-            record[name] = value.decode("utf-8", errors="replace").strip()
+        if name in wanted and name not in record:
+            record[name] = raw[end + 1 :].decode("utf-8", errors="replace").strip()
     if record and complete:
         yield record
 
 
-_DPKG_FIELDS = frozenset({"package", "version", "architecture", "status", "source"})
+_DPKG_FIELDS = frozenset({b"package", b"version", b"architecture", b"status", b"source"})
 
 
 def iter_dpkg_status(lines: Iterable[bytes], complete: bool = True) -> Iterator[Package]:
@@ -152,35 +153,35 @@ def iter_dpkg_status(lines: Iterable[bytes], complete: bool = True) -> Iterator[
     source package; without it the binary name and version are used.
     """
     for para in _fields(lines, _DPKG_FIELDS, fold=True, complete=complete):
-        name, version = para.get("package", ""), para.get("version", "")
+        name, version = para.get(b"package", ""), para.get(b"version", "")
         if not name or not version:
             continue
-        status = para.get("status", "install ok installed").split()
+        status = para.get(b"status", "install ok installed").split()
         if "deinstall" in status or "purge" in status or status[-1:] != ["installed"]:
             continue
-        source, _, rest = para.get("source", "").partition("(")
+        source, _, rest = para.get(b"source", "").partition("(")
         source_version = rest.partition(")")[0].strip() if rest else ""
         yield Package(
             name=name,
             version=version,
-            arch=para.get("architecture", ""),
+            arch=para.get(b"architecture", ""),
             source_name=source.strip() or name,
             source_version=source_version or version,
             kind="deb",
         )
 
 
-_APK_FIELDS = frozenset({"P", "V", "A", "o"})
+_APK_FIELDS = frozenset({b"P", b"V", b"A", b"o"})
 
 
 def iter_apk_installed(lines: Iterable[bytes], complete: bool = True) -> Iterator[Package]:
     """Packages of an apk ``installed`` database (``P:`` name, ``V:``, ``A:``, ``o:`` origin;
     ``complete``: see :func:`_fields`)."""
     for record in _fields(lines, _APK_FIELDS, fold=False, complete=complete):
-        name, version = record.get("P", ""), record.get("V", "")
+        name, version = record.get(b"P", ""), record.get(b"V", "")
         if name and version:
             yield Package(
-                name, version, record.get("A", ""), record.get("o") or name, version, "apk"
+                name, version, record.get(b"A", ""), record.get(b"o") or name, version, "apk"
             )
 
 
