@@ -10,7 +10,7 @@ interrupted run converges on the next one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,14 +18,15 @@ from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_conf
 from bot.dockerfile.extract import extract
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
-from bot.forge.executor import PullRequestOptions, apply_actions, observe
+from bot.forge.executor import apply_actions, observe
 from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.models import ErrorRecord, PullRequestRecord, RunReport
-from bot.pipeline.audit import Auditor
-from bot.pipeline.describe import describe_results
-from bot.pipeline.proposals import BodyRenderer, build_proposals, update_key
+from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
+from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.sharding import ShardSpec
+from bot.sharding import shard as shard_repos
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,44 @@ def expand_repositories(
     return list(expanded.values()), errors
 
 
-def run_repository(
-    forge: Forge, auditor: Auditor, settings: Settings, run: RepoRun, render_body: BodyRenderer
+def run_repositories(
+    pipeline: Pipeline,
+    entries: Sequence[RepoSettings],
+    *,
+    dry_run: bool,
+    shard: ShardSpec | None = None,
+    stop: Callable[[], bool] | None = None,
+    done: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
+    """Expand ``entries`` (``owner/*``), keep ``shard``'s part, run each repository in turn.
+
+    ``stop()`` is asked before each repository (True: leave the rest for the next run);
+    ``done(report)`` sees each repository's report as it finishes.
+    """
+    assert pipeline.forge is not None, "repository runs need a forge"
+    repos, errors = expand_repositories(pipeline.forge, entries)
+    if shard is not None:
+        repos = shard_repos(repos, shard.index, shard.count)
+        logger.info("shard %s: %d repositories", shard, len(repos))
+    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
+    for index, entry in enumerate(repos):
+        if stop is not None and stop():
+            logger.info("stopping: %d repositories left for the next run", len(repos) - index)
+            break
+        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
+        report = run_repository(pipeline, RepoRun(entry, dry_run))
+        if done is not None:
+            done(report)
+        reports.append(report)
+    return RunReport.merge(reports, repo_mode=True)
+
+
+def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     """Audit one repository and open/update/close its pull requests (unless a dry run)."""
+    forge = pipeline.forge
+    assert forge is not None, "repository runs need a forge"
     repo = run.entry.name
+    settings = pipeline.settings
     try:
         snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
@@ -71,11 +105,9 @@ def run_repository(
         for f in snapshot.files
         if f.path != REPO_CONFIG_PATH
     ]
-    results = auditor.audit(files, run.entry.overrides, settings)
-    if settings.describe.enabled:
-        results = describe_results(
-            results, settings, auditor.client, now=auditor.now, commits=forge
-        )
+    results = pipeline.describe(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    )
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
@@ -87,7 +119,7 @@ def run_repository(
         repo_mode=True,
     )
     options = settings.pull_requests
-    proposals = build_proposals(results, options, render_body)
+    proposals = build_proposals(results, options, pipeline.render_body)
     try:
         seen = observe(forge, repo, options.branch_prefix, snapshot.default_branch)
     except GitHubError as exc:
@@ -111,14 +143,13 @@ def run_repository(
             for a in actions
         ]
         return replace(report, pull_requests=tuple(records))
-    pr_options = PullRequestOptions(
-        labels=options.labels,
-        reviewers=options.reviewers,
-        assignees=options.assignees,
-        draft=options.draft,
-    )
     outcomes = apply_actions(
-        forge, repo, snapshot.default_branch, snapshot.base_sha, actions, pr_options
+        forge,
+        repo,
+        snapshot.default_branch,
+        snapshot.base_sha,
+        actions,
+        pull_request_options(settings),
     )
     records = []
     errors = list(report.errors)
@@ -169,4 +200,4 @@ def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
     return ErrorRecord(path, None, None, str(exc), repo)
 
 
-__all__ = ["RepoRun", "expand_repositories", "run_repository", "update_key"]
+__all__ = ["RepoRun", "expand_repositories", "run_repositories", "run_repository", "update_key"]
