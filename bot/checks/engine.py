@@ -36,6 +36,7 @@ from bot.checks.model import (
 )
 from bot.checks.pinresolve import PinResolution, resolve_pin
 from bot.checks.settings import ChecksSettings
+from bot.checks.sigreview import SignatureChecks
 from bot.dockerfile.imageref import ImageRef
 from bot.dockerfile.model import Reference
 from bot.errors import RegistryError
@@ -73,6 +74,7 @@ class Governance:
     now: datetime
     max_workers: int = 8
     lifecycle_source: LifecycleSource | None = None
+    signatures: SignatureChecks | None = None
     mapping: LifecycleMap = field(default_factory=bundled_map)
     _lifecycle: Lifecycle | None = None
     _tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
@@ -208,8 +210,13 @@ class Governance:
             {s.ref.name for s in sites if self.checks.enabled(END_OF_LIFE, s.ref.name)}
         )
         results = [self._annotate(result, lifecycle) for result in results]
+        digests = self._look_up_signatures(sites)
+        if self.signatures is not None:
+            results = self.signatures.gate(results)
         findings = [
-            self._record(site, v) for site in sites for v in self._verdicts(site, lifecycle)
+            self._record(site, v)
+            for site in sites
+            for v in self._verdicts(site, lifecycle, digests.get(id(site)))
         ]
         for result in results:
             for update in result.updates:
@@ -256,9 +263,47 @@ class Governance:
                 wanted[key] = "docker"
         self._resolve(wanted)
 
-    def _verdicts(self, site: Site, lifecycle: Lifecycle) -> Iterable[Verdict]:
+    def _look_up_signatures(self, sites: Sequence[Site]) -> dict[int, str]:
+        """The digest of every site a signature rule covers (the digest written, else what the
+        tag is today), with its signatures looked up; site id → digest."""
+        if self.signatures is None:
+            return {}
+        wanted = [s for s in sites if self.signatures.wanted(s.ref.name)]
+
+        def digest(site: Site) -> str | None:
+            ref = site.ref
+            if ref.digest is not None:
+                return ref.digest
+            resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
+            if resolution is not None and resolution.digest is not None:
+                return resolution.digest
+            try:
+                return self.client.head_digest(
+                    ref.registry, ref.repository, ref.tag or "latest"
+                ).digest
+            except RegistryError as exc:
+                logger.info("%s: no digest for the signature checks: %s", ref.original, exc)
+                return None
+
+        found = run_concurrently(range(len(wanted)), lambda i: digest(wanted[i]), self.max_workers)
+        digests = {
+            id(site): value
+            for i, site in enumerate(wanted)
+            if isinstance(value := found.get(i), str)
+        }
+        self.signatures.look_up(
+            (s.ref.registry, s.ref.repository, digests[id(s)], s.ref.name)
+            for s in wanted
+            if id(s) in digests
+        )
+        return digests
+
+    def _verdicts(self, site: Site, lifecycle: Lifecycle, digest: str | None) -> Iterable[Verdict]:
         name = site.ref.name
         found: list[Verdict | None] = []
+        if self.signatures is not None and digest is not None:
+            status = self.signatures.status(site.ref.registry, site.ref.repository, digest)
+            found += self.signatures.verdicts(_short(site.ref), name, status)
         if self.checks.enabled(UNPINNED_TAG, name):
             found.append(self._unpinned(site))
         if self.checks.enabled(END_OF_LIFE, name):
