@@ -25,8 +25,8 @@ def _version(version: VersionUse) -> str:
     return f"{tag}@{digest}" if tag and digest else tag or digest
 
 
-def _proposed(version: VersionUse) -> list[str]:
-    return [f"{describe_version(new)} ({kind})" for new, kind in version.proposed]
+def _proposed(version: VersionUse) -> str:
+    return ", ".join(f"{md_code(describe_version(new))} ({kind})" for new, kind in version.proposed)
 
 
 def render_inventory_markdown(report: RunReport) -> str:
@@ -67,7 +67,7 @@ def render_inventory_markdown(report: RunReport) -> str:
         lines.append(
             f"| {md_code(display_name(version.image))} | {md_code(_version(version))} "
             f"| {md_text(', '.join(version.statuses))} "
-            f"| {md_text(', '.join(_proposed(version))) if version.proposed else ''} | {used} |"
+            f"| {_proposed(version)} | {used} |"
         )
     if report.errors:
         lines += ["", f"_{len(report.errors)} lookups failed; see the run report for errors._"]

@@ -80,7 +80,7 @@ def test_inventory_markdown_is_a_publishable_table(organisation: World) -> None:
     assert "2 images in 4 versions, 5 references in 3 files of 3 repositories." in lines
     row = next(line for line in lines if line.startswith("| `python` | `3.12.1-slim`"))
     assert row == (
-        "| `python` | `3.12.1-slim` | outdated | 3.12.3-slim (patch) "
+        "| `python` | `3.12.1-slim` | outdated | `3.12.3-slim` (patch) "
         "| `acme/api:Dockerfile:1`, `acme/worker:build/Dockerfile:1` |"
     )
     assert "| end-of-life | 1 |" in lines
