@@ -115,6 +115,17 @@ def discover(
     """
     if root.is_file():
         return [root.name]
+    return [
+        rel
+        for rel in walk_files(root, ignore)
+        if matches(rel, include) and not matches(rel, SKIP_FILES)
+    ]
+
+
+def walk_files(root: Path, ignore: Sequence[str] = ()) -> list[str]:
+    """Every file under the directory ``root`` that discovery may consider (POSIX, relative,
+    sorted): skipped and ignored directories are not entered, ignored files and symbolic links
+    are left out. Raises :class:`DockerfileError` if ``root`` is missing."""
     if not root.is_dir():
         raise DockerfileError(f"{root}: no such file or directory")
     found: list[str] = []
@@ -138,7 +149,7 @@ def discover(
         dirnames[:] = kept
         for name in filenames:
             rel = prefix + name
-            if not matches(rel, include) or matches(rel, ignore) or matches(rel, SKIP_FILES):
+            if matches(rel, ignore):
                 continue
             if os.path.islink(os.path.join(dirpath, name)):
                 logger.debug("skipping symbolic link %s", rel)
