@@ -53,12 +53,12 @@ DEFAULT_RULES: tuple[KindRule, ...] = (
         "docker-compose*.yml", "docker-compose*.yaml",
     )),
     KindRule(GITHUB_ACTIONS, include=(
-        ".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml",
+        "**/.github/workflows/*.yml", "**/.github/workflows/*.yaml", "action.yml", "action.yaml",
     )),
-    KindRule(GITLAB_CI, include=(".gitlab-ci.yml", ".gitlab-ci.yaml", ".gitlab/ci/*.yml")),
+    KindRule(GITLAB_CI, include=(".gitlab-ci.yml", ".gitlab-ci.yaml", "**/.gitlab/ci/*.yml")),
     KindRule(DEVCONTAINER, include=(
-        ".devcontainer.json", ".devcontainer/devcontainer.json",
-        ".devcontainer/*/devcontainer.json",
+        ".devcontainer.json", "**/.devcontainer/devcontainer.json",
+        "**/.devcontainer/*/devcontainer.json",
     )),
     KindRule(HELM, include=("values*.yaml", "values*.yml")),
     KindRule(KUBERNETES, include=(

@@ -4,7 +4,7 @@ A manifest is recognised by content: a YAML document with ``apiVersion`` and ``k
 ``containers``, ``initContainers`` and ``ephemeralContainers`` list in it is read, wherever it
 sits, so Pods, Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ``List`` items and custom
 resources that embed a pod template (Argo Rollouts, Knative services...) all count. A
-kustomization (``kind: Kustomization``, or a file named ``kustomization.yaml`` without a kind)
+kustomization (``kind: Kustomization`` or ``Component``, or a file named ``kustomization.yaml`` without a kind)
 contributes its ``images:`` entries: ``newName`` (or ``name``) with ``newTag`` and ``digest``,
 of which only ``newTag`` and ``digest`` are edited.
 """
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 KIND = "kubernetes"
 KUSTOMIZE_KIND = "kustomize"
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+_KUSTOMIZE_KINDS = frozenset({"Kustomization", "Component"})
 _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
 
 
@@ -51,7 +52,11 @@ def extract_kubernetes(data: bytes, path: str) -> Extraction | None:
     manifest = False
     for doc in docs:
         api, kind = scalar(source, get(doc, "apiVersion")), scalar(source, get(doc, "kind"))
-        if (kind is not None and kind.value == "Kustomization") or (kustomization and kind is None):
+        if (
+            kind is not None
+            and kind.value in _KUSTOMIZE_KINDS
+            and (api is None or api.value.startswith("kustomize.config.k8s.io/"))
+        ) or (kustomization and kind is None):
             manifest = True
             found += _kustomize_images(source, doc, path)
         elif api is not None and kind is not None:
