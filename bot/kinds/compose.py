@@ -4,8 +4,9 @@ Variables take their value from the ``.env`` file beside the compose file (compo
 the project directory), else from the default word in the file; a variable with neither is set
 at deploy time and leaves the reference unresolved. A tag that comes from ``.env`` is edited
 there: such references are returned apart, with the ``.env`` path and byte spans. A service with
-``build:`` names its own build output in ``image:`` and is skipped (``built-here``); one with only
-``build:`` has no image reference at all.
+only ``build:`` has no image reference; one with ``build:`` and ``image:`` pulls the image first
+(the Compose specification's rule) and counts, unless ``pull_policy: build`` says it is only ever
+built, when ``image:`` merely names the build's output (``built-here``).
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def extract_compose(data: bytes, path: str, dotenv: DotEnv | None = None) -> Com
             image = scalar(source, get(service, "image"))
             if image is None:
                 continue
-            if get(service, "build") is not None:
+            policy = scalar(source, get(service, "pull_policy"))
+            if get(service, "build") is not None and policy is not None and policy.value == "build":
                 skipped.append(
                     Skipped(
                         KIND,

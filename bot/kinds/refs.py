@@ -28,7 +28,8 @@ _NO_ESCAPE = "\x00"
 SKIP_REASONS = {
     "scalar-style": "the value is written with escapes, line folding or as a block scalar; "
     "it cannot be edited in place",
-    "built-here": "the compose service builds this image (build:); the name is the build's output",
+    "built-here": "the compose service always builds this image (pull_policy: build); "
+    "the name is the build's output",
 }
 
 Env = Mapping[str, "Mapped | None"]

@@ -22,6 +22,10 @@ services:
   web:
     build: .
     image: acme/web:1.0
+    pull_policy: build
+  tool:
+    build: ./tool
+    image: busybox:1.36.1
   worker:
     build: ./worker
   py:
@@ -48,9 +52,10 @@ def test_services_interpolation_and_skips() -> None:
     assert summary(found["stack/compose.yaml"].extraction) == [
         "compose 7 postgres:16.1 [postgres:${PG_TAG:-16.1}]",
         "compose 9 redis:7.2.3",
+        "compose 18 busybox:1.36.1",
         "skip compose 14 built-here acme/web:1.0",
-        "skip compose 22 unresolved-variable ${REGISTRY}/app:2.0",
-        "skip compose 24 scalar-style nginx:1.25.3",
+        "skip compose 26 unresolved-variable ${REGISTRY}/app:2.0",
+        "skip compose 28 scalar-style nginx:1.25.3",
     ]
     # Tags that come from .env are references of .env, at the variable's line.
     assert summary(found["stack/.env"].extraction) == [
