@@ -48,7 +48,9 @@ def extraction_of(files: dict[str, bytes], path: str) -> Extraction:
     directory = path.rpartition("/")[0]
     kinds = classify(list(files), Discovery())
     found = [
-        FoundFile(p, kind, files[p]) for p, kind in kinds.items() if p.rpartition("/")[0] == directory
+        FoundFile(p, kind, files[p])
+        for p, kind in kinds.items()
+        if p.rpartition("/")[0] == directory
     ]
     return next(e.extraction for e in extract_files(found) if e.file.path == path)
 
