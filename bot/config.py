@@ -23,6 +23,7 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
+from bot.checks.settings import ChecksSettings, checks_from_config
 from bot.configload import (
     Positions,
     YamlDocument,
@@ -216,6 +217,7 @@ class Settings:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
@@ -392,6 +394,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),
+        checks=checks_from_config(data.get("checks", {}), data.get("rules", [])),
         github=GitHubSettings(
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
@@ -488,6 +491,14 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
             raise ConfigError(
                 f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
             )
+    for index, rule in enumerate(data.get("rules", [])):
+        for key in ("checks", "require_signature"):
+            if key in rule:
+                where = document.positions.describe(("rules", index, key))
+                raise ConfigError(
+                    f"{where}: rules[{index}].{key}: governance checks are set by whoever runs "
+                    "the bot, not in a repository's configuration"
+                )
     discovery = data.get("discovery", {})
     check_policies(_build(data, source=origin), document.positions)
     rules = tuple(

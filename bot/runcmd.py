@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from bot.checks.model import Severity
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
@@ -22,12 +24,12 @@ from bot.errors import (
 from bot.forge.connect import connect_github, has_github_credentials
 from bot.forge.protocol import Forge
 from bot.logsetup import setup_logging
-from bot.models import PullRequestRecord, RunReport
+from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline import repos
-from bot.pipeline.apply import write_atomically
+from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.audit import Progress
 from bot.pipeline.proposals import build_proposals
-from bot.pipeline.sources import collect_local
+from bot.pipeline.sources import check_roots, collect_local
 from bot.pipeline.wiring import open_pipeline
 from bot.report import render
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
@@ -51,6 +53,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    for rule in getattr(args, "fix", None) or ():
+        overrides[f"checks.{rule}.fix"] = True
     return overrides
 
 
@@ -66,6 +70,7 @@ def run_command(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
             "or repos in the configuration"
         )
+    check_roots(args.paths)
     spec = parse_shard(args.shard) if args.shard else shard_from_env(os.environ)
     reports = []
     if args.paths:
@@ -102,9 +107,17 @@ def run_command(
         sys.stdout.write(text)
     if report.errors:
         return EXIT_PARTIAL
+    if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
+        return EXIT_FINDINGS
     if args.fail_on_updates and report.updates:
         return EXIT_UPDATES_FOUND
     return EXIT_OK
+
+
+def failing_findings(report: RunReport, threshold: str) -> list[FindingRecord]:
+    """The findings at or above ``threshold`` (``--fail-on``)."""
+    floor = Severity(threshold).rank
+    return [f for f in report.findings if Severity(f.severity).rank >= floor]
 
 
 def audit_paths(
@@ -133,13 +146,10 @@ def audit_paths(
             progress=progress,
         ) as pipeline,
     ):
-        results = pipeline.describe(pipeline.auditor.audit(files))
+        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
-    written: list[str] = []
-    for result in results:
-        if result.changed and not dry_run:
-            write_atomically(result.file.location, result.new_data)
-            written.append(result.file.path)
+    written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
             None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
@@ -149,13 +159,15 @@ def audit_paths(
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(errors) + tuple(e for r in results for e in r.errors),
+        errors=(*errors, *(e for r in results for e in r.errors), *write_errors),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        findings=review.findings,
+        references=review.references,
     ).sorted()
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.checks.notes import notes_section, with_notes
 from bot.config import Settings
 from bot.describe import (
     CommitSource,
@@ -133,8 +134,11 @@ def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) ->
     descriptions = list(
         {id(u.description): u.description for u in updates if u.description}.values()
     )
+    budget = max_chars - len(notes_section(updates)) - 2  # governance notes go in too
     if not descriptions:
-        return prbody.render_body(updates, max_chars=max_chars)
-    if len(descriptions) == 1:
-        return render_body(descriptions[0], max_chars=max_chars)
-    return render_group_body(descriptions, max_chars=max_chars)
+        body = prbody.render_body(updates, max_chars=budget)
+    elif len(descriptions) == 1:
+        body = render_body(descriptions[0], max_chars=budget)
+    else:
+        body = render_group_body(descriptions, max_chars=budget)
+    return with_notes(body, updates)

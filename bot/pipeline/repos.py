@@ -105,6 +105,8 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     results = pipeline.describe(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings
     )
+    review = pipeline.auditor.review(results)
+    results = list(review.results)
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
@@ -114,6 +116,8 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         repo_mode=True,
+        findings=review.findings,
+        references=review.references,
     )
     options = settings.pull_requests
     proposals = build_proposals(results, options, pipeline.render_body)
@@ -214,8 +218,8 @@ def _sources(
             e.extraction,
             repo,
             modes[e.file.path],
-            e.file.kind,
-        )  # fmt: skip
+            kind=e.file.kind,
+        )
         for e in extract_files(found)
     ]
     return files, errors

@@ -12,6 +12,8 @@ every match when ``times`` is ``None``). What a fault does (``action``):
 * ``corrupt_json``: forward, replace the body with invalid JSON (headers kept, length fixed);
 * ``swap_digest``: forward, replace ``Docker-Content-Digest`` with ``digest``;
 * ``replace_body``: forward, answer 200 with ``body`` (and ``headers``) instead of the registry's;
+* ``hold``: wait until the test sets ``fault.release`` (at most ``stall_seconds``), then forward
+  (``fault.fired`` tells the test the request is being held: it can act in between);
 * ``redirect``: answer 307 to the same target on ``http://localhost:PORT`` (another origin:
   requests arriving there get ``foreign_authorization`` added, like a presigned URL would;
   give the fault ``host=r"^127\.0\.0\.1"`` so the redirected request is not redirected again).
@@ -47,6 +49,7 @@ ACTIONS = frozenset(
         "swap_digest",
         "replace_body",
         "redirect",
+        "hold",
     }
 )
 SWAPPED_DIGEST = "sha256:" + "5ca1ab1e" * 8
@@ -73,6 +76,7 @@ class Fault:
     host: str = ""  # regex searched in the Host header ("" matches every host)
     seen: int = 0
     fired: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -253,6 +257,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     body = error_body(fault.code, f"injected HTTP {fault.status}")
                 headers = {"Content-Type": "application/json", **fault.headers}
                 return self._send(fault.status, headers, body)
+            if fault is not None and fault.action == "hold":
+                fault.release.wait(fault.stall_seconds)
+                return self._send(*self._forward(payload, host))
             if fault is not None and fault.action == "redirect":
                 location = f"http://localhost:{proxy.port}{self.path}"
                 return self._send(307, {"Location": location}, b"")
