@@ -134,6 +134,9 @@ class DescribeSettings:
     advisories_url: str = "https://storage.googleapis.com/osv-vulnerabilities"
     advisories_path: str | None = None
     advisories_max_age_hours: float = 24.0
+    max_database_bytes: int = 256 << 20
+    max_packages: int = 50_000
+    max_package_changes: int | None = 1000
 
 
 @dataclass(frozen=True)
@@ -460,6 +463,9 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         advisories_max_age_hours=float(
             advisories.get("max_age_hours", base.advisories_max_age_hours)
         ),
+        max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
+        max_packages=entry.get("max_packages", base.max_packages),
+        max_package_changes=entry.get("max_package_changes", base.max_package_changes),
     )
 
 

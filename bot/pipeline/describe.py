@@ -29,6 +29,7 @@ from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
+from bot.scan.layers import LayerLimits
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,10 @@ class Describer:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
         settings = settings or self.settings
+        limits = LayerLimits(
+            max_database_bytes=settings.describe.max_database_bytes,
+            max_packages=settings.describe.max_packages,
+        )
         wanted: dict[Key, UpdateRecord] = {}
         for result in results:
             for update in result.updates:
@@ -111,6 +116,8 @@ class Describer:
                 layer_cache=self.layers,
                 scanner=settings.describe.scanner,
                 commits=self.commits,
+                limits=limits,
+                max_package_changes=settings.describe.max_package_changes,
             )
 
         workers = max(1, min(self.max_workers, len(wanted) or 1))
