@@ -42,7 +42,7 @@ exit codes:
 UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)
-FORMATS = ("table", "json", "markdown", "sarif")
+FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--format",
         choices=FORMATS,
-        help="report format (default: table on a terminal, json otherwise)",
+        help="report format (default: table on a terminal, json otherwise); inventory and "
+        "inventory-json list every base image version in use, where, and its status",
     )
     run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
     run.add_argument(

@@ -34,34 +34,23 @@ from bot.checks.model import (
     Severity,
     Verdict,
 )
-from bot.checks.pinresolve import PinResolution, resolve_pin
+from bot.checks.pinning import PinResolution
+from bot.checks.pinresolve import resolve_pin
 from bot.checks.settings import ChecksSettings
+from bot.checks.sigreview import SignatureChecks
+from bot.checks.sites import NOT_BASE_IMAGES, Site, shown, sites_of, update_site
 from bot.dockerfile.imageref import ImageRef
-from bot.dockerfile.model import Reference
 from bot.errors import RegistryError
-from bot.models import FindingRecord, ReferenceRecord, UpdateRecord
+from bot.models import FindingRecord, ReferenceRecord
 from bot.pipeline.audit import FileResult, Review, Target
 from bot.pipeline.resolve import run_concurrently
 from bot.registry import RegistryClient
-from bot.report.text import short_digest
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, choose_update
 
 logger = logging.getLogger(__name__)
 
 PinKey = tuple[str, str, str | None]
 TagLists = Mapping[tuple[str, str], tuple[str, ...] | RegistryError]
-
-
-@dataclass(frozen=True)
-class Site:
-    """One reference as the rules see it: where it is and what it names."""
-
-    path: str
-    line: int
-    repo: str | None
-    kind: str
-    ref: ImageRef
-    reference: Reference | None  # None for references the extractor skipped (no tag)
 
 
 @dataclass
@@ -73,6 +62,7 @@ class Governance:
     now: datetime
     max_workers: int = 8
     lifecycle_source: LifecycleSource | None = None
+    signatures: SignatureChecks | None = None
     mapping: LifecycleMap = field(default_factory=bundled_map)
     _lifecycle: Lifecycle | None = None
     _tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
@@ -202,14 +192,19 @@ class Governance:
     # -- after deciding ------------------------------------------------------------------------
     def review(self, results: Sequence[FileResult]) -> Review:
         """Findings and inventory records for ``results`` (updates annotated for PR bodies)."""
-        sites = [site for result in results for site in _sites(result)]
+        sites = [site for result in results for site in sites_of(result)]
         self._prepare(sites)
         lifecycle = self.lifecycle(
             {s.ref.name for s in sites if self.checks.enabled(END_OF_LIFE, s.ref.name)}
         )
         results = [self._annotate(result, lifecycle) for result in results]
+        digests = self._look_up_signatures(sites)
+        if self.signatures is not None:
+            results = self.signatures.gate(results)
         findings = [
-            self._record(site, v) for site in sites for v in self._verdicts(site, lifecycle)
+            self._record(site, v)
+            for site in sites
+            for v in self._verdicts(site, lifecycle, digests.get(id(site)))
         ]
         for result in results:
             for update in result.updates:
@@ -218,7 +213,7 @@ class Governance:
                     continue
                 found = vulnerable.vulnerable(update, config.option("min_severity"))
                 if found is not None:
-                    findings.append(self._record(_update_site(update), found))
+                    findings.append(self._record(update_site(update), found))
         references = [
             ReferenceRecord(s.path, s.line, s.kind, s.ref.name, s.ref.tag, s.ref.digest, s.repo)
             for s in sites
@@ -256,9 +251,47 @@ class Governance:
                 wanted[key] = "docker"
         self._resolve(wanted)
 
-    def _verdicts(self, site: Site, lifecycle: Lifecycle) -> Iterable[Verdict]:
+    def _look_up_signatures(self, sites: Sequence[Site]) -> dict[int, str]:
+        """The digest of every site a signature rule covers (the digest written, else what the
+        tag is today), with its signatures looked up; site id → digest."""
+        if self.signatures is None:
+            return {}
+        wanted = [s for s in sites if self.signatures.wanted(s.ref.name)]
+
+        def digest(site: Site) -> str | None:
+            ref = site.ref
+            if ref.digest is not None:
+                return ref.digest
+            resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
+            if resolution is not None and resolution.digest is not None:
+                return resolution.digest
+            try:
+                return self.client.head_digest(
+                    ref.registry, ref.repository, ref.tag or "latest"
+                ).digest
+            except RegistryError as exc:
+                logger.info("%s: no digest for the signature checks: %s", ref.original, exc)
+                return None
+
+        found = run_concurrently(range(len(wanted)), lambda i: digest(wanted[i]), self.max_workers)
+        digests = {
+            id(site): value
+            for i, site in enumerate(wanted)
+            if isinstance(value := found.get(i), str)
+        }
+        self.signatures.look_up(
+            (s.ref.registry, s.ref.repository, digests[id(s)], s.ref.name)
+            for s in wanted
+            if id(s) in digests
+        )
+        return digests
+
+    def _verdicts(self, site: Site, lifecycle: Lifecycle, digest: str | None) -> Iterable[Verdict]:
         name = site.ref.name
         found: list[Verdict | None] = []
+        if self.signatures is not None and digest is not None:
+            status = self.signatures.status(site.ref.registry, site.ref.repository, digest)
+            found += self.signatures.verdicts(shown(site.ref), name, status)
         if self.checks.enabled(UNPINNED_TAG, name):
             found.append(self._unpinned(site))
         if self.checks.enabled(END_OF_LIFE, name):
@@ -317,7 +350,7 @@ class Governance:
         if found is None:
             return None
         resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
-        return unpinned_verdict(_short(ref), found, resolution)
+        return pinning.unpinned_verdict(shown(ref), found, resolution)
 
     def _record(self, site: Site, verdict: Verdict) -> FindingRecord:
         config = self.checks.rule(verdict.rule, site.ref.name)
@@ -341,78 +374,4 @@ def _newest(name: str, tags: frozenset[str], rule: ImageRule, candidate: str) ->
     return choose_update(name, candidate, tags, rule).new_tag
 
 
-def unpinned_verdict(
-    shown: str, found: pinning.Floating, resolution: PinResolution | None
-) -> Verdict:
-    """The ``unpinned-tag`` finding for a reference written ``shown``, with what it resolves to."""
-    name = shown.rsplit(":", 1)[0] if found.tag is not None else shown
-    head = f"{shown} {found.described}"
-    details: list[tuple[str, str]] = [("floating", found.kind)]
-    if resolution is None or resolution.error is not None:
-        why = resolution.error if resolution is not None else "not looked up"
-        return Verdict(
-            UNPINNED_TAG,
-            f"{head}; what it points at could not be looked up ({why}); pin a full version tag",
-            details=tuple(details),
-        )
-    digest = resolution.digest or ""
-    details.append(("digest", digest))
-    if resolution.precise_tag is not None:
-        details.append(("resolves_to", resolution.precise_tag))
-        return Verdict(
-            UNPINNED_TAG,
-            f"{head}: today it is {resolution.precise_tag}@{short_digest(digest)}; pin "
-            f"{name}:{resolution.precise_tag} (run --fix unpinned-tag, or the pin update type, "
-            "rewrites it)",
-            fix=f"{resolution.precise_tag}@{digest}",
-            details=tuple(details),
-        )
-    tag = found.tag or "latest"
-    why = (
-        f"none of the {resolution.probes} likeliest version tags has that digest"
-        if resolution.probes
-        else "no version tag of the repository can stand for it"
-    )
-    return Verdict(
-        UNPINNED_TAG,
-        f"{head}: today it is {short_digest(digest)}, and {why}; pin the digest: "
-        f"{name}:{tag}@{digest}",
-        fix=f"{tag}@{digest}",
-        details=tuple(details),
-    )
-
-
-def _short(ref: ImageRef) -> str:
-    from bot.report.text import display_name
-
-    tail = f":{ref.tag}" if ref.tag else ""
-    return f"{display_name(ref.name)}{tail}"
-
-
-#: Reference kinds that are not base images: the ``# syntax=`` frontend is a build tool.
-NOT_BASE_IMAGES = frozenset({"syntax"})
-
-
-def _sites(result: FileResult) -> list[Site]:
-    source = result.file
-    sites = [
-        Site(r.path, r.line, source.repo, r.kind, r.ref, r)
-        for r in source.extraction.references
-        if r.kind not in NOT_BASE_IMAGES
-    ]
-    sites += [
-        Site(s.path, s.line, source.repo, s.kind, s.ref, s.reference)
-        for s in source.extraction.skipped
-        if s.ref is not None and s.reason == "no-tag"
-    ]
-    return sites
-
-
-def _update_site(update: UpdateRecord) -> Site:
-    registry, _, repository = update.image.partition("/")
-    original = update.reference or update.image
-    ref = ImageRef(registry, repository, update.current.tag, update.current.digest, original)
-    return Site(update.path, update.line, update.repo, update.kind, ref, None)
-
-
-__all__ = ["Governance", "Severity", "unpinned_verdict"]
+__all__ = ["Governance", "Site"]
