@@ -11,8 +11,9 @@ from bot.report.table import render_table
 FORMATS = ("table", "json", "markdown", "sarif")
 
 
-def render(report: RunReport, fmt: str, *, color: bool = False, width: int = 120) -> str:
-    """Render ``report`` in one of :data:`FORMATS`."""
+def render(report: RunReport, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+    """Render ``report`` in one of :data:`FORMATS` (``width``: columns a table fits in;
+    None: as wide as its content)."""
     if fmt == "json":
         return render_json(report)
     if fmt == "markdown":

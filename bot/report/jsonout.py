@@ -74,7 +74,8 @@ def _pull_request(record: PullRequestRecord) -> dict[str, object]:
 def report_document(report: RunReport) -> dict[str, object]:
     """The report as the JSON-ready document of the contract, lists in contract order.
 
-    Runs over GitHub repositories add ``pull_requests``; local runs keep the plain contract.
+    Runs over GitHub repositories add ``pull_requests``, and so do local runs that show their
+    previews (``--show-pull-requests``); other local runs keep the plain contract.
     """
     report = report.sorted()
     document: dict[str, object] = {
@@ -83,7 +84,7 @@ def report_document(report: RunReport) -> dict[str, object]:
         "skipped": [_skip(s) for s in report.skipped],
         "errors": [_error(e) for e in report.errors],
     }
-    if report.repo_mode:
+    if report.repo_mode or report.pull_requests:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     return document
 
