@@ -89,7 +89,8 @@ def run_command(
             )
         )
     report = RunReport.merge(reports)
-    write_report(report, args.format, args.output, show_pull_requests=args.show_pull_requests)
+    write_report(report, args.format, args.output,
+                 show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
     if report.errors:
         return EXIT_PARTIAL
     if args.fail_on_updates and report.updates:

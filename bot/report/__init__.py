@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.models import RunReport
 from bot.report.jsonout import render_json
 from bot.report.markdown import render_markdown
-from bot.report.sarif import render_sarif
+from bot.report.sarif import SarifBase, render_sarif
 from bot.report.table import render_table
 
 FORMATS = ("table", "json", "markdown", "sarif")
 
 
-def render(report: RunReport, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+def render(
+    report: RunReport,
+    fmt: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    sarif_bases: Mapping[str, SarifBase] | None = None,
+) -> str:
     """Render ``report`` in one of :data:`FORMATS` (``width``: columns a table fits in;
     None: as wide as its content)."""
     if fmt == "json":
@@ -19,7 +28,7 @@ def render(report: RunReport, fmt: str, *, color: bool = False, width: int | Non
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "sarif":
-        return render_sarif(report)
+        return render_sarif(report, bases=sarif_bases)
     return render_table(report, color=color, width=width)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.errors import OutputError
 from bot.models import RunReport
 from bot.pipeline.audit import Progress
 from bot.report import render
+from bot.report.sarifpaths import sarif_bases
 
 __all__ = ["color_allowed", "configure", "progress", "write_report"]
 
@@ -49,10 +50,16 @@ def _width(stream: TextIO | None) -> int | None:
 
 
 def write_report(
-    report: RunReport, fmt: str | None, output: Path | None, *, show_pull_requests: bool
+    report: RunReport,
+    fmt: str | None,
+    output: Path | None,
+    *,
+    show_pull_requests: bool,
+    roots: Sequence[Path] = (),
 ) -> None:
     """Render ``report`` (``fmt`` or: table on a terminal, JSON otherwise) to ``output`` or
-    stdout. Pull-request previews of local files are left out unless ``show_pull_requests``."""
+    stdout. Pull-request previews of local files are left out unless ``show_pull_requests``;
+    ``roots`` (the PATH arguments) place SARIF results in their repository."""
     if not show_pull_requests:
         kept = tuple(
             p for p in report.pull_requests if not (p.repo is None and p.reason == "preview")
@@ -61,7 +68,9 @@ def write_report(
     terminal = output is None and sys.stdout.isatty()
     fmt = fmt or ("table" if terminal else "json")
     color = output is None and color_allowed(sys.stdout)
-    text = render(report, fmt, color=color, width=_width(sys.stdout if output is None else None))
+    bases = sarif_bases(report, roots) if fmt == "sarif" else None
+    width = _width(sys.stdout if output is None else None)
+    text = render(report, fmt, color=color, width=width, sarif_bases=bases)
     if output is None:
         sys.stdout.write(text)
         return
