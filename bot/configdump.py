@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from bot.checks.settings import ChecksSettings, ImageChecks
 from bot.config import DescribeSettings, PolicyOverrides, RepoSettings, Settings
 
 __all__ = ["dump_yaml", "settings_document"]
@@ -42,7 +43,54 @@ def _describe(describe: DescribeSettings) -> dict[str, Any]:
             "path": describe.advisories_path,
             "max_age_hours": describe.advisories_max_age_hours,
         },
+        "max_database_bytes": describe.max_database_bytes,
+        "max_packages": describe.max_packages,
+        "max_package_changes": describe.max_package_changes,
     }
+
+
+def _discovery(settings: Settings) -> dict[str, Any]:
+    kinds = {
+        rule.name: {"enabled": rule.enabled, "include": list(rule.include),
+                    "max_bytes": rule.max_bytes}
+        for rule in settings.file_kinds
+    }  # fmt: skip
+    return {"include": list(settings.include), "ignore": list(settings.ignore), **kinds}
+
+
+def _rule_values(values: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in values}
+
+
+def _checks(checks: ChecksSettings) -> dict[str, Any]:
+    return {
+        **{rule_id: _rule_values(values) for rule_id, values in checks.rules},
+        "approved_bases": list(checks.approved_bases),
+        "signatures": {
+            "keys": [
+                {"match": k.match, **({"path": k.path} if k.path else {"key": k.pem})}
+                for k in checks.keys
+            ],
+            "keyless": [_plain(k) for k in checks.keyless],
+            "trusted_root": checks.trusted_root,
+        },
+    }
+
+
+def _rules(settings: Settings) -> list[dict[str, Any]]:
+    """``rules``: policy overrides, with the governance keys of the same entries (in order)."""
+    pending: list[ImageChecks] = list(settings.checks.per_image)
+    out = []
+    for rule in settings.rules:
+        entry: dict[str, Any] = {"match": rule.match, **_overrides(rule.overrides)}
+        if pending and pending[0].match == rule.match:
+            checks = pending.pop(0)
+            if checks.rules:
+                entry["checks"] = {rule_id: _rule_values(v) for rule_id, v in checks.rules}
+            if checks.require_signature is not None:
+                entry["require_signature"] = checks.require_signature
+        out.append(entry)
+    return out
 
 
 def _repo(entry: RepoSettings) -> object:
@@ -58,9 +106,9 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level,
         "log_format": settings.log_format,
         "state_dir": str(settings.state_dir) if settings.state_dir is not None else None,
-        "discovery": {"include": list(settings.include), "ignore": list(settings.ignore)},
+        "discovery": _discovery(settings),
         "policy": _plain(settings.policy),
-        "rules": [{"match": r.match, **_overrides(r.overrides)} for r in settings.rules],
+        "rules": _rules(settings),
         "registries": {
             entry.host: {k: v for k, v in vars(entry).items() if k != "host"}
             for entry in settings.registries
@@ -69,6 +117,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "lookup": _plain(settings.lookup),
         "platform": settings.platform,
         "describe": _describe(settings.describe),
+        "checks": _checks(settings.checks),
         "github": _plain(settings.github),
         "repos": [_repo(entry) for entry in settings.repos],
         "pull_requests": _plain(settings.pull_requests),

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.checks.model import Severity
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
@@ -19,7 +21,7 @@ from bot.errors import (
 from bot.forge.connect import connect_github, has_github_credentials
 from bot.forge.protocol import Forge
 from bot.logsetup import setup_logging
-from bot.models import PullRequestRecord, RunReport
+from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline import repos
 from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
@@ -48,6 +50,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    for rule in getattr(args, "fix", None) or ():
+        overrides[f"checks.{rule}.fix"] = True
     return overrides
 
 
@@ -93,9 +97,17 @@ def run_command(
                  show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
     if report.errors:
         return EXIT_PARTIAL
+    if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
+        return EXIT_FINDINGS
     if args.fail_on_updates and report.updates:
         return EXIT_UPDATES_FOUND
     return EXIT_OK
+
+
+def failing_findings(report: RunReport, threshold: str) -> list[FindingRecord]:
+    """The findings at or above ``threshold`` (``--fail-on``)."""
+    floor = Severity(threshold).rank
+    return [f for f in report.findings if Severity(f.severity).rank >= floor]
 
 
 def audit_paths(
@@ -110,7 +122,7 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
-    files, errors = collect_local(paths, settings.include, settings.ignore)
+    files, errors = collect_local(paths, settings.discovery)
     commits = connect_github(settings) if describe and has_github_credentials(settings) else None
     with (
         progress_display() as progress,
@@ -124,7 +136,8 @@ def audit_paths(
             progress=progress,
         ) as pipeline,
     ):
-        results = pipeline.describe(pipeline.auditor.audit(files))
+        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
     written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
@@ -143,6 +156,8 @@ def audit_paths(
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        findings=review.findings,
+        references=review.references,
     ).sorted()
 
 

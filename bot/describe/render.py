@@ -193,12 +193,15 @@ def _vulnerabilities(d: Description, limit: int | None) -> list[str]:
     return out + (["", " ".join(sentences)] if sentences else [])
 
 
-def _package_section(changes: Sequence[PackageChange], limit: int | None) -> list[str]:
-    if not changes:
+def _package_section(
+    changes: Sequence[PackageChange], limit: int | None, omitted: int = 0
+) -> list[str]:
+    if not changes and not omitted:
         return ["", "No OS package changed."]
     counts = {k: sum(1 for c in changes if c.change == k)
               for k in ("upgraded", "added", "removed", "downgraded")}  # fmt: skip
     title = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or f"{len(changes)} changed"
+    title += f", {omitted} more" if omitted else ""
     rows = [
         f"| {md_text(c.name)} | {md_text(c.change)} | {md_code(c.old_version or '')} "
         f"| {md_code(c.new_version or '')} |"
@@ -206,6 +209,9 @@ def _package_section(changes: Sequence[PackageChange], limit: int | None) -> lis
     ]
     rows, hidden = _cut(rows, limit)
     body = ["| package | change | old | new |", "|---|---|---|---|", *rows, *_more(hidden)]
+    if omitted:
+        body.append(f"\n_{omitted} more package changes are not listed "
+                    "(`describe.max_package_changes`)._")  # fmt: skip
     return _details(f"Package changes ({title})", body)
 
 
@@ -258,10 +264,18 @@ def _changelog_lines(d: Description, limit: int | None) -> list[str]:
     return lines
 
 
+def _incomplete(d: Description) -> list[str]:
+    if not d.incomplete:
+        return []
+    reasons = "; ".join(md_text(r) for r in d.incomplete)
+    return ["", "> [!WARNING]", f"> **Inventory incomplete:** {reasons}. The package and "
+            "vulnerability lists below may miss entries."]  # fmt: skip
+
+
 def _sections(d: Description, limit: int | None) -> list[str]:
-    out = _vulnerabilities(d, limit)
+    out = _incomplete(d) + _vulnerabilities(d, limit)
     if d.package_changes is not None:
-        out += _package_section(d.package_changes, limit)
+        out += _package_section(d.package_changes, limit, d.package_changes_omitted)
     lines = _changelog_lines(d, limit)
     out += _details("Changelog", lines) if lines else ["", "No upstream changes found."]
     if d.errors:

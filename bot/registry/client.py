@@ -27,6 +27,7 @@ from bot.registry.manifests import (
     ACCEPT_MANIFESTS,
     INDEX_TYPES,
     MANIFEST_TYPES,
+    OCI_INDEX,
     Descriptor,
     ImageIndex,
     ImageManifest,
@@ -35,6 +36,7 @@ from bot.registry.manifests import (
     is_digest,
     parse_manifest,
     select_platform,
+    sha256_digest,
 )
 from bot.registry.memo import Memo
 from bot.registry.models import DigestInfo, TagList
@@ -87,6 +89,11 @@ class RegistryClient(Protocol):
         """A streaming reader of blob ``digest`` that verifies the digest at EOF."""
         ...
 
+    def referrers(self, registry: str, repository: str, digest: str) -> tuple[Descriptor, ...]:
+        """OCI 1.1 referrers of ``digest`` (signatures, attestations): the referrers API, else
+        the ``<alg>-<hex>`` referrers tag schema; ``()`` when there are none."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -112,6 +119,7 @@ class HttpRegistryClient:
         self._digests: Memo[tuple[str, str, str], DigestInfo] = Memo()
         self._manifests: Memo[tuple[str, str, str], Manifest] = Memo()
         self._configs: Memo[str, ImageConfig] = Memo()
+        self._referrers: Memo[tuple[str, str, str], tuple[Descriptor, ...]] = Memo()
 
     # -- helpers -------------------------------------------------------------------------
     def endpoint(self, registry: str, repository: str) -> Endpoint:
@@ -268,6 +276,39 @@ class HttpRegistryClient:
         digest_of(b"", digest, what)  # validates the digest before any request
         response = self._transport.request("GET", ep, ep.url(f"blobs/{digest}"), what)
         return BlobReader(response, digest, what, max_bytes)
+
+    # -- referrers ---------------------------------------------------------------------------
+    def referrers(self, registry: str, repository: str, digest: str) -> tuple[Descriptor, ...]:
+        """Referrers of ``digest`` (memoised). A registry without the referrers API answers 404
+        (distribution-spec "Listing Referrers"); then the referrers tag schema's index
+        ``<alg>-<hex>`` is read, and a 404 there means no referrers."""
+        ep = self.endpoint(registry, repository)
+        return self._referrers.get(
+            (ep.host, ep.repository, digest),
+            lambda: self._get_referrers(ep, registry, repository, digest),
+        )
+
+    def _get_referrers(
+        self, ep: Endpoint, registry: str, repository: str, digest: str
+    ) -> tuple[Descriptor, ...]:
+        what = f"{ep}@{digest} (referrers)"
+        digest_of(b"", digest, what)  # validates the digest before any request
+        try:
+            response = self._transport.request(
+                "GET", ep, ep.url(f"referrers/{digest}"), what, {"Accept": OCI_INDEX}
+            )
+        except NotFoundError:
+            algorithm, _, hexpart = digest.partition(":")
+            try:
+                listed = self.get_manifest(registry, repository, f"{algorithm}-{hexpart}")
+            except NotFoundError:
+                return ()
+            return listed.manifests if isinstance(listed, ImageIndex) else ()
+        raw = read_bounded(response, MAX_MANIFEST_BYTES, what)
+        index = parse_manifest(raw, OCI_INDEX, sha256_digest(raw), what)
+        if not isinstance(index, ImageIndex):
+            raise RegistryProtocolError(f"{what}: the referrers list is not an image index")
+        return index.manifests
 
 
 if TYPE_CHECKING:  # mypy proves the implementation satisfies the protocol

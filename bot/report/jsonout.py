@@ -7,6 +7,7 @@ import json
 from bot.models import (
     SCHEMA_VERSION,
     ErrorRecord,
+    FindingRecord,
     ImageVersion,
     PullRequestRecord,
     RunReport,
@@ -58,6 +59,22 @@ def _error(error: ErrorRecord) -> dict[str, object]:
     }
 
 
+def finding_document(finding: FindingRecord) -> dict[str, object]:
+    """One ``findings[]`` entry of the contract."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "repo": finding.repo,
+        "path": finding.path,
+        "line": finding.line,
+        "image": finding.image,
+        "reference": finding.reference,
+        "message": finding.message,
+        "fix": finding.fix,
+        "details": dict(finding.details),
+    }
+
+
 def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     return {
         "repo": record.repo,
@@ -83,6 +100,7 @@ def report_document(report: RunReport) -> dict[str, object]:
         "updates": [_update(u) for u in report.updates],
         "skipped": [_skip(s) for s in report.skipped],
         "errors": [_error(e) for e in report.errors],
+        "findings": [finding_document(f) for f in report.findings],
     }
     if report.repo_mode or report.pull_requests:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]

@@ -49,6 +49,19 @@ def render_markdown(report: RunReport) -> str:
             f"| {md_code(e.reference or '')} | {md_text(e.error, limit=500)} |"
             for e in report.errors
         ]
+    if report.findings:
+        lines += [
+            "",
+            "### Findings",
+            "",
+            "| File | Line | Rule | Severity | Finding |",
+            "|---|---:|---|---|---|",
+        ]
+        for f in report.findings:
+            lines.append(
+                f"| {_where(f.repo, f.path)} | {f.line} | {md_code(f.rule)} "
+                f"| {md_text(f.severity)} | {md_text(f.message, limit=1000)} |"
+            )
     if report.pull_requests:
         lines += _pull_requests(report)
     lines += ["", f"_{summary_line(report)}_", ""]

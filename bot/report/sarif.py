@@ -5,10 +5,11 @@
   git top level when PATH is inside a repository, else relative to PATH with a ``uriBaseId``
   that ``originalUriBaseIds`` maps to PATH's ``file://`` URI (:mod:`bot.report.sarifpaths`
   works these out).
-* Rules: :mod:`bot.report.sarifrules` (every registered rule, so indices are stable). Other
-  stages add results of their own rules as :class:`Finding`.
-* ``partialFingerprints``: a hash of repository, path, image, its occurrence in the file and the
-  rule — stable while lines move and versions change, never ``None``.
+* Rules: :mod:`bot.report.sarifrules` (every registered rule, so indices are stable): one per
+  update type, one per governance check; governance findings (``report.findings``) are results
+  at their configured severity, with code scanning's ``security-severity``.
+* ``partialFingerprints``: a hash of rule, repository, path, image and its occurrence in the
+  file — stable while lines move and versions change, never ``None``.
 * Errors become tool execution notifications.
 """
 
@@ -16,15 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.models import ErrorRecord, RunReport
-from bot.report.sarifrules import INFO_URI, RULES, SarifRule, update_rule
+from bot.checks.model import Severity
+from bot.models import ErrorRecord, FindingRecord, RunReport
+from bot.report.sarifrules import INFO_URI, RULES, SarifRule, check_rule, update_rule
 from bot.report.text import describe_version, display_name
 
-__all__ = ["SARIF_SCHEMA", "Finding", "SarifBase", "render_sarif"]
+__all__ = ["SARIF_SCHEMA", "SarifBase", "render_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "baseImageBot/v1"
@@ -41,18 +43,6 @@ class SarifBase:
     exact: str | None = (
         None  # the whole uri, for a file given as PATH (its report path is its name)
     )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A result of a rule other than an update (a governance check, say)."""
-
-    rule: SarifRule
-    path: str
-    line: int | None
-    message: str
-    repo: str | None = None
-    key: str = ""  # what makes it the same finding across runs (with rule, repo and path)
 
 
 def _location(path: str, line: int | None, base: SarifBase) -> dict[str, object]:
@@ -82,6 +72,17 @@ def _result(
     }
 
 
+def _finding(f: FindingRecord, location: dict[str, object], occurrence: int) -> dict[str, object]:
+    severity = Severity(f.severity)
+    result = _result(check_rule(f.rule, f.severity), f.message, location,
+                     (f.repo or "", f.path, f.image, occurrence))  # fmt: skip
+    result["level"] = severity.sarif_level  # the configured severity, not the default
+    result["properties"] = {"severity": f.severity,
+                            "security-severity": severity.security_severity,
+                            **({"fix": f.fix} if f.fix else {}), **dict(f.details)}  # fmt: skip
+    return result
+
+
 def _notification(error: ErrorRecord, base: SarifBase) -> dict[str, object]:
     where = f"{error.path}:{error.line}" if error.line else error.path
     note: dict[str, object] = {"level": "error", "message": {"text": f"{where}: {error.error}"}}
@@ -90,12 +91,7 @@ def _notification(error: ErrorRecord, base: SarifBase) -> dict[str, object]:
     return note
 
 
-def _run(
-    repo: str | None,
-    report: RunReport,
-    findings: Sequence[Finding],
-    bases: Mapping[str, SarifBase],
-) -> dict[str, object]:
+def _run(repo: str | None, report: RunReport, bases: Mapping[str, SarifBase]) -> dict[str, object]:
     def base(path: str) -> SarifBase:
         return SarifBase() if repo is not None else bases.get(path, SarifBase())
 
@@ -108,9 +104,12 @@ def _run(
                    f"{describe_version(u.proposed)} ({u.update_type})")  # fmt: skip
         location = _location(u.path, u.line, base(u.path))
         results.append(_result(rule, message, location, (repo or "", u.path, u.image, occurrence)))
-    for f in (f for f in findings if f.repo == repo):
-        location = _location(f.path, f.line, base(f.path))
-        results.append(_result(f.rule, f.message, location, (repo or "", f.path, f.key)))
+    counted: dict[tuple[str, str, str], int] = {}
+    for f in (f for f in report.findings if f.repo == repo):
+        occurrence = counted[(f.rule, f.path, f.image)] = (
+            counted.get((f.rule, f.path, f.image), -1) + 1
+        )
+        results.append(_finding(f, _location(f.path, f.line, base(f.path)), occurrence))
     errors = [e for e in report.errors if e.repo == repo]
     run: dict[str, object] = {
         "tool": {
@@ -139,21 +138,16 @@ def _run(
     return run
 
 
-def render_sarif(
-    report: RunReport,
-    *,
-    bases: Mapping[str, SarifBase] | None = None,
-    findings: Sequence[Finding] = (),
-) -> str:
+def render_sarif(report: RunReport, *, bases: Mapping[str, SarifBase] | None = None) -> str:
     """Render the report as a SARIF 2.1.0 log: one run for local files, one per repository.
 
     ``bases`` maps local report paths to their :class:`SarifBase` (default: the path as is).
     """
     report = report.sorted()
     owners = [u.repo for u in report.updates] + [e.repo for e in report.errors]
-    owners += [f.repo for f in findings]
+    owners += [f.repo for f in report.findings]
     repos = sorted({repo for repo in owners if repo is not None})
     keys: list[str | None] = [*([None] if None in owners or not repos else []), *repos]
-    runs = [_run(repo, report, findings, bases or {}) for repo in keys]
+    runs = [_run(repo, report, bases or {}) for repo in keys]
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -47,6 +47,7 @@ def sarif_bases(report: RunReport, roots: Sequence[Path]) -> dict[str, SarifBase
     candidates = [(root, _base(root, i)) for i, root in enumerate(roots)]
     paths = {u.path for u in report.updates if u.repo is None}
     paths |= {e.path for e in report.errors if e.repo is None}
+    paths |= {f.path for f in report.findings if f.repo is None}
     bases: dict[str, SarifBase] = {}
     for path in sorted(paths):
         for root, base in candidates:

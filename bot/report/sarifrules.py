@@ -1,15 +1,19 @@
 """The rules SARIF results refer to, with the help text code scanning shows. Pure.
 
-One rule per update type (``outdated-base-image/patch`` ...). Other parts of the bot add their
-own (a governance check, say) with :func:`register_rule` and report results for them as
-:class:`bot.report.sarif.Finding`; rule ids are stable, lower-case and slash-separated.
+One rule per update type (``outdated-base-image/patch`` ...) and one per governance check
+(``bot.checks.model.RULES``: ``unpinned-tag``, ``end-of-life`` ...), registered here in a fixed
+order so rule indices are stable. Anything else that reports findings registers its rules with
+:func:`register_rule`; rule ids are stable and lower-case.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RULES", "SarifRule", "register_rule", "update_rule"]
+from bot.checks.model import RULES as CHECK_RULES
+from bot.checks.model import Severity
+
+__all__ = ["RULES", "SarifRule", "check_rule", "register_rule", "update_rule"]
 
 INFO_URI = "https://github.com/base-image-bot/base-image-bot"
 
@@ -25,6 +29,7 @@ class SarifRule:
     help: str
     level: str = "warning"  # none, note, warning, error
     tags: tuple[str, ...] = ()
+    security_severity: str | None = None  # code scanning's 0.0-10.0 score (security rules)
 
     def descriptor(self) -> dict[str, object]:
         """The SARIF ``reportingDescriptor`` object."""
@@ -36,7 +41,10 @@ class SarifRule:
             "help": {"text": self.help, "markdown": self.help},
             "helpUri": f"{INFO_URI}#{self.id.replace('/', '-')}",
             "defaultConfiguration": {"level": self.level},
-            "properties": {"tags": list(self.tags)},
+            "properties": {
+                "tags": list(self.tags),
+                **({"security-severity": self.security_severity} if self.security_severity else {}),
+            },
         }
 
 
@@ -89,6 +97,30 @@ def _update_rule(update_type: str, level: str, what: str, why: str) -> SarifRule
 
 for _type, (_level, _what, _why) in _UPDATES.items():
     register_rule(_update_rule(_type, _level, _what, _why))
+
+
+for _check in CHECK_RULES.values():
+    register_rule(
+        SarifRule(
+            id=_check.id,
+            name=_check.name,
+            short=_check.title,
+            full=_check.title,
+            help=_check.help,
+            level=_check.severity.sarif_level,
+            tags=("security", "supply-chain", "docker"),
+            security_severity=_check.severity.security_severity,
+        )
+    )
+
+
+def check_rule(rule_id: str, severity: str) -> SarifRule:
+    """The rule of a governance finding (registered on first use if not known here)."""
+    rule = RULES.get(rule_id)
+    if rule is None:
+        level = Severity(severity).sarif_level
+        rule = register_rule(SarifRule(rule_id, rule_id, rule_id, rule_id, rule_id, level))
+    return rule
 
 
 def update_rule(update_type: str) -> SarifRule:

@@ -63,6 +63,21 @@ def render_table(report: RunReport, *, color: bool = False, width: int | None = 
             path = f"{error.repo}:{error.path}" if error.repo else error.path
             table.add_row(path, line, error.reference or "", error.error)
         console.print(table)
+    if report.findings:
+        table = Table(title="Findings", title_justify="left")
+        for column in ("file", "line", "rule", "severity", "finding"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("line", "severity"))
+        for (repo, path), items in groupby(report.findings, key=lambda f: (f.repo, f.path)):
+            label = f"{repo}:{path}" if repo else path
+            for index, finding in enumerate(items):
+                table.add_row(
+                    label if index == 0 else "",
+                    str(finding.line),
+                    finding.rule,
+                    finding.severity,
+                    finding.message,
+                )
+        console.print(table)
     _pull_requests(console, report)
     console.print(summary_line(report))
     return buffer.getvalue()

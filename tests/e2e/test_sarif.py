@@ -3,7 +3,7 @@
 Code scanning resolves ``artifactLocation.uri`` against the repository root: inside a git work
 tree the uri is relative to its top level whatever PATH was; outside one, it is relative to PATH
 through a ``uriBaseId`` that ``originalUriBaseIds`` maps. Fingerprints identify a reference
-across runs (lines may move); every update type and check has a rule with help text.
+across runs (lines may move); every update type and governance check has a rule with help text.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.models import ErrorRecord, ImageVersion, RunReport, UpdateRecord
-from bot.report.sarif import Finding, render_sarif
-from bot.report.sarifrules import RULES, SarifRule
+from bot.models import ErrorRecord, FindingRecord, ImageVersion, RunReport, UpdateRecord
+from bot.report.sarif import render_sarif
 from tests.e2e.conftest import RunCli
 from tests.e2e.harness import CORPUS, EXAMPLES, ROOT, SeededRegistry
 
@@ -114,33 +113,32 @@ def test_one_rule_per_update_type_with_help(corpus_registry: SeededRegistry, cli
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
 
 
-def test_repository_runs_and_findings_of_other_rules() -> None:
-    check = SarifRule("governance/unpinned-latest", "UnpinnedLatest", "Image uses :latest",
-                      "A reference uses the latest tag.", "Pin a version.", "error")  # fmt: skip
-    RULES.setdefault(check.id, check)
-    try:
-        update = UpdateRecord("svc/Dockerfile", 3, "from", "docker.io/library/python",
-                              ImageVersion("3.12.1", None), ImageVersion("3.12.3", None), "patch",
-                              repo="acme/app")  # fmt: skip
-        report = RunReport(
-            updates=(update, UpdateRecord("Dockerfile", 1, "from", "docker.io/library/alpine",
-                                          ImageVersion("3.19.0", None),
-                                          ImageVersion("3.19.4", None), "patch")),
-            errors=(ErrorRecord("Dockerfile", 2, "x:1", "lookup failed", "acme/other"),),
-            repo_mode=True,
-        )  # fmt: skip
-        finding = Finding(check, "Dockerfile", 1, "uses :latest", "acme/app", "python")
-        document = json.loads(render_sarif(report, findings=[finding]))
-        validator().validate(document)
-        local, app, other = document["runs"]
-        assert "versionControlProvenance" not in local
-        assert app["versionControlProvenance"] == [{"repositoryUri": "https://github.com/acme/app"}]
-        assert [r["ruleId"] for r in app["results"]] == [
-            "outdated-base-image/patch",
-            "governance/unpinned-latest",
-        ]
-        assert app["results"][1]["level"] == "error"
-        assert other["invocations"][0]["executionSuccessful"] is False
-        assert other["results"] == []
-    finally:
-        RULES.pop(check.id, None)
+def test_repository_runs_and_governance_findings() -> None:
+    update = UpdateRecord("svc/Dockerfile", 3, "from", "docker.io/library/python",
+                          ImageVersion("3.12.1", None), ImageVersion("3.12.3", None), "patch",
+                          repo="acme/app")  # fmt: skip
+    finding = FindingRecord("unpinned-tag", "high", "Dockerfile", 1, "docker.io/library/node",
+                            "node:20", "node:20 floats", "acme/app",
+                            fix="20.11.1", details=(("resolves_to", "20.11.1"),))  # fmt: skip
+    report = RunReport(
+        updates=(update, UpdateRecord("Dockerfile", 1, "from", "docker.io/library/alpine",
+                                      ImageVersion("3.19.0", None),
+                                      ImageVersion("3.19.4", None), "patch")),
+        errors=(ErrorRecord("Dockerfile", 2, "x:1", "lookup failed", "acme/other"),),
+        findings=(finding,),
+        repo_mode=True,
+    )  # fmt: skip
+    document = json.loads(render_sarif(report))
+    validator().validate(document)
+    local, app, other = document["runs"]
+    assert "versionControlProvenance" not in local
+    assert app["versionControlProvenance"] == [{"repositoryUri": "https://github.com/acme/app"}]
+    assert [r["ruleId"] for r in app["results"]] == ["outdated-base-image/patch", "unpinned-tag"]
+    governance = app["results"][1]
+    assert governance["level"] == "error"  # the configured severity (high), not the default
+    assert governance["properties"]["security-severity"]
+    rules = app["tool"]["driver"]["rules"]
+    assert rules[governance["ruleIndex"]]["help"]["text"].strip()
+    assert {r["id"] for r in rules} >= {"unpinned-tag", "end-of-life", "vulnerable-base"}
+    assert other["invocations"][0]["executionSuccessful"] is False
+    assert other["results"] == []

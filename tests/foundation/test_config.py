@@ -176,18 +176,30 @@ def test_policy_overrides_only_replace_given_keys() -> None:
 RICH = """
 log_level: warning
 state_dir: /var/lib/bot
-discovery: {include: [Dockerfile, "*.Containerfile"], ignore: ["legacy/**"]}
+discovery:
+  include: [Dockerfile, "*.Containerfile"]
+  ignore: ["legacy/**"]
+  compose: {enabled: false}
+  helm: {include: [chart-values.yaml], max_bytes: 2048}
 policy: {update_types: [patch, minor, digest], allow: ">=1", ignore: ["2.0.1"], min_age_days: 3}
 rules:
   - {match: docker.io/library/node, lts_only: true}
   - {match: "ghcr.io/acme/*", versioning: semver, update_types: [major]}
+  - {match: "docker.io/library/*", require_signature: true,
+     checks: {end-of-life: {severity: high, warn_days: 30}}}
+checks:
+  unpinned-tag: {severity: high, allowed_tags: [nonroot]}
+  approved_bases: ["docker.io/library/*"]
+  signatures:
+    keys: [{match: "ghcr.io/acme/*", path: /etc/keys/acme.pub}]
+    keyless: [{match: "cgr.dev/*", identity: "https://ci.example/build", issuer: "https://token.example"}]
 registries:
   ghcr.io: {username: bot, token_env: GHCR_TOKEN}
   127.0.0.1:5000: {insecure: true, verify_tls: false}
 registry_aliases: {docker.io: harbor.example.com/dockerhub}
 lookup: {read_timeout: 12.5, max_workers: 3}
 platform: linux/arm64/v8
-describe: {enabled: false, advisories: {path: /srv/osv, max_age_hours: 6}}
+describe: {enabled: false, advisories: {path: /srv/osv, max_age_hours: 6}, max_packages: 900}
 github: {app_id: 42, private_key_file: /run/key.pem, installation_id: 7}
 repos:
   - acme/api
