@@ -21,6 +21,7 @@ import pytest
 
 from tests.e2e.conftest import RunCli
 from tests.e2e.harness import EXAMPLES, ROOT, SeededRegistry
+from tests.e2e.test_formats import EXAMPLES_SUMMARY
 
 pytestmark = pytest.mark.registry
 
@@ -62,7 +63,7 @@ def test_tables_follow_the_terminal_width(corpus_registry: SeededRegistry) -> No
     wide = _visible(on_terminal(args, 200))
     assert max(len(line) for line in narrow) <= 72
     assert max(len(line) for line in wide) > 100  # not wrapped at a fixed 80 or 120
-    assert narrow[-1] == wide[-1] == "4 files, 13 references, 7 updates, 4 skipped, 0 errors"
+    assert narrow[-1] == wide[-1] == EXAMPLES_SUMMARY
 
 
 def test_colour_on_a_terminal_unless_no_color(corpus_registry: SeededRegistry) -> None:
