@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -69,6 +70,9 @@ def items(node: Node | None) -> list[tuple[str, Node]]:
     """Key/value pairs of a mapping, ``<<`` merges followed (explicit keys win), in file order."""
     if not isinstance(node, MappingNode):
         return []
+    pairs = node.value
+    if not any(k.tag == _MERGE_TAG or k.value == "<<" for k, _ in pairs):  # the common case
+        return [(k.value, v) for k, v in pairs if isinstance(k, ScalarNode)]
     explicit: list[tuple[str, Node]] = []
     merged: list[tuple[str, Node]] = []
     seen: set[int] = {id(node)}
@@ -89,10 +93,11 @@ def items(node: Node | None) -> list[tuple[str, Node]]:
 
 def get(node: Node | None, key: str) -> Node | None:
     """The value of ``key`` in a mapping (``<<`` merges followed), or None."""
-    for name, value in items(node):
-        if name == key:
-            return value
-    return None
+    if isinstance(node, MappingNode):
+        for k, value in node.value:
+            if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE_TAG:
+                return cast(Node, value)
+    return next((value for name, value in items(node) if name == key), None)
 
 
 def sequence(node: Node | None) -> list[Node]:
