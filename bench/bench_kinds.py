@@ -27,15 +27,14 @@ CORPUS = ROOT / "tests" / "data" / "kinds"
 
 def manifest(documents: int = 1000) -> bytes:
     """A multi-document manifest: one Deployment with two image references per document."""
-    out = []
-    for i in range(documents):
-        out.append(
-            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n  labels: "
-            f"{{app: app{i}}}\nspec:\n  replicas: 2\n  template:\n    spec:\n      initContainers:\n"
-            f"        - name: init\n          image: 'busybox:1.36.{i % 9}'\n      containers:\n"
-            f"        - name: app  # main\n          image: registry.example.com/team/app{i}:1.{i}.0\n"
-            f"          ports: [{{containerPort: 8080}}]\n"
-        )
+    out = [
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app{i}\n  labels: "
+        f"{{app: app{i}}}\nspec:\n  replicas: 2\n  template:\n    spec:\n      initContainers:\n"
+        f"        - name: init\n          image: 'busybox:1.36.{i % 9}'\n      containers:\n"
+        f"        - name: app  # main\n          image: registry.example.com/team/app{i}:1.{i}.0\n"
+        f"          ports: [{{containerPort: 8080}}]\n"
+        for i in range(documents)
+    ]
     return "---\n".join(out).encode()
 
 
