@@ -20,6 +20,7 @@ so that ``cli.main`` catches ``BotError`` once and maps it to an exit code::
     ├── GitHubError                any GitHub API failure
     │   └── GitHubUncertainError   a write whose answer was lost: it may have been carried out
     ├── ScanError                  image inventory, advisories or scanner failure
+    ├── CheckError                 governance data (lifecycle data, signing keys) unusable
     └── OutputError                report cannot be written
 """
 
@@ -29,6 +30,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_UPDATES_FOUND = 3
+EXIT_FINDINGS = 4
 
 
 class BotError(Exception):
@@ -114,3 +116,7 @@ class OutputError(BotError):
     """A report could not be written."""
 
     exit_code = EXIT_USAGE
+
+
+class CheckError(BotError):
+    """Governance check data (lifecycle data, signing keys) could not be loaded or used."""

@@ -5,31 +5,31 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.checks.model import Severity
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
-    OutputError,
     UsageError,
 )
 from bot.forge.connect import connect_github, has_github_credentials
 from bot.forge.protocol import Forge
 from bot.logsetup import setup_logging
-from bot.models import PullRequestRecord, RunReport
+from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline import repos
-from bot.pipeline.apply import write_atomically
-from bot.pipeline.audit import Progress
+from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
-from bot.pipeline.sources import collect_local
+from bot.pipeline.sources import check_roots, collect_local
 from bot.pipeline.wiring import open_pipeline
-from bot.report import FORMATS, render
+from bot.report import FORMATS
+from bot.report.terminal import progress as progress_display
+from bot.report.terminal import write_report
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    for rule in getattr(args, "fix", None) or ():
+        overrides[f"checks.{rule}.fix"] = True
     return overrides
 
 
@@ -66,6 +68,7 @@ def run_command(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
             "or repos in the configuration"
         )
+    check_roots(args.paths)
     spec = parse_shard(args.shard) if args.shard else shard_from_env(os.environ)
     reports = []
     if args.paths:
@@ -91,20 +94,25 @@ def run_command(
             )
         )
     report = RunReport.merge(reports)
-    outputs = report_outputs(args.output, args.format)
-    if not outputs:
-        fmt = args.format or ("table" if sys.stdout.isatty() else "json")
-        sys.stdout.write(render(report, fmt, color=sys.stdout.isatty()))
-    for fmt, path in outputs:
-        try:
-            path.write_text(render(report, fmt, color=False), encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write report: {exc.strerror}") from exc
+    outputs: list[tuple[str | None, Path | None]] = [*report_outputs(args.output, args.format)] or [
+        (args.format, None)
+    ]
+    for fmt, path in outputs:  # one run, every report asked for (--output FORMAT=FILE ...)
+        write_report(report, fmt, path,
+                     show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
     if report.errors:
         return EXIT_PARTIAL
+    if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
+        return EXIT_FINDINGS
     if args.fail_on_updates and report.updates:
         return EXIT_UPDATES_FOUND
     return EXIT_OK
+
+
+def failing_findings(report: RunReport, threshold: str) -> list[FindingRecord]:
+    """The findings at or above ``threshold`` (``--fail-on``)."""
+    floor = Severity(threshold).rank
+    return [f for f in report.findings if Severity(f.severity).rank >= floor]
 
 
 def audit_paths(
@@ -119,10 +127,10 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
-    files, errors = collect_local(paths, settings.include, settings.ignore)
+    files, errors = collect_local(paths, settings.discovery)
     commits = connect_github(settings) if describe and has_github_credentials(settings) else None
     with (
-        _progress() as progress,
+        progress_display() as progress,
         open_pipeline(
             settings,
             describe=describe,
@@ -133,13 +141,11 @@ def audit_paths(
             progress=progress,
         ) as pipeline,
     ):
-        results = pipeline.describe(pipeline.auditor.audit(files))
+        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
-    written: list[str] = []
-    for result in results:
-        if result.changed and not dry_run:
-            write_atomically(result.file.location, result.new_data)
-            written.append(result.file.path)
+        registries = pipeline.client.usage()
+    written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
             None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
@@ -149,13 +155,16 @@ def audit_paths(
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(errors) + tuple(e for r in results for e in r.errors),
+        errors=(*errors, *(e for r in results for e in r.errors), *write_errors),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        findings=review.findings,
+        references=review.references,
+        registries=registries,
     ).sorted()
 
 
@@ -176,7 +185,7 @@ def run_repositories(
     """
     forge = forge or connect_github(settings)
     with (
-        _progress() as progress,
+        progress_display() as progress,
         open_pipeline(
             settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
         ) as pipeline,
@@ -211,21 +220,3 @@ def report_outputs(values: Sequence[str], default: str | None) -> list[tuple[str
             raise UsageError(f"--output {value!r}: give a file name")
         outputs.append((fmt, Path(path)))
     return outputs
-
-
-@contextmanager
-def _progress() -> Iterator[Progress | None]:
-    """A rich progress display on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress as RichProgress
-
-    with RichProgress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("resolving", total=None)
-
-        def update(phase: str, done: int, total: int) -> None:
-            bar.update(task, description=phase, completed=done, total=total or None)
-
-        yield update

@@ -29,6 +29,7 @@ from bot.forge.protocol import (
     BranchCommit,
     BranchState,
     Forge,
+    PathSelector,
     RepoListing,
     RepoSnapshot,
 )
@@ -225,9 +226,12 @@ class AppForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """See :meth:`GitHubForge.read_dockerfiles`."""
-        return self._repo(repo).read_dockerfiles(repo, include, ignore, extra_paths=extra_paths)
+        return self._repo(repo).read_dockerfiles(
+            repo, include, ignore, extra_paths=extra_paths, select=select
+        )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
         """See :meth:`GitHubForge.find_bot_pull_requests`."""

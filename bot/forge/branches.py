@@ -2,7 +2,8 @@
 
 * Branches: ``base-image-bot/<path-slug>/<image-slug>`` (one per update), ``base-image-bot/<path-slug>``
   (per file) or ``base-image-bot/all`` (per repository).
-* Marker: ``<!-- base-image-bot: {json} -->`` in the PR body; our PRs are recognised by branch prefix
+* Marker: ``<!-- base-image-bot: {json} -->`` as the last line of the PR body, the only place it is
+  read from (the rest of the body quotes image metadata); our PRs are recognised by branch prefix
   plus this marker, never by title.
 * Commit messages end with a ``Base-Image-Bot-Update: <key>`` trailer, which is how our own commits
   are told apart from a human's on our branch.
@@ -29,7 +30,7 @@ MARKER_VERSION = 1
 TEMPLATE_FIELDS = frozenset({"image", "from", "to", "to_short", "tag", "file", "kind"})
 
 _MAX_SLUG = 60
-_MARKER_RE = re.compile(r"<!-- base-image-bot: (\{.*?\}) -->", re.DOTALL)
+_MARKER_RE = re.compile(r"<!-- base-image-bot: (\{.*\}) -->")
 _TRAILER_RE = re.compile(rf"^{COMMIT_TRAILER}: \S+", re.MULTILINE)
 
 
@@ -111,9 +112,19 @@ def encode_marker(marker: PullRequestMarker) -> str:
     return f"<!-- base-image-bot: {text} -->"
 
 
+def _last_line(body: str | None) -> str:
+    lines = (body or "").rstrip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def parse_marker(body: str | None) -> PullRequestMarker | None:
-    """The first well-formed marker in ``body``, or None (absent, edited away or malformed)."""
-    for match in _MARKER_RE.finditer(body or ""):
+    """The marker on the last line of ``body``, or None (absent, moved, edited away or malformed).
+
+    Only the bot's own fixed position counts: a marker-like text anywhere else (quoted from an
+    image label, say) is never read.
+    """
+    match = _MARKER_RE.fullmatch(_last_line(body))
+    if match is not None:
         try:
             data = json.loads(match.group(1))
             updates = tuple(
@@ -130,7 +141,7 @@ def parse_marker(body: str | None) -> PullRequestMarker | None:
             version = data["v"]
             flags = tuple(_text(f) for f in data.get("flags", []))
         except (ValueError, KeyError, TypeError, AttributeError):
-            continue
+            return None
         if isinstance(version, int) and not isinstance(version, bool):
             return PullRequestMarker(updates, version, flags)
     return None
@@ -148,8 +159,11 @@ def marked_comment(text: str) -> str:
 
 
 def replace_marker(body: str, marker: PullRequestMarker) -> str:
-    """``body`` with every marker removed and ``marker`` appended."""
-    stripped = _MARKER_RE.sub("", body).rstrip()
+    """``body`` with its last-line marker (if any) replaced by ``marker``."""
+    lines = body.rstrip().splitlines(keepends=True)
+    if lines and _MARKER_RE.fullmatch(lines[-1].strip()):
+        lines.pop()
+    stripped = "".join(lines).rstrip()
     return f"{stripped}\n\n{encode_marker(marker)}\n" if stripped else f"{encode_marker(marker)}\n"
 
 

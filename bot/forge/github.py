@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from github.GitTreeElement import GitTreeElement
@@ -24,6 +24,7 @@ from bot.forge.protocol import (
     BranchCommit,
     BranchState,
     Forge,
+    PathSelector,
     RepoFile,
     RepoListing,
     RepoSnapshot,
@@ -77,6 +78,7 @@ class GitHubForge(GitHubWrites):
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """Matching files at the default branch head: one tree call plus one blob call per file."""
         r = self._repos[repo] = self._gh.get_repo(repo)  # fresh: the default branch may change
@@ -95,9 +97,17 @@ class GitHubForge(GitHubWrites):
                 entries = self._walk_tree(r, tree.sha)
         files = []
         contents: dict[str, bytes] = {}
+        selected: Collection[str] = ()
+        if select is not None:
+            selected = frozenset(select([path for path, e in entries if e.type == "blob"]))
         for path, entry in entries:
             if entry.type != "blob" or not (
-                path in extra_paths or is_dockerfile_path(path, include, ignore)
+                path in extra_paths
+                or (
+                    path in selected
+                    if select is not None
+                    else is_dockerfile_path(path, include, ignore)
+                )
             ):
                 continue
             if (entry.size or 0) > MAX_FILE_BYTES:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.checks.notes import notes_section, with_notes
 from bot.config import Settings
 from bot.describe import (
     CommitSource,
@@ -22,12 +23,15 @@ from bot.describe import (
     render_body,
     render_group_body,
 )
+from bot.logsetup import log_fields
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
+from bot.report.text import describe_version
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
+from bot.scan.layers import LayerLimits
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +98,10 @@ class Describer:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
         settings = settings or self.settings
+        limits = LayerLimits(
+            max_database_bytes=settings.describe.max_database_bytes,
+            max_packages=settings.describe.max_packages,
+        )
         wanted: dict[Key, UpdateRecord] = {}
         for result in results:
             for update in result.updates:
@@ -101,7 +109,13 @@ class Describer:
 
         def one(key: Key) -> Description:
             update = wanted[key]
-            logger.info("describing %s %s -> %s", update.image, update.current, update.proposed)
+            logger.info(
+                "describing %s %s -> %s",
+                update.image,
+                describe_version(update.current),
+                describe_version(update.proposed),
+                extra=log_fields(image=update.image, repo=update.repo),
+            )
             return describe_update(
                 self.client,
                 update,
@@ -110,6 +124,8 @@ class Describer:
                 layer_cache=self.layers,
                 scanner=settings.describe.scanner,
                 commits=self.commits,
+                limits=limits,
+                max_package_changes=settings.describe.max_package_changes,
             )
 
         workers = max(1, min(self.max_workers, len(wanted) or 1))
@@ -133,8 +149,11 @@ def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) ->
     descriptions = list(
         {id(u.description): u.description for u in updates if u.description}.values()
     )
+    budget = max_chars - len(notes_section(updates)) - 2  # governance notes go in too
     if not descriptions:
-        return prbody.render_body(updates, max_chars=max_chars)
-    if len(descriptions) == 1:
-        return render_body(descriptions[0], max_chars=max_chars)
-    return render_group_body(descriptions, max_chars=max_chars)
+        body = prbody.render_body(updates, max_chars=budget)
+    elif len(descriptions) == 1:
+        body = render_body(descriptions[0], max_chars=budget)
+    else:
+        body = render_group_body(descriptions, max_chars=budget)
+    return with_notes(body, updates)

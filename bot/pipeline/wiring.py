@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.checks.wiring import build_governance
 from bot.config import Settings
 from bot.describe import CommitSource
 from bot.forge.executor import PullRequestOptions
@@ -90,6 +91,7 @@ def open_pipeline(
             moment,
             max_workers=settings.lookup.max_workers,
             progress=progress,
+            governance=build_governance(settings, client, moment),
         )
         enabled = settings.describe.enabled if describe is None else describe
         describer = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.models import UpdateRecord
+from bot.report.escape import md_code, md_text
 from bot.report.text import describe_version, display_name
 
 #: GitHub rejects bodies over 65,536 characters; stay well below with room for the marker.
@@ -17,6 +18,16 @@ _KIND_WORDS = {
     "copy-from": "COPY --from",
     "mount-from": "RUN --mount from=",
     "syntax": "# syntax=",
+    "compose": "compose image",
+    "kubernetes": "container image",
+    "kustomize": "kustomize newTag",
+    "helm": "Helm values",
+    "workflow-container": "job container",
+    "workflow-service": "service container",
+    "workflow-step": "docker:// step",
+    "devcontainer": "dev container image",
+    "gitlab-image": "GitLab CI image",
+    "gitlab-service": "GitLab CI service",
 }
 
 
@@ -27,7 +38,8 @@ def render_body(
     max_chars: int = MAX_BODY_CHARS,
 ) -> str:
     """Markdown body for a PR carrying ``updates``; ``details`` are extra sections (changelog,
-    package and vulnerability diffs) appended in order and cut, with a note, if too long.
+    package and vulnerability diffs, already safe Markdown) appended in order and cut, with a
+    note, if too long. Values from the repository and the registry are escaped.
 
     The body stays within ``max_chars``: past that, table rows are left out with a count."""
     lines = ["This pull request updates Docker base images.", ""]
@@ -37,8 +49,9 @@ def render_body(
     ]
     for u in updates:
         lines.append(
-            f"| `{u.path}` | {u.line} | {_KIND_WORDS.get(u.kind, u.kind)} | `{display_name(u.image)}` "
-            f"| `{describe_version(u.current)}` | `{describe_version(u.proposed)}` | {u.update_type} |"
+            f"| {md_code(u.path)} | {u.line} | {md_text(_KIND_WORDS.get(u.kind, u.kind))} "
+            f"| {md_code(display_name(u.image))} | {md_code(describe_version(u.current))} "
+            f"| {md_code(describe_version(u.proposed))} | {md_text(u.update_type)} |"
         )
     lines.append("")
     if any(u.proposed.digest for u in updates):

@@ -11,6 +11,7 @@ from bot.forge.protocol import (
     BranchCommit,
     BranchState,
     Forge,
+    PathSelector,
     RepoListing,
     RepoSnapshot,
 )
@@ -44,9 +45,12 @@ class GuardedForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """See :class:`bot.forge.protocol.Forge`."""
-        return self._forge.read_dockerfiles(repo, include, ignore, extra_paths=extra_paths)
+        return self._forge.read_dockerfiles(
+            repo, include, ignore, extra_paths=extra_paths, select=select
+        )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
         """See :class:`bot.forge.protocol.Forge`."""
