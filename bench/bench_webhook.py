@@ -16,21 +16,20 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
-import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-_SERVING = re.compile(r"serving on http://([0-9.]+):(\d+)")
+sys.path.insert(0, str(ROOT))
+
+from tests.service.serveproc import ServeProcess  # noqa: E402
+
 CHUNK = 256 * 1024
 
 
@@ -39,48 +38,6 @@ def _kib(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     raise KeyError(key)
-
-
-def _start(root: Path, workdir: Path) -> tuple[subprocess.Popen[str], tuple[str, int]]:
-    config = workdir / "serve.yaml"
-    config.write_text(
-        json.dumps(
-            {
-                "log_format": "json",
-                "state_dir": str(workdir / "state"),
-                "describe": {"enabled": False},
-                "repos": ["acme/app"],
-                "schedule": {"cron": "0 3 1 1 *", "timezone": "UTC"},
-                "service": {"port": 0},
-            }
-        ),
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
-    env.update(GITHUB_TOKEN="bench-token", GITHUB_WEBHOOK_SECRET="bench-secret",
-               DOCKER_CONFIG=str(workdir), PYTHONPATH=str(root))  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.service.offline_main", "serve", "--config", str(config)],
-        cwd=root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    stderr = process.stderr
-    assert stderr is not None
-    for line in stderr:
-        found = _SERVING.search(line)
-        if found:
-            threading.Thread(target=_drain, args=(stderr,), daemon=True).start()
-            return process, (found.group(1), int(found.group(2)))
-    raise SystemExit(f"serve exited {process.wait()}")
-
-
-def _drain(stream: Iterable[str]) -> None:
-    for _ in stream:
-        pass
 
 
 def _post(address: tuple[str, int], size: int, signature: str | None) -> str:
@@ -130,12 +87,20 @@ def main() -> None:
     size = int(args.size_mb * 1024 * 1024)
     signature = "sha256=" + "0" * 64 if args.signature == "forged" else None
     with tempfile.TemporaryDirectory() as tmp:
-        process, address = _start(args.root.resolve(), Path(tmp))
+        config = {
+            "log_format": "json",
+            "state_dir": f"{tmp}/state",
+            "repos": ["acme/app"],
+            "schedule": {"cron": "0 3 1 1 *", "timezone": "UTC"},
+            "service": {"port": 0},
+        }
+        env = {"GITHUB_TOKEN": "bench-token", "GITHUB_WEBHOOK_SECRET": "bench-secret"}
+        bot = ServeProcess(config, Path(tmp), env, root=args.root.resolve())
+        host, _, port = bot.url.removeprefix("http://").partition(":")
+        address = (host, int(port))
         try:
-            while _healthz(address)[0] != 200:
-                time.sleep(0.05)
-            time.sleep(1.0)
-            pid = process.pid
+            time.sleep(1.0)  # let start-up settle
+            pid = bot.process.pid
             before = _kib(pid, "VmRSS")
             answers: collections.Counter[str] = collections.Counter()
             lock = threading.Lock()
@@ -174,8 +139,7 @@ def main() -> None:
                 "healthz_ms_max": round(max(latencies), 2) if latencies else None,
             }
         finally:
-            process.kill()
-            process.wait(10)
+            bot.close()
     text = json.dumps(result, indent=2)
     sys.stdout.write(text + "\n")
     if args.json:

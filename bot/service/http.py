@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
+from bot.config import ServiceSettings
 from bot.service.webhook import MAX_BODY, signature_mac, signature_matches, signature_well_formed
 
 logger = logging.getLogger(__name__)
@@ -69,26 +70,15 @@ class Endpoints:
     webhook_secret: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what clients may hold (``service.*``)."""
-
-    max_connections: int = 32
-    webhook_concurrency: int = 4
-    request_timeout: float = 30.0
-
-
 class HttpServer:
-    """Serves :class:`Endpoints` on ``host:port`` (port 0: any free port) in a daemon thread."""
+    """Serves :class:`Endpoints` on ``service.host:service.port`` (port 0: any free port) in a
+    daemon thread, within ``service``'s bounds (connections, webhook readers, request time)."""
 
-    def __init__(
-        self, host: str, port: int, endpoints: Endpoints, limits: Limits | None = None
-    ) -> None:
-        limits = limits or Limits()
+    def __init__(self, service: ServiceSettings, endpoints: Endpoints) -> None:
         handler = type(
-            "Handler", (_Handler,), {"endpoints": endpoints, "timeout": limits.request_timeout}
+            "Handler", (_Handler,), {"endpoints": endpoints, "timeout": service.request_timeout}
         )
-        self._server = _BoundedServer((host, port), handler, limits)
+        self._server = _BoundedServer((service.host, service.port), handler, service)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="http", kwargs={"poll_interval": 0.5}
         )
@@ -116,7 +106,7 @@ class _BoundedServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: Any, limits: Limits) -> None:
+    def __init__(self, address: tuple[str, int], handler: Any, limits: ServiceSettings) -> None:
         super().__init__(address, handler)
         self.limits = limits
         self._slots = threading.BoundedSemaphore(limits.max_connections)

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.errors import EXIT_OK, ConfigError
 from bot.forge.connect import connect_github
 from bot.logsetup import log_fields, register_secret
-from bot.service.http import Endpoints, HttpServer, Limits, Reply
+from bot.service.http import Endpoints, HttpServer, Reply
 from bot.service.jobs import ForgeFactory, Worker, install
 from bot.service.metrics import CONTENT_TYPE, ServiceMetrics
 from bot.service.scheduler import add_once, build_scheduler
@@ -57,10 +57,8 @@ class Service:
             self.ready, self._metrics, self.webhook, self.refused, webhook_secret=self._secret
         )
         service = settings.service
-        limits = Limits(service.max_connections, service.webhook_concurrency,
-                        service.request_timeout)  # fmt: skip
         try:
-            self.http = HttpServer(service.host, service.port, endpoints, limits)
+            self.http = HttpServer(service, endpoints)
         except OSError as exc:
             raise ConfigError(
                 f"service.port: cannot listen on {service.host}:{service.port}: {exc.strerror}"
