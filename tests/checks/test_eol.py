@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.checks.eol import eol_verdict, moves_off, nearest_supported, os_successor
-from bot.checks.lifecycle_map import place
+from bot.checks.lifecycle_map import Placement, place
 from bot.checks.lifecycle_source import bundled_snapshot
-from bot.checks.model import Severity
+from bot.checks.model import Severity, Verdict
 from tests.checks.helpers import by_rule, config, dockerfile, push_aliases
 from tests.e2e.conftest import RunCli
 from tests.support.clock import freeze_run_clock
@@ -22,14 +22,14 @@ from tests.support.registry import RunningRegistry
 PYTHON = "docker.io/library/python"
 
 
-def one(image: str, tag: str, via: str = "image"):  # type: ignore[no-untyped-def]
+def one(image: str, tag: str, via: str = "image") -> Placement:
     (found,) = [p for p in place(image, tag, bundled_snapshot()) if p.via == via]
     return found
 
 
-def verdict(image: str, tag: str, today: date, warn_days: int = 90, via: str = "image"):  # type: ignore[no-untyped-def]
+def verdict(image: str, tag: str, today: date, warn_days: int = 90) -> Verdict | None:
     return eol_verdict(
-        one(image, tag, via), today, warn_days=warn_days, warn_severity=Severity.MEDIUM,
+        one(image, tag), today, warn_days=warn_days, warn_severity=Severity.MEDIUM,
         data_note="snapshot",
     )  # fmt: skip
 
