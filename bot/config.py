@@ -34,6 +34,7 @@ from bot.configload import (
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.errors import ConfigError, PolicyError
+from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.versioning import ImageRule, UpdateType
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -210,6 +211,8 @@ class Settings:
     state_dir: Path | None = None
     include: tuple[str, ...] = DEFAULT_INCLUDE
     ignore: tuple[str, ...] = ()
+    #: Discovery of the other file kinds (compose, kubernetes, helm...), in matching order.
+    file_kinds: tuple[KindRule, ...] = DEFAULT_RULES
     policy: Policy = field(default_factory=Policy)
     rules: tuple[ImageRuleSettings, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
@@ -223,6 +226,11 @@ class Settings:
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+
+    @property
+    def discovery(self) -> Discovery:
+        """What discovery needs: Dockerfile globs, the other kinds' rules, ignored paths."""
+        return Discovery(self.include, self.ignore, self.file_kinds)
 
     def registry(self, host: str) -> RegistryEntry:
         """Settings for ``host`` (defaults when it is not configured)."""
@@ -375,6 +383,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         state_dir=Path(state_dir).expanduser() if state_dir else None,
         include=tuple(discovery.get("include", defaults.include)),
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
+        file_kinds=_file_kinds(discovery, defaults.file_kinds),
         policy=Policy().with_overrides(_overrides(data.get("policy", {}))),
         rules=tuple(
             ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
@@ -403,6 +412,22 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         schedule=ScheduleSettings(**data.get("schedule", {})),
         service=ServiceSettings(**data.get("service", {})),
     )
+
+
+def _file_kinds(discovery: Mapping[str, Any], base: tuple[KindRule, ...]) -> tuple[KindRule, ...]:
+    """``base`` with each kind's ``enabled``/``include``/``max_bytes`` from ``discovery.<kind>``."""
+    rules = []
+    for rule in base:
+        entry = discovery.get(rule.name, {})
+        rules.append(
+            KindRule(
+                rule.name,
+                enabled=entry.get("enabled", rule.enabled),
+                include=tuple(entry.get("include", rule.include)),
+                max_bytes=entry.get("max_bytes", rule.max_bytes),
+            )
+        )
+    return tuple(rules)
 
 
 def check_policies(settings: Settings, positions: Positions) -> None:
@@ -490,6 +515,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
         settings,
         include=tuple(discovery.get("include", settings.include)),
         ignore=tuple(discovery.get("ignore", settings.ignore)),
+        file_kinds=_file_kinds(discovery, settings.file_kinds),
         policy=settings.policy.with_overrides(_overrides(data.get("policy", {}))),
         rules=settings.rules + rules,
         pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),

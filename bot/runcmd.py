@@ -132,7 +132,7 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
-    files, errors = collect_local(paths, settings.include, settings.ignore)
+    files, errors = collect_local(paths, settings.discovery)
     commits = connect_github(settings) if describe and has_github_credentials(settings) else None
     with (
         _progress() as progress,

@@ -123,6 +123,27 @@ def discover(
     """
     if root.exists() and not root.is_dir():
         return [root.name]
+    specials: list[tuple[str, str]] = []
+    found = [
+        rel
+        for rel in walk_files(root, ignore, specials)
+        if matches(rel, include) and not matches(rel, SKIP_FILES)
+    ]
+    for rel, reason in specials:
+        if matches(rel, include) and not matches(rel, SKIP_FILES):
+            logger.warning("skipping %s: %s", rel, reason)
+            if on_skip is not None:
+                on_skip(rel, reason)
+    return found
+
+
+def walk_files(
+    root: Path, ignore: Sequence[str] = (), specials: list[tuple[str, str]] | None = None
+) -> list[str]:
+    """Every regular file under the directory ``root`` that discovery may consider (POSIX,
+    relative, sorted): skipped and ignored directories are not entered, ignored files and
+    symbolic links are left out. FIFOs, devices and sockets are appended to ``specials`` with
+    the reason they are not read. Raises :class:`DockerfileError` if ``root`` is missing."""
     if not root.is_dir():
         raise DockerfileError(f"{root}: no such file or directory")
     found: list[str] = []
@@ -146,7 +167,7 @@ def discover(
         dirnames[:] = kept
         for name in filenames:
             rel = prefix + name
-            if not matches(rel, include) or matches(rel, ignore) or matches(rel, SKIP_FILES):
+            if matches(rel, ignore):
                 continue
             try:
                 mode = os.lstat(os.path.join(dirpath, name)).st_mode
@@ -156,10 +177,8 @@ def discover(
             if stat.S_ISLNK(mode):
                 logger.debug("skipping symbolic link %s", rel)
             elif not stat.S_ISREG(mode):
-                reason = f"{file_kind(mode)}, not a regular file: not read"
-                logger.warning("skipping %s: %s", rel, reason)
-                if on_skip is not None:
-                    on_skip(rel, reason)
+                if specials is not None:
+                    specials.append((rel, f"{file_kind(mode)}, not a regular file: not read"))
             else:
                 found.append(rel)
     return sorted(found)

@@ -1,6 +1,6 @@
 """Runs over GitHub repositories (I/O through the Forge protocol): read, resolve, propose.
 
-Per repository: one recursive tree read plus one blob per Dockerfile (and the repository's own
+Per repository: one recursive tree read plus one blob per file of a known kind (and the repository's own
 ``.github/base-image-bot.yml``), the same audit as local runs, then the pure lifecycle planner
 decides which pull requests to open, update or close; a dry run stops there. A failure in one
 repository is reported and never stops the others; writes go commit first, then the PR, so an
@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
-from bot.dockerfile.extract import extract
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
 from bot.forge.executor import apply_actions, observe
 from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
+from bot.kinds.discover import KUBERNETES, classify
+from bot.kinds.extract import FoundFile, extract_files
 from bot.models import ErrorRecord, PullRequestRecord, RunReport
 from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
@@ -100,11 +101,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
-    files = [
-        SourceFile(f.path, Path(f.path), f.content, extract(f.content, f.path), repo, f.mode)
-        for f in snapshot.files
-        if f.path != REPO_CONFIG_PATH
-    ]
+    files, read_errors = _sources(snapshot, settings, repo)
     results = pipeline.describe(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings
     )
@@ -113,7 +110,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(e for r in results for e in r.errors),
+        errors=(*read_errors, *(e for r in results for e in r.errors)),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
@@ -170,19 +167,62 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's Dockerfiles, with its own configuration file applied."""
-    snapshot = forge.read_dockerfiles(
-        repo, settings.include, settings.ignore, extra_paths=(REPO_CONFIG_PATH,)
-    )
+    """The repository's files of every kind, with its own configuration file applied."""
+    snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return snapshot, settings
     merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
-    if (merged.include, merged.ignore) != (settings.include, settings.ignore):
-        snapshot = forge.read_dockerfiles(
-            repo, merged.include, merged.ignore, extra_paths=(REPO_CONFIG_PATH,)
-        )
+    if merged.discovery != settings.discovery:
+        snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
+
+
+def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
+    discovery = settings.discovery
+    return forge.read_dockerfiles(
+        repo,
+        settings.include,
+        settings.ignore,
+        extra_paths=(REPO_CONFIG_PATH,),
+        select=lambda paths: classify(paths, discovery),
+    )
+
+
+def _sources(
+    snapshot: RepoSnapshot, settings: Settings, repo: str
+) -> tuple[list[SourceFile], list[ErrorRecord]]:
+    """Extract the snapshot's files (the same classification and size bounds as local runs)."""
+    discovery = settings.discovery
+    kinds = classify([f.path for f in snapshot.files], discovery)
+    found: list[FoundFile] = []
+    modes: dict[str, str] = {}
+    errors: list[ErrorRecord] = []
+    for f in snapshot.files:
+        kind = kinds.get(f.path)
+        if f.path == REPO_CONFIG_PATH or kind is None:
+            continue
+        limit = discovery.max_bytes(kind)
+        if limit is not None and len(f.content) > limit:
+            if kind != KUBERNETES:
+                message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
+                errors.append(ErrorRecord(f.path, None, None, message, repo))
+            continue
+        found.append(FoundFile(f.path, kind, f.content))
+        modes[f.path] = f.mode
+    files = [
+        SourceFile(
+            e.file.path,
+            Path(e.file.path),
+            e.file.data,
+            e.extraction,
+            repo,
+            modes[e.file.path],
+            kind=e.file.kind,
+        )
+        for e in extract_files(found)
+    ]
+    return files, errors
 
 
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
