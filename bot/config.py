@@ -122,6 +122,11 @@ class LookupSettings:
     concurrency_per_host: int = 4
     max_workers: int = 8
     max_pages: int = 10_000
+    request_deadline: float = 120.0
+    max_tags: int = 200_000
+    page_size: int = 1000
+    max_retry_after: float = 60.0
+    verify_digests: str = "unless-pull-quota"
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,8 @@ class Settings:
     rules: tuple[ImageRuleSettings, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
     registry_aliases: tuple[tuple[str, str], ...] = ()
+    #: ``registry_aliases`` entries whose tags are listed upstream (``list: upstream``).
+    list_upstream: tuple[str, ...] = ()
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
@@ -393,7 +400,19 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())
         ),
-        registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
+        registry_aliases=tuple(
+            sorted(
+                (source, target if isinstance(target, str) else target["mirror"])
+                for source, target in data.get("registry_aliases", {}).items()
+            )
+        ),
+        list_upstream=tuple(
+            sorted(
+                source
+                for source, target in data.get("registry_aliases", {}).items()
+                if isinstance(target, dict) and target.get("list") == "upstream"
+            )
+        ),
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),

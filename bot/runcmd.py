@@ -149,6 +149,7 @@ def audit_paths(
         review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
         results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
+        registries = pipeline.client.usage()
     written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
@@ -168,6 +169,7 @@ def audit_paths(
         pull_requests=tuple(previews),
         findings=review.findings,
         references=review.references,
+        registries=registries,
     ).sorted()
 
 

@@ -88,6 +88,7 @@ def run_repositories(
         if done is not None:
             done(report)
         reports.append(report)
+    reports.append(RunReport(registries=pipeline.client.usage()))
     return RunReport.merge(reports, repo_mode=True)
 
 

@@ -10,6 +10,7 @@ from bot.models import (
     FindingRecord,
     ImageVersion,
     PullRequestRecord,
+    RegistryUse,
     RunReport,
     SkipRecord,
     UpdateRecord,
@@ -88,6 +89,17 @@ def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     }
 
 
+def _registry(use: RegistryUse) -> dict[str, object]:
+    return {
+        "host": use.host,
+        "requests": use.requests,
+        "pulls": use.pulls,
+        "ratelimit_remaining": use.ratelimit_remaining,
+        "ratelimit_limit": use.ratelimit_limit,
+        "notes": list(use.notes),
+    }
+
+
 def report_document(report: RunReport) -> dict[str, object]:
     """The report as the JSON-ready document of the contract, lists in contract order.
 
@@ -103,6 +115,8 @@ def report_document(report: RunReport) -> dict[str, object]:
     }
     if report.repo_mode:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
+    if report.registries:
+        document["registries"] = [_registry(u) for u in report.registries]
     return document
 
 
