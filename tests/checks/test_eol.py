@@ -97,8 +97,8 @@ def test_minor_updates_move_off_an_end_of_life_runtime_and_say_so(
     (finding,) = by_rule(patch, "end-of-life")
     assert finding["details"]["cycle"] == "3.8"
     assert [u["proposed"]["tag"] for u in patch["updates"]] == ["3.8.20-slim"]  # still 3.8
-    minor = cli(*args[:2], "--format", "markdown", "--update-types", "patch,minor,digest",
-                *args[2:]).out  # fmt: skip
+    minor = cli(*args[:2], "--format", "markdown", "--show-pull-requests",
+                "--update-types", "patch,minor,digest", *args[2:]).out  # fmt: skip
     assert "`3.13.1-slim`" in minor
     assert "- moves off Python 3.8, Security Support ended 2024-10-07" in minor
     warn = config(tmp_path, "checks:\n  end-of-life: {warn_days: 3650, warn_severity: low}\n")
