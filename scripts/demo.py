@@ -110,7 +110,7 @@ def main() -> int:
                 file=sys.stderr,
             )
             args = ["run", "--dry-run", str(EXAMPLES.relative_to(ROOT)), "--format", "table"]
-            args += ["--describe", "--log-level", "warning"]
+            args += ["--describe", "--show-pull-requests", "--log-level", "warning"]
             args += ["--config", str(EXAMPLES / "base-image-bot.yaml")]
             for source, prefix in MIRRORS.items():
                 args += ["--registry-alias", f"{source}={registry.host}/{prefix}"]
