@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.describe.model import Commit
 from bot.forge.branches import PullRequestMarker
+
+if TYPE_CHECKING:
+    from bot.describe.model import Commit
 
 #: Given every file path of a tree, the paths to read (replaces the include/ignore globs).
 PathSelector = Callable[[Sequence[str]], Collection[str]]

@@ -13,25 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.checks.notes import notes_section, with_notes
 from bot.config import Settings
-from bot.describe import (
-    CommitSource,
-    Description,
-    describe_update,
-    render_body,
-    render_group_body,
-)
 from bot.logsetup import log_fields
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
 from bot.report.text import describe_version
-from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
-from bot.scan.layercache import LayerCache
-from bot.scan.layers import LayerLimits
+
+if TYPE_CHECKING:  # the describe and scan stacks load when a run describes something
+    from bot.describe import CommitSource, Description
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +74,9 @@ class Describer:
         self.now = now
         self.max_workers = max_workers
         self.commits = commits
+        from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
+        from bot.scan.layercache import LayerCache
+
         directory = cache_dir(settings)
         self.advisories = AdvisoryDatabase(
             AdvisorySettings(
@@ -97,6 +94,9 @@ class Describer:
     ) -> list[FileResult]:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
+        from bot.describe import describe_update
+        from bot.scan.layers import LayerLimits
+
         settings = settings or self.settings
         limits = LayerLimits(
             max_database_bytes=settings.describe.max_database_bytes,
@@ -152,8 +152,11 @@ def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) ->
     budget = max_chars - len(notes_section(updates)) - 2  # governance notes go in too
     if not descriptions:
         body = prbody.render_body(updates, max_chars=budget)
-    elif len(descriptions) == 1:
-        body = render_body(descriptions[0], max_chars=budget)
     else:
-        body = render_group_body(descriptions, max_chars=budget)
+        from bot.describe import render_body, render_group_body
+
+        if len(descriptions) == 1:
+            body = render_body(descriptions[0], max_chars=budget)
+        else:
+            body = render_group_body(descriptions, max_chars=budget)
     return with_notes(body, updates)

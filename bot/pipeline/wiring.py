@@ -14,16 +14,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.checks.wiring import build_governance
 from bot.config import Settings
-from bot.describe import CommitSource
-from bot.forge.executor import PullRequestOptions
-from bot.forge.protocol import Forge
 from bot.pipeline.audit import Auditor, FileResult, Progress
 from bot.pipeline.describe import Describer, render_pull_request_body
 from bot.pipeline.proposals import BodyRenderer
-from bot.registry import HttpRegistryClient, settings_from_config
+from bot.registry.client import HttpRegistryClient
+from bot.registry.configure import settings_from_config
+
+if TYPE_CHECKING:
+    from bot.describe import CommitSource
+    from bot.forge.executor import PullRequestOptions
+    from bot.forge.protocol import Forge
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ class Pipeline:
 def pull_request_options(settings: Settings) -> PullRequestOptions:
     """Labels, reviewers, assignees and draft state of new pull requests (``settings`` may be a
     repository's own configuration merged in)."""
+    from bot.forge.executor import PullRequestOptions
+
     options = settings.pull_requests
     return PullRequestOptions(
         labels=options.labels,
