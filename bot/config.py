@@ -123,6 +123,8 @@ class LookupSettings:
     page_size: int = 1000
     max_retry_after: float = 60.0
     verify_digests: str = "unless-pull-quota"
+    #: Seconds a tag list from the persistent cache (``state_dir``) is used without asking.
+    cache_ttl: float = 600.0
 
 
 @dataclass(frozen=True)
