@@ -37,6 +37,7 @@ Compare = Callable[[str, str], int]
 #: One event of a range: ``("introduced" | "fixed" | "last_affected" | "limit", version)``.
 Event = tuple[str, str]
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+_ZERO: Event = ("introduced", "0")
 
 
 @dataclass(frozen=True)
@@ -168,30 +169,25 @@ def _before_limits(version: str, events: tuple[Event, ...], cmp: Compare) -> boo
 
 
 def _event_order(cmp: Compare) -> Callable[[Event, Event], int]:
-    """``sorted(range.events)``: by version, ``introduced: "0"`` before everything, a limit
-    containing ``*`` after everything; equal versions keep their record order."""
+    """``sorted(range.events)``: by version, ``introduced: "0"`` before everything; equal
+    versions keep their record order."""
 
     def order(a: Event, b: Event) -> int:
-        rank_a, rank_b = _rank(a), _rank(b)
-        if rank_a or rank_b:
-            return rank_a - rank_b
+        first_a, first_b = a == _ZERO, b == _ZERO
+        if first_a or first_b:
+            return first_b - first_a
         return cmp(a[1], b[1])
 
     return order
 
 
-def _rank(event: Event) -> int:
-    if event == ("introduced", "0"):
-        return -1
-    return 1 if event[0] == "limit" and "*" in event[1] else 0
-
-
 def _in_range(version: str, events: tuple[Event, ...], cmp: Compare) -> bool:
-    """One iteration of ``IncludedInRanges``."""
+    """One iteration of ``IncludedInRanges`` (``limit`` events count only in the limit test)."""
     if not _before_limits(version, events, cmp):
         return False
     vulnerable = False
-    for kind, value in sorted(events, key=functools.cmp_to_key(_event_order(cmp))):
+    walked = [event for event in events if event[0] != "limit"]
+    for kind, value in sorted(walked, key=functools.cmp_to_key(_event_order(cmp))):
         if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
             vulnerable = True
         elif (kind == "fixed" and cmp(version, value) >= 0) or (
