@@ -43,6 +43,11 @@ def test_upgrades_and_downgrades_follow_the_distribution_order(
     assert down.of("upgraded") == ()
 
 
+def test_a_new_version_string_the_distribution_orders_equal_counts_as_upgraded() -> None:
+    diff = diff_packages((_pkg("p", "1.01", "rpm"),), (_pkg("p", "1.1", "rpm"),))  # a rebuild
+    assert [c.change for c in diff.changes] == ["upgraded"]
+
+
 def test_added_removed_unchanged_and_sources() -> None:
     old = (_pkg("keep", "1"), _pkg("gone", "2", src="gone-src"), _pkg("bump", "1", src="old-src"))
     new = (_pkg("keep", "1"), _pkg("bump", "2", src="new-src"), _pkg("fresh", "3", src="fresh-src"))

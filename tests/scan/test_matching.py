@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.errors import ScanError
 from bot.scan.advisories import AdvisoryIndex
 from bot.scan.matching import Finding, match_packages
 from bot.scan.osv import Advisory, ecosystem_for, ecosystem_kind, parse_advisory
@@ -27,6 +28,23 @@ def test_cves_come_from_the_id_aliases_and_upstream_in_order_without_repeats() -
     assert parse_advisory(_record(aliases=["GHSA-x"])).cves == ("DSA-1-1",)  # no CVE: its own id
 
 
+def test_records_that_are_not_osv_are_refused_with_a_reason() -> None:
+    with pytest.raises(ScanError, match="OSV record is not valid JSON"):
+        parse_advisory(b"{")
+    with pytest.raises(ScanError, match="OSV record has no id"):
+        parse_advisory(b'{"id": 5}')
+    with pytest.raises(ScanError, match="OSV record has no id"):
+        parse_advisory(b"[]")
+
+
+def test_affected_entries_without_ecosystem_and_name_are_left_out() -> None:
+    entries = ["x", {"package": "p"}, {"package": {"ecosystem": "Debian:12"}},
+               {"package": {"name": "p"}}, {"package": {"ecosystem": "Debian:12", "name": 7}},
+               {"package": {"ecosystem": "Debian:12", "name": "ok"}}]  # fmt: skip
+    adv = parse_advisory(_record(affected=entries))
+    assert [(a.ecosystem, a.package) for a in adv.affected] == [("Debian:12", "ok")]
+
+
 def test_summary_is_the_first_line_of_summary_or_details_at_most_200_characters() -> None:
     assert parse_advisory(_record(summary="  one\ntwo")).summary == "one"
     assert parse_advisory(_record(details="d1\nd2")).summary == "d1"
@@ -43,15 +61,25 @@ def test_summary_is_the_first_line_of_summary_or_details_at_most_200_characters(
         ({"database_specific": {"urgency": "low"}}, "low", "low"),
         ({"severity": [{"type": "CVSS_V2", "score": "AV:N"}]}, "unknown", "unknown"),
         ({"affected_severity": "medium"}, "unknown", "medium"),
+        ({"severity": ["x", {"type": "Debian", "score": "medium"}]}, "medium", "medium"),
+        ({"severity": [{"type": "Ubuntu", "score": 5}]}, "unknown", "unknown"),
+        ({"severity": [{"type": "CVSS_V3", "score": CVSS_CRITICAL}],
+          "database_specific": {"urgency": "low"}}, "critical", "critical"),
+        ({"database_specific": {"priority": "medium"}}, "medium", "medium"),
+        ({"affected_cvss": CVSS_MEDIUM}, "unknown", "medium"),
     ],
 )  # fmt: skip
 def test_severity_from_cvss_distro_ratings_and_per_package(
     fields: dict[str, object], top: str, package: str
 ) -> None:
     affected: dict[str, object] = {"package": {"ecosystem": "Debian:12", "name": "p"}}
+    fields = dict(fields)  # parametrized values are shared between runs: never mutate them
     rating = fields.pop("affected_severity", None)
     if rating:
         affected["ecosystem_specific"] = {"severity": rating}
+    cvss = fields.pop("affected_cvss", None)
+    if cvss:
+        affected["severity"] = [{"type": "CVSS_V3", "score": cvss}]
     adv = parse_advisory(_record(affected=[affected], **fields))
     assert adv.severity == top
     assert adv.affected[0].severity == package
