@@ -29,11 +29,11 @@ def test_cves_come_from_the_id_aliases_and_upstream_in_order_without_repeats() -
 
 
 def test_records_that_are_not_osv_are_refused_with_a_reason() -> None:
-    with pytest.raises(ScanError, match="OSV record is not valid JSON"):
+    with pytest.raises(ScanError, match="^OSV record is not valid JSON$"):
         parse_advisory(b"{")
-    with pytest.raises(ScanError, match="OSV record has no id"):
+    with pytest.raises(ScanError, match="^OSV record has no id$"):
         parse_advisory(b'{"id": 5}')
-    with pytest.raises(ScanError, match="OSV record has no id"):
+    with pytest.raises(ScanError, match="^OSV record has no id$"):
         parse_advisory(b"[]")
 
 
