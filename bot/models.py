@@ -138,6 +138,39 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
+class RegistryUse:
+    """What a run did on one registry host: requests, pulls, rate limits, warnings."""
+
+    host: str
+    requests: int = 0
+    pulls: int = 0  # manifest GETs answered: what Docker Hub counts against its pull limit
+    ratelimit_remaining: int | None = None
+    ratelimit_limit: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @staticmethod
+    def merge(uses: list[RegistryUse]) -> tuple[RegistryUse, ...]:
+        """One entry per host (counters added, the latest rate-limit figures, notes joined)."""
+        merged: dict[str, RegistryUse] = {}
+        for use in uses:
+            old = merged.get(use.host)
+            if old is None:
+                merged[use.host] = use
+                continue
+            merged[use.host] = RegistryUse(
+                use.host,
+                old.requests + use.requests,
+                old.pulls + use.pulls,
+                use.ratelimit_remaining
+                if use.ratelimit_remaining is not None
+                else old.ratelimit_remaining,
+                use.ratelimit_limit or old.ratelimit_limit,
+                tuple(dict.fromkeys(old.notes + use.notes)),
+            )
+        return tuple(merged[host] for host in sorted(merged))
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one run found; renderers turn it into table, JSON, Markdown or SARIF."""
 
@@ -150,6 +183,8 @@ class RunReport:
     pull_requests: tuple[PullRequestRecord, ...] = ()
     #: True for runs over GitHub repositories: the JSON report then carries ``pull_requests``.
     repo_mode: bool = False
+    #: Per registry host: requests, pulls, rate limits and warnings (``registries`` in JSON).
+    registries: tuple[RegistryUse, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
     references: tuple[ReferenceRecord, ...] = ()
 
@@ -164,6 +199,7 @@ class RunReport:
             written=tuple(sorted(self.written)),
             pull_requests=tuple(sorted(self.pull_requests, key=lambda p: p.sort_key)),
             repo_mode=self.repo_mode,
+            registries=RegistryUse.merge(list(self.registries)),
             findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
             references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
         )
@@ -180,6 +216,7 @@ class RunReport:
             written=tuple(w for r in reports for w in r.written),
             pull_requests=tuple(p for r in reports for p in r.pull_requests),
             repo_mode=repo_mode or any(r.repo_mode for r in reports),
+            registries=RegistryUse.merge([u for r in reports for u in r.registries]),
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
         ).sorted()

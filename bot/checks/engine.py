@@ -34,34 +34,23 @@ from bot.checks.model import (
     Severity,
     Verdict,
 )
-from bot.checks.pinresolve import PinResolution, resolve_pin
+from bot.checks.pinning import PinResolution
+from bot.checks.pinresolve import resolve_pin
 from bot.checks.settings import ChecksSettings
+from bot.checks.sigreview import SignatureChecks
+from bot.checks.sites import NOT_BASE_IMAGES, Site, shown, sites_of, update_site
 from bot.dockerfile.imageref import ImageRef
-from bot.dockerfile.model import Reference
 from bot.errors import RegistryError
-from bot.models import FindingRecord, ReferenceRecord, UpdateRecord
+from bot.models import FindingRecord, ReferenceRecord
 from bot.pipeline.audit import FileResult, Review, Target
 from bot.pipeline.resolve import run_concurrently
 from bot.registry import RegistryClient
-from bot.report.text import short_digest
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, choose_update
 
 logger = logging.getLogger(__name__)
 
 PinKey = tuple[str, str, str | None]
 TagLists = Mapping[tuple[str, str], tuple[str, ...] | RegistryError]
-
-
-@dataclass(frozen=True)
-class Site:
-    """One reference as the rules see it: where it is and what it names."""
-
-    path: str
-    line: int
-    repo: str | None
-    kind: str
-    ref: ImageRef
-    reference: Reference | None  # None for references the extractor skipped (no tag)
 
 
 @dataclass
@@ -73,11 +62,15 @@ class Governance:
     now: datetime
     max_workers: int = 8
     lifecycle_source: LifecycleSource | None = None
+    signatures: SignatureChecks | None = None
     mapping: LifecycleMap = field(default_factory=bundled_map)
     _lifecycle: Lifecycle | None = None
     _tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     _pins: dict[PinKey, PinResolution] = field(default_factory=dict)
     _tag_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    _floats: dict[tuple[object, ...], pinning.Floating | None] = field(default_factory=dict)
+    _placed: dict[tuple[str, str | None], list[Placement]] = field(default_factory=dict)
+    _products: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- while deciding ------------------------------------------------------------------------
@@ -99,9 +92,7 @@ class Governance:
             listed = self._tags.get((ref.registry, ref.repository))
             if not config.enabled or listed is None or isinstance(decisions.get(i), RegistryError):
                 continue
-            if pinning.floating(
-                ref.tag, ref.digest, listed, target.rule.versioning, config.option("allowed_tags")
-            ):
+            if self._floating(ref, target.rule.versioning, config.option("allowed_tags")):
                 floating[i] = (ref.registry, ref.repository, ref.tag)
         self._resolve({key: targets[i].rule.versioning for i, key in floating.items()})
         for i, key in floating.items():
@@ -151,7 +142,7 @@ class Governance:
             if tag is None or not tags:
                 continue
             newest = partial(_newest, ref.name, tags, targets[i].rule)
-            for placement in place(ref.name, tag, lifecycle, self.mapping):
+            for placement in self._place(ref.name, tag, lifecycle):
                 successor = eol.os_successor(tag, placement, tags, today, newest)
                 if successor is not None and successor != ref.tag:
                     note = eol.moves_off([placement], [], today)
@@ -175,11 +166,45 @@ class Governance:
         wanted = {o.product for o in self.mapping.os}
         wanted |= {line.product for i in images if (line := self.mapping.line_of(i))}
         with self._lock:
+            if self._lifecycle is not None and wanted <= self._products:
+                return self._lifecycle
+            self._products |= wanted
             if self.lifecycle_source is None:
                 from bot.checks.lifecycle_source import bundled_snapshot
 
-                return bundled_snapshot()
-            return self.lifecycle_source.load(wanted)
+                self._lifecycle = bundled_snapshot()
+            else:
+                self._lifecycle = self.lifecycle_source.load(self._products)
+            self._placed.clear()  # placements are memoised for the current data only
+            return self._lifecycle
+
+    def _place(self, image: str, tag: str | None, lifecycle: Lifecycle) -> list[Placement]:
+        """:func:`place`, memoised per run and lifecycle data (many files share images)."""
+        key = (image, tag)
+        with self._lock:
+            found = self._placed.get(key) if lifecycle is self._lifecycle else None
+        if found is None:
+            found = place(image, tag, lifecycle, self.mapping)
+            with self._lock:
+                if lifecycle is self._lifecycle:
+                    self._placed[key] = found
+        return found
+
+    def _floating(
+        self, ref: ImageRef, versioning: str, allowed: Sequence[str]
+    ) -> pinning.Floating | None:
+        """:func:`pinning.floating` for ``ref``, memoised per run (it scans the tag list)."""
+        if ref.digest is not None:
+            return None
+        key = (ref.registry, ref.repository, ref.tag, versioning, tuple(allowed))
+        with self._lock:
+            if key in self._floats:
+                return self._floats[key]
+            listed = self._tags.get((ref.registry, ref.repository), ())
+        found = pinning.floating(ref.tag, None, listed, versioning, allowed)
+        with self._lock:
+            self._floats[key] = found
+        return found
 
     def _resolve(self, wanted: Mapping[PinKey, str]) -> None:
         """Resolve every floating (registry, repository, tag) not resolved yet, concurrently."""
@@ -190,7 +215,7 @@ class Governance:
             registry, repository, tag = key
             listed = self._tags.get((registry, repository), ())
             found = pinning.floating(tag, None, listed, todo[key])
-            assert found is not None
+            assert found is not None  # only floating tags are resolved
             return resolve_pin(self.client, registry, repository, found, listed, todo[key])
 
         resolved = run_concurrently(todo, one, self.max_workers)
@@ -202,14 +227,19 @@ class Governance:
     # -- after deciding ------------------------------------------------------------------------
     def review(self, results: Sequence[FileResult]) -> Review:
         """Findings and inventory records for ``results`` (updates annotated for PR bodies)."""
-        sites = [site for result in results for site in _sites(result)]
+        sites = [site for result in results for site in sites_of(result)]
         self._prepare(sites)
         lifecycle = self.lifecycle(
             {s.ref.name for s in sites if self.checks.enabled(END_OF_LIFE, s.ref.name)}
         )
         results = [self._annotate(result, lifecycle) for result in results]
+        digests = self._look_up_signatures(sites)
+        if self.signatures is not None:
+            results = self.signatures.gate(results)
         findings = [
-            self._record(site, v) for site in sites for v in self._verdicts(site, lifecycle)
+            self._record(site, v)
+            for site in sites
+            for v in self._verdicts(site, lifecycle, digests.get(id(site)))
         ]
         for result in results:
             for update in result.updates:
@@ -218,7 +248,7 @@ class Governance:
                     continue
                 found = vulnerable.vulnerable(update, config.option("min_severity"))
                 if found is not None:
-                    findings.append(self._record(_update_site(update), found))
+                    findings.append(self._record(update_site(update), found))
         references = [
             ReferenceRecord(s.path, s.line, s.kind, s.ref.name, s.ref.tag, s.ref.digest, s.repo)
             for s in sites
@@ -247,18 +277,55 @@ class Governance:
             if key in self._pins or (key[0], key[1]) not in self._tags:
                 continue
             config = self.checks.rule(UNPINNED_TAG, site.ref.name)
-            if config.enabled and pinning.floating(
-                site.ref.tag,
-                site.ref.digest,
-                self._tags[(key[0], key[1])],
+            if config.enabled and self._floating(
+                site.ref,
+                "docker",
                 allowed=config.option("allowed_tags"),
             ):
                 wanted[key] = "docker"
         self._resolve(wanted)
 
-    def _verdicts(self, site: Site, lifecycle: Lifecycle) -> Iterable[Verdict]:
+    def _look_up_signatures(self, sites: Sequence[Site]) -> dict[int, str]:
+        """The digest of every site a signature rule covers (the digest written, else what the
+        tag is today), with its signatures looked up; site id → digest."""
+        if self.signatures is None:
+            return {}
+        wanted = [s for s in sites if self.signatures.wanted(s.ref.name)]
+
+        def digest(site: Site) -> str | None:
+            ref = site.ref
+            if ref.digest is not None:
+                return ref.digest
+            resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
+            if resolution is not None and resolution.digest is not None:
+                return resolution.digest
+            try:
+                return self.client.head_digest(
+                    ref.registry, ref.repository, ref.tag or "latest"
+                ).digest
+            except RegistryError as exc:
+                logger.info("%s: no digest for the signature checks: %s", ref.original, exc)
+                return None
+
+        found = run_concurrently(range(len(wanted)), lambda i: digest(wanted[i]), self.max_workers)
+        digests = {
+            id(site): value
+            for i, site in enumerate(wanted)
+            if isinstance(value := found.get(i), str)
+        }
+        self.signatures.look_up(
+            (s.ref.registry, s.ref.repository, digests[id(s)], s.ref.name)
+            for s in wanted
+            if id(s) in digests
+        )
+        return digests
+
+    def _verdicts(self, site: Site, lifecycle: Lifecycle, digest: str | None) -> Iterable[Verdict]:
         name = site.ref.name
         found: list[Verdict | None] = []
+        if self.signatures is not None and digest is not None:
+            status = self.signatures.status(site.ref.registry, site.ref.repository, digest)
+            found += self.signatures.verdicts(shown(site.ref), name, status)
         if self.checks.enabled(UNPINNED_TAG, name):
             found.append(self._unpinned(site))
         if self.checks.enabled(END_OF_LIFE, name):
@@ -277,7 +344,7 @@ class Governance:
             resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
             if resolution is not None and resolution.precise_tag is not None:
                 tag = resolution.precise_tag
-        return place(ref.name, tag, lifecycle, self.mapping)
+        return self._place(ref.name, tag, lifecycle)
 
     def _end_of_life(self, site: Site, lifecycle: Lifecycle) -> list[Verdict | None]:
         config = self.checks.rule(END_OF_LIFE, site.ref.name)
@@ -302,7 +369,7 @@ class Governance:
                 registry, _, repository = update.image.partition("/")
                 ref = ImageRef(registry, repository, update.current.tag, None, update.reference)
                 old = self._placements(ref, update.current.tag, lifecycle)
-                new = place(update.image, update.proposed.tag, lifecycle, self.mapping)
+                new = self._place(update.image, update.proposed.tag, lifecycle)
                 notes += eol.moves_off(old, new, self.now.date())
             updates.append(replace(update, notes=(*update.notes, *notes)) if notes else update)
         return replace(result, updates=tuple(updates))
@@ -313,11 +380,11 @@ class Governance:
         if listed is None or ref.digest is not None:
             return None
         config = self.checks.rule(UNPINNED_TAG, ref.name)
-        found = pinning.floating(ref.tag, None, listed, allowed=config.option("allowed_tags"))
+        found = self._floating(replace(ref, digest=None), "docker", config.option("allowed_tags"))
         if found is None:
             return None
         resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
-        return unpinned_verdict(_short(ref), found, resolution)
+        return pinning.unpinned_verdict(shown(ref), found, resolution)
 
     def _record(self, site: Site, verdict: Verdict) -> FindingRecord:
         config = self.checks.rule(verdict.rule, site.ref.name)
@@ -341,78 +408,4 @@ def _newest(name: str, tags: frozenset[str], rule: ImageRule, candidate: str) ->
     return choose_update(name, candidate, tags, rule).new_tag
 
 
-def unpinned_verdict(
-    shown: str, found: pinning.Floating, resolution: PinResolution | None
-) -> Verdict:
-    """The ``unpinned-tag`` finding for a reference written ``shown``, with what it resolves to."""
-    name = shown.rsplit(":", 1)[0] if found.tag is not None else shown
-    head = f"{shown} {found.described}"
-    details: list[tuple[str, str]] = [("floating", found.kind)]
-    if resolution is None or resolution.error is not None:
-        why = resolution.error if resolution is not None else "not looked up"
-        return Verdict(
-            UNPINNED_TAG,
-            f"{head}; what it points at could not be looked up ({why}); pin a full version tag",
-            details=tuple(details),
-        )
-    digest = resolution.digest or ""
-    details.append(("digest", digest))
-    if resolution.precise_tag is not None:
-        details.append(("resolves_to", resolution.precise_tag))
-        return Verdict(
-            UNPINNED_TAG,
-            f"{head}: today it is {resolution.precise_tag}@{short_digest(digest)}; pin "
-            f"{name}:{resolution.precise_tag} (run --fix unpinned-tag, or the pin update type, "
-            "rewrites it)",
-            fix=f"{resolution.precise_tag}@{digest}",
-            details=tuple(details),
-        )
-    tag = found.tag or "latest"
-    why = (
-        f"none of the {resolution.probes} likeliest version tags has that digest"
-        if resolution.probes
-        else "no version tag of the repository can stand for it"
-    )
-    return Verdict(
-        UNPINNED_TAG,
-        f"{head}: today it is {short_digest(digest)}, and {why}; pin the digest: "
-        f"{name}:{tag}@{digest}",
-        fix=f"{tag}@{digest}",
-        details=tuple(details),
-    )
-
-
-def _short(ref: ImageRef) -> str:
-    from bot.report.text import display_name
-
-    tail = f":{ref.tag}" if ref.tag else ""
-    return f"{display_name(ref.name)}{tail}"
-
-
-#: Reference kinds that are not base images: the ``# syntax=`` frontend is a build tool.
-NOT_BASE_IMAGES = frozenset({"syntax"})
-
-
-def _sites(result: FileResult) -> list[Site]:
-    source = result.file
-    sites = [
-        Site(r.path, r.line, source.repo, r.kind, r.ref, r)
-        for r in source.extraction.references
-        if r.kind not in NOT_BASE_IMAGES
-    ]
-    sites += [
-        Site(s.path, s.line, source.repo, s.kind, s.ref, s.reference)
-        for s in source.extraction.skipped
-        if s.ref is not None and s.reason == "no-tag"
-    ]
-    return sites
-
-
-def _update_site(update: UpdateRecord) -> Site:
-    registry, _, repository = update.image.partition("/")
-    original = update.reference or update.image
-    ref = ImageRef(registry, repository, update.current.tag, update.current.digest, original)
-    return Site(update.path, update.line, update.repo, update.kind, ref, None)
-
-
-__all__ = ["Governance", "Severity", "unpinned_verdict"]
+__all__ = ["Governance", "Site"]

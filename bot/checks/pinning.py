@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.checks.model import UNPINNED_TAG, Verdict
+from bot.report.text import short_digest
 from bot.versioning.schemes import parse_tag
 from bot.versioning.tags import VERSION, ParsedTag, looks_like_hash
 
@@ -176,3 +178,54 @@ def _negated(
 ) -> tuple[object, ...]:
     release, final, pre, build = key
     return (tuple(-x for x in release), -final, tuple(-x for x in pre), tuple(-x for x in build))
+
+
+@dataclass(frozen=True)
+class PinResolution:
+    """A floating reference resolved: its digest today and the precise tag with that digest
+    (``None`` when no probed version tag shares it); ``error`` when the lookup failed."""
+
+    floating: Floating
+    digest: str | None = None
+    precise_tag: str | None = None
+    probes: int = 0
+    error: str | None = None
+
+
+def unpinned_verdict(shown: str, found: Floating, resolution: PinResolution | None) -> Verdict:
+    """The ``unpinned-tag`` finding for a reference written ``shown``, with what it resolves to."""
+    name = shown.rsplit(":", 1)[0] if found.tag is not None else shown
+    head = f"{shown} {found.described}"
+    details: list[tuple[str, str]] = [("floating", found.kind)]
+    if resolution is None or resolution.error is not None:
+        why = resolution.error if resolution is not None else "not looked up"
+        return Verdict(
+            UNPINNED_TAG,
+            f"{head}; what it points at could not be looked up ({why}); pin a full version tag",
+            details=tuple(details),
+        )
+    digest = resolution.digest or ""
+    details.append(("digest", digest))
+    if resolution.precise_tag is not None:
+        details.append(("resolves_to", resolution.precise_tag))
+        return Verdict(
+            UNPINNED_TAG,
+            f"{head}: today it is {resolution.precise_tag}@{short_digest(digest)}; pin "
+            f"{name}:{resolution.precise_tag} (run --fix unpinned-tag, or the pin update type, "
+            "rewrites it)",
+            fix=f"{resolution.precise_tag}@{digest}",
+            details=tuple(details),
+        )
+    tag = found.tag or "latest"
+    why = (
+        f"none of the {resolution.probes} likeliest version tags has that digest"
+        if resolution.probes
+        else "no version tag of the repository can stand for it"
+    )
+    return Verdict(
+        UNPINNED_TAG,
+        f"{head}: today it is {short_digest(digest)}, and {why}; pin the digest: "
+        f"{name}:{tag}@{digest}",
+        fix=f"{tag}@{digest}",
+        details=tuple(details),
+    )

@@ -9,25 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from bot.checks.pinning import MAX_PROBES, Floating, precise_candidates
+from bot.checks.pinning import MAX_PROBES, Floating, PinResolution, precise_candidates
 from bot.errors import RegistryError
 from bot.registry import RegistryClient
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PinResolution:
-    """A floating reference resolved: its digest today and the precise tag with that digest
-    (``None`` when no probed version tag shares it); ``error`` when the lookup failed."""
-
-    floating: Floating
-    digest: str | None = None
-    precise_tag: str | None = None
-    probes: int = 0
-    error: str | None = None
 
 
 def resolve_pin(

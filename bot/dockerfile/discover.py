@@ -70,16 +70,36 @@ def _compile(glob: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@functools.lru_cache(maxsize=128)
+def _combined(globs: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One regex for the name globs and one for the path globs of ``globs`` (None: none)."""
+    names = [
+        _compile(g.strip("/")).pattern for g in globs if g.strip("/") and "/" not in g.strip("/")
+    ]
+    paths = [_compile(g.strip("/")).pattern for g in globs if "/" in g.strip("/")]
+    return (
+        re.compile("|".join(f"(?:{p})" for p in names)) if names else None,
+        re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None,
+    )
+
+
 def matches(relpath: str, globs: Sequence[str], is_dir: bool = False) -> bool:
     """True when the POSIX relative path ``relpath`` matches any of ``globs``.
 
     For a directory, ``dir/**`` also matches ``dir`` itself (so the walk can prune it).
     """
+    if not is_dir:  # the common case, once per file: one regex for all globs
+        names, paths = _combined(tuple(globs))
+        name = relpath.rsplit("/", 1)[-1]
+        return bool(
+            (names is not None and names.match(name))
+            or (paths is not None and paths.match(relpath))
+        )
     name = relpath.rsplit("/", 1)[-1]
     for glob in globs:
         pattern = glob.strip("/")
         candidates = [pattern]
-        if is_dir and pattern.endswith("/**"):
+        if pattern.endswith("/**"):  # a directory (files took the fast path above)
             candidates.append(pattern[:-3])
         for candidate in candidates:
             if not candidate:
@@ -123,6 +143,27 @@ def discover(
     """
     if root.exists() and not root.is_dir():
         return [root.name]
+    specials: list[tuple[str, str]] = []
+    found = [
+        rel
+        for rel in walk_files(root, ignore, specials)
+        if matches(rel, include) and not matches(rel, SKIP_FILES)
+    ]
+    for rel, reason in specials:
+        if matches(rel, include) and not matches(rel, SKIP_FILES):
+            logger.warning("skipping %s: %s", rel, reason)
+            if on_skip is not None:
+                on_skip(rel, reason)
+    return found
+
+
+def walk_files(
+    root: Path, ignore: Sequence[str] = (), specials: list[tuple[str, str]] | None = None
+) -> list[str]:
+    """Every regular file under the directory ``root`` that discovery may consider (POSIX,
+    relative, sorted): skipped and ignored directories are not entered, ignored files and
+    symbolic links are left out. FIFOs, devices and sockets are appended to ``specials`` with
+    the reason they are not read. Raises :class:`DockerfileError` if ``root`` is missing."""
     if not root.is_dir():
         raise DockerfileError(f"{root}: no such file or directory")
     found: list[str] = []
@@ -146,7 +187,7 @@ def discover(
         dirnames[:] = kept
         for name in filenames:
             rel = prefix + name
-            if not matches(rel, include) or matches(rel, ignore) or matches(rel, SKIP_FILES):
+            if matches(rel, ignore):
                 continue
             try:
                 mode = os.lstat(os.path.join(dirpath, name)).st_mode
@@ -156,10 +197,8 @@ def discover(
             if stat.S_ISLNK(mode):
                 logger.debug("skipping symbolic link %s", rel)
             elif not stat.S_ISREG(mode):
-                reason = f"{file_kind(mode)}, not a regular file: not read"
-                logger.warning("skipping %s: %s", rel, reason)
-                if on_skip is not None:
-                    on_skip(rel, reason)
+                if specials is not None:
+                    specials.append((rel, f"{file_kind(mode)}, not a regular file: not read"))
             else:
                 found.append(rel)
     return sorted(found)

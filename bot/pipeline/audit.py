@@ -135,7 +135,11 @@ class Auditor:
                 targets.append(Target(source, reference, rule))
         self._report("listing tags", 0, len(targets))
         repositories = [(t.reference.ref.registry, t.reference.ref.repository) for t in targets]
-        tags = list_tags(self.client, repositories, self.max_workers)
+        in_use: dict[tuple[str, str], set[str]] = {}
+        for key, target in zip(repositories, targets, strict=True):
+            if target.reference.ref.tag:
+                in_use.setdefault(key, set()).add(target.reference.ref.tag)
+        tags = list_tags(self.client, repositories, self.max_workers, in_use)
         counts = Counter(
             (*key, t.rule.versioning) for key, t in zip(repositories, targets, strict=True)
         )

@@ -1,6 +1,6 @@
 """Runs over GitHub repositories (I/O through the Forge protocol): read, resolve, propose.
 
-Per repository: one recursive tree read plus one blob per Dockerfile (and the repository's own
+Per repository: one recursive tree read plus one blob per file of a known kind (and the repository's own
 ``.github/base-image-bot.yml``), the same audit as local runs, then the pure lifecycle planner
 decides which pull requests to open, update or close; a dry run stops there. A failure in one
 repository is reported and never stops the others; writes go commit first, then the PR, so an
@@ -10,18 +10,21 @@ interrupted run converges on the next one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
-from bot.dockerfile.extract import extract
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
 from bot.forge.executor import apply_actions, observe
 from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
-from bot.models import ErrorRecord, PullRequestRecord, RunReport
+from bot.kinds.discover import KUBERNETES, classify
+from bot.kinds.extract import FoundFile, extract_files
+from bot.logsetup import log_fields
+from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
 from bot.pipeline.wiring import Pipeline, pull_request_options
@@ -39,23 +42,42 @@ class RepoRun:
     dry_run: bool
 
 
-def expand_repositories(
-    forge: Forge, entries: Sequence[RepoSettings]
-) -> tuple[list[RepoSettings], list[ErrorRecord]]:
-    """Expand ``owner/*`` entries into every repository of the owner (first entry wins)."""
+@dataclass(frozen=True)
+class Expansion:
+    """Configured entries with ``owner/*`` expanded; listing failures; repositories left out."""
+
+    entries: list[RepoSettings]
+    errors: list[ErrorRecord]
+    skipped: list[SkipRecord]
+
+
+def expand_repositories(forge: Forge, entries: Sequence[RepoSettings]) -> Expansion:
+    """Expand ``owner/*`` entries into every repository of the owner (first entry wins);
+    archived repositories and forks are left out with their reason."""
     expanded: dict[str, RepoSettings] = {}
     errors: list[ErrorRecord] = []
+    skipped: dict[str, SkipRecord] = {}
     for entry in entries:
         owner, _, name = entry.name.partition("/")
         if name != "*":
             expanded.setdefault(entry.name, entry)
             continue
         try:
-            for repo in forge.list_repositories(owner):
-                expanded.setdefault(repo, replace(entry, name=repo))
+            listing = forge.list_repositories(owner)
         except GitHubError as exc:
             errors.append(ErrorRecord("", None, None, str(exc), entry.name))
-    return list(expanded.values()), errors
+            continue
+        for repo in listing.names:
+            expanded.setdefault(repo, replace(entry, name=repo))
+        for repo, why in listing.skipped:
+            skipped.setdefault(repo, repository_skip(repo, why))
+    return Expansion(list(expanded.values()), errors, list(skipped.values()))
+
+
+def repository_skip(repo: str, why: str) -> SkipRecord:
+    """The report's record of a repository the bot leaves alone (line 0: the whole repository)."""
+    reason = "archived-repository" if why.startswith("archived") else "fork"
+    return SkipRecord("", 0, repo, reason, f"{repo} is {why}: left alone", repo)
 
 
 def run_repositories(
@@ -73,21 +95,41 @@ def run_repositories(
     ``done(report)`` sees each repository's report as it finishes.
     """
     assert pipeline.forge is not None, "repository runs need a forge"
-    repos, errors = expand_repositories(pipeline.forge, entries)
+    expansion = expand_repositories(pipeline.forge, entries)
+    repos = expansion.entries
     if shard is not None:
         repos = shard_repos(repos, shard.index, shard.count)
         logger.info("shard %s: %d repositories", shard, len(repos))
-    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
+    for skip in expansion.skipped:
+        logger.info("%s", skip.message)
+    reports = [
+        RunReport(errors=tuple(expansion.errors), skipped=tuple(expansion.skipped), repo_mode=True)
+    ]
     for index, entry in enumerate(repos):
         if stop is not None and stop():
             logger.info("stopping: %d repositories left for the next run", len(repos) - index)
             break
-        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
+        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run",
+                    extra=log_fields(repo=entry.name))  # fmt: skip
+        started = time.monotonic()
         report = run_repository(pipeline, RepoRun(entry, dry_run))
+        _log_done(entry.name, report, started)
         if done is not None:
             done(report)
         reports.append(report)
+    reports.append(RunReport(registries=pipeline.client.usage()))
     return RunReport.merge(reports, repo_mode=True)
+
+
+def _log_done(repo: str, report: RunReport, started: float) -> None:
+    elapsed = round((time.monotonic() - started) * 1000)
+    counts = {"files": report.files_scanned, "updates": len(report.updates),
+              "pull_requests": len(report.pull_requests), "errors": len(report.errors)}  # fmt: skip
+    logger.info(
+        "%s: %d files, %d updates, %d pull request actions, %d errors in %d ms",
+        repo, *counts.values(), elapsed,
+        extra=log_fields(repo=repo, duration_ms=elapsed, **counts),
+    )  # fmt: skip
 
 
 def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
@@ -100,11 +142,11 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
-    files = [
-        SourceFile(f.path, Path(f.path), f.content, extract(f.content, f.path), repo, f.mode)
-        for f in snapshot.files
-        if f.path != REPO_CONFIG_PATH
-    ]
+    if snapshot.archived:
+        skip = repository_skip(repo, "archived (read-only)")
+        logger.info("%s", skip.message)
+        return RunReport(skipped=(skip,), repo_mode=True)
+    files, read_errors = _sources(snapshot, settings, repo)
     results = pipeline.describe(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings
     )
@@ -113,7 +155,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(e for r in results for e in r.errors),
+        errors=(*read_errors, *(e for r in results for e in r.errors)),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
@@ -125,7 +167,13 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     options = settings.pull_requests
     proposals = build_proposals(results, options, pipeline.render_body)
     try:
-        seen = observe(forge, repo, options.branch_prefix, snapshot.default_branch)
+        seen = observe(
+            forge,
+            repo,
+            options.branch_prefix,
+            snapshot.default_branch,
+            wanted=[p.change.branch for p in proposals],
+        )
     except GitHubError as exc:
         return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
     actions = plan(
@@ -159,9 +207,10 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     errors = list(report.errors)
     for outcome in outcomes:
         a = outcome.action
+        reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
         records.append(
             PullRequestRecord(
-                repo, a.kind, a.branch, a.title, a.reason, outcome.number, a.body, outcome.error
+                repo, a.kind, a.branch, a.title, reason, outcome.number, a.body, outcome.error
             )
         )
         if outcome.error is not None and outcome.error != "not attempted":
@@ -170,19 +219,62 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's Dockerfiles, with its own configuration file applied."""
-    snapshot = forge.read_dockerfiles(
-        repo, settings.include, settings.ignore, extra_paths=(REPO_CONFIG_PATH,)
-    )
+    """The repository's files of every kind, with its own configuration file applied."""
+    snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return snapshot, settings
     merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
-    if (merged.include, merged.ignore) != (settings.include, settings.ignore):
-        snapshot = forge.read_dockerfiles(
-            repo, merged.include, merged.ignore, extra_paths=(REPO_CONFIG_PATH,)
-        )
+    if merged.discovery != settings.discovery:
+        snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
+
+
+def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
+    discovery = settings.discovery
+    return forge.read_dockerfiles(
+        repo,
+        settings.include,
+        settings.ignore,
+        extra_paths=(REPO_CONFIG_PATH,),
+        select=lambda paths: classify(paths, discovery),
+    )
+
+
+def _sources(
+    snapshot: RepoSnapshot, settings: Settings, repo: str
+) -> tuple[list[SourceFile], list[ErrorRecord]]:
+    """Extract the snapshot's files (the same classification and size bounds as local runs)."""
+    discovery = settings.discovery
+    kinds = classify([f.path for f in snapshot.files], discovery)
+    found: list[FoundFile] = []
+    modes: dict[str, str] = {}
+    errors: list[ErrorRecord] = []
+    for f in snapshot.files:
+        kind = kinds.get(f.path)
+        if f.path == REPO_CONFIG_PATH or kind is None:
+            continue
+        limit = discovery.max_bytes(kind)
+        if limit is not None and len(f.content) > limit:
+            if kind != KUBERNETES:
+                message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
+                errors.append(ErrorRecord(f.path, None, None, message, repo))
+            continue
+        found.append(FoundFile(f.path, kind, f.content))
+        modes[f.path] = f.mode
+    files = [
+        SourceFile(
+            e.file.path,
+            Path(e.file.path),
+            e.file.data,
+            e.extraction,
+            repo,
+            modes[e.file.path],
+            kind=e.file.kind,
+        )
+        for e in extract_files(found)
+    ]
+    return files, errors
 
 
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
@@ -204,4 +296,11 @@ def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
     return ErrorRecord(path, None, None, str(exc), repo)
 
 
-__all__ = ["RepoRun", "expand_repositories", "run_repositories", "run_repository", "update_key"]
+__all__ = [
+    "Expansion",
+    "RepoRun",
+    "expand_repositories",
+    "run_repositories",
+    "run_repository",
+    "update_key",
+]

@@ -1,4 +1,4 @@
-"""Local Dockerfiles: discover them under each PATH argument, read and extract them.
+"""Local files: discover them under each PATH argument (every file kind), read and extract them.
 
 Only regular files are read: each is opened without following a symbolic link and without
 blocking (a FIFO named ``Dockerfile`` cannot hang the run), checked with ``fstat`` on the open
@@ -15,14 +15,16 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.dockerfile.discover import discover, file_kind
-from bot.dockerfile.extract import extract
+from bot.dockerfile.discover import file_kind, walk_files
 from bot.dockerfile.model import Extraction
 from bot.errors import DockerfileError, UsageError
+from bot.kinds import discover as kinds
+from bot.kinds.discover import Discovery, classify, kind_of, kind_of_file
+from bot.kinds.extract import FoundFile, extract_files
 from bot.models import ErrorRecord
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ class FileStamp:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One Dockerfile: where it lives, its exact bytes and what extraction found in it."""
+    """One file with image references: where it lives, its exact bytes, what extraction found
+    in it and its kind (``dockerfile``, ``compose``, ``kubernetes``... see :mod:`bot.kinds`)."""
 
     path: str
     location: Path
@@ -64,12 +67,15 @@ class SourceFile:
     repo: str | None = None
     mode: str = "100644"  # git file mode, kept when the file is committed
     stamp: FileStamp | None = None  # local files: what was read, checked again before a write
+    kind: str = kinds.DOCKERFILE
 
 
-def read_regular(location: Path, limit: int = MAX_DOCKERFILE_BYTES) -> tuple[bytes, FileStamp]:
+def read_regular(
+    location: Path, limit: int = MAX_DOCKERFILE_BYTES, what: str = "a Dockerfile"
+) -> tuple[bytes, FileStamp]:
     """The bytes of the regular file ``location`` (not a link) and its stamp.
 
-    DockerfileError for anything else, or for a file larger than ``limit``.
+    DockerfileError for anything else, or for a file larger than ``limit`` (not ``what``).
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -83,15 +89,13 @@ def read_regular(location: Path, limit: int = MAX_DOCKERFILE_BYTES) -> tuple[byt
         if not stat.S_ISREG(info.st_mode):
             raise DockerfileError(f"{file_kind(info.st_mode)}, not a regular file: not read")
         if info.st_size > limit:
-            raise DockerfileError(
-                f"file is {info.st_size} bytes, more than {limit}: not a Dockerfile"
-            )
+            raise DockerfileError(f"file is {info.st_size} bytes, more than {limit}: not {what}")
         chunks, total = [], 0
         while chunk := handle.read(min(1 << 20, limit + 1 - total)):
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise DockerfileError(f"file is more than {limit} bytes: not a Dockerfile")
+                raise DockerfileError(f"file is more than {limit} bytes: not {what}")
     data = b"".join(chunks)
     return data, FileStamp.of(info, data)
 
@@ -112,10 +116,46 @@ def _resolve(root: Path) -> Path:
     return target
 
 
+def _listing(
+    root: Path, discovery: Discovery, skipped: Callable[[str, str], None]
+) -> dict[str, str]:
+    """Relative path → kind of the files to read under ``root``. A file root is read whatever
+    its name (as its kind by name, a YAML file as a candidate manifest, else a Dockerfile), with
+    the ``.env`` beside it when it is a compose file."""
+    if root.exists() and not root.is_dir():
+        kind = kind_of_file(root.name, discovery)
+        found = {root.name: kind}
+        if kind == kinds.COMPOSE and (root.parent / ".env").is_file():
+            found[".env"] = kinds.COMPOSE_ENV
+        return found
+    specials: list[tuple[str, str]] = []
+    listing = classify(walk_files(root, discovery.ignore, specials), discovery)
+    for relpath, reason in specials:
+        if kind_of(relpath, discovery) is not None:
+            logger.warning("skipping %s: %s", relpath, reason)
+            skipped(relpath, reason)
+    return listing
+
+
+def _limit(location: Path, kind: str, discovery: Discovery) -> int | None:
+    """The size bound to read ``location`` with; None to leave an oversized Kubernetes
+    candidate alone (it may be any YAML file, so it is not an error)."""
+    limit = discovery.max_bytes(kind) or MAX_DOCKERFILE_BYTES
+    if kind == kinds.KUBERNETES:
+        try:
+            size = os.lstat(location).st_size
+        except OSError:
+            return limit  # the read reports it
+        if size > limit:
+            logger.debug("skipping %s: %d bytes, more than %d", location, size, limit)
+            return None
+    return limit
+
+
 def collect_local(
-    roots: Sequence[Path], include: Sequence[str], ignore: Sequence[str]
+    roots: Sequence[Path], discovery: Discovery
 ) -> tuple[list[SourceFile], list[ErrorRecord]]:
-    """Discover, read and extract the Dockerfiles under each root.
+    """Discover, read and extract the files of every kind under each root.
 
     ``path`` is relative to the root it was found under (a file root gives its own name). A
     missing root, a file that is not a regular file or cannot be read becomes an
@@ -131,24 +171,40 @@ def collect_local(
     for given in roots:
         root = _resolve(given)
         try:
-            relpaths = discover(root, include, ignore, on_skip=skipped)
+            listing = _listing(root, discovery, skipped)
         except DockerfileError as exc:
             errors.append(ErrorRecord(path=str(given), line=None, reference=None, error=str(exc)))
             continue
         is_dir = root.is_dir()
         base = root.resolve()
-        for relpath in relpaths:
-            name = relpath if is_dir else given.name
-            location = root / relpath if is_dir else root
-            key = base / relpath if is_dir else base  # discovery follows no symlinks
+        found: list[FoundFile] = []
+        read: dict[str, tuple[Path, FileStamp]] = {}
+        for relpath, kind in listing.items():
+            if is_dir:
+                name, location, key = relpath, root / relpath, base / relpath
+            elif relpath == root.name:
+                name, location, key = given.name, root, base  # discovery follows no symlinks
+            else:  # the .env beside a compose file given alone
+                name, location, key = relpath, root.parent / relpath, base.parent / relpath
             if key in seen:
                 continue
             seen.add(key)
+            limit = _limit(location, kind, discovery)
+            if limit is None:
+                continue
+            what = "a Dockerfile" if kind == kinds.DOCKERFILE else f"read as {kind}"
             try:
-                data, stamp = read_regular(location)
+                data, stamp = read_regular(location, limit, what)
             except DockerfileError as exc:
                 skipped(name, str(exc))
                 continue
-            logger.debug("extracting %s (%d bytes)", location, len(data))
-            files.append(SourceFile(name, location, data, extract(data, name), stamp=stamp))
+            logger.debug("extracting %s (%s, %d bytes)", location, kind, len(data))
+            found.append(FoundFile(name, kind, data))
+            read[name] = (location, stamp)
+        for item in extract_files(found):
+            f = item.file
+            location, stamp = read[f.path]
+            files.append(
+                SourceFile(f.path, location, f.data, item.extraction, stamp=stamp, kind=f.kind)
+            )
     return files, errors

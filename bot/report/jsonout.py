@@ -10,6 +10,7 @@ from bot.models import (
     FindingRecord,
     ImageVersion,
     PullRequestRecord,
+    RegistryUse,
     RunReport,
     SkipRecord,
     UpdateRecord,
@@ -40,7 +41,9 @@ def _update(update: UpdateRecord) -> dict[str, object]:
 
 
 def _skip(skip: SkipRecord) -> dict[str, object]:
+    repo = {"repo": skip.repo} if skip.repo is not None else {}
     return {
+        **repo,
         "path": skip.path,
         "line": skip.line,
         "reference": skip.reference,
@@ -88,10 +91,22 @@ def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     }
 
 
+def _registry(use: RegistryUse) -> dict[str, object]:
+    return {
+        "host": use.host,
+        "requests": use.requests,
+        "pulls": use.pulls,
+        "ratelimit_remaining": use.ratelimit_remaining,
+        "ratelimit_limit": use.ratelimit_limit,
+        "notes": list(use.notes),
+    }
+
+
 def report_document(report: RunReport) -> dict[str, object]:
     """The report as the JSON-ready document of the contract, lists in contract order.
 
-    Runs over GitHub repositories add ``pull_requests``; local runs keep the plain contract.
+    Runs over GitHub repositories add ``pull_requests``, and so do local runs that show their
+    previews (``--show-pull-requests``); other local runs keep the plain contract.
     """
     report = report.sorted()
     document: dict[str, object] = {
@@ -101,8 +116,10 @@ def report_document(report: RunReport) -> dict[str, object]:
         "errors": [_error(e) for e in report.errors],
         "findings": [finding_document(f) for f in report.findings],
     }
-    if report.repo_mode:
+    if report.repo_mode or report.pull_requests:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
+    if report.registries:
+        document["registries"] = [_registry(u) for u in report.registries]
     return document
 
 

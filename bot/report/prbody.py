@@ -18,6 +18,16 @@ _KIND_WORDS = {
     "copy-from": "COPY --from",
     "mount-from": "RUN --mount from=",
     "syntax": "# syntax=",
+    "compose": "compose image",
+    "kubernetes": "container image",
+    "kustomize": "kustomize newTag",
+    "helm": "Helm values",
+    "workflow-container": "job container",
+    "workflow-service": "service container",
+    "workflow-step": "docker:// step",
+    "devcontainer": "dev container image",
+    "gitlab-image": "GitLab CI image",
+    "gitlab-service": "GitLab CI service",
 }
 
 

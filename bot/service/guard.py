@@ -6,7 +6,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.describe.model import Commit
 from bot.errors import GitHubError
-from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState, Forge, RepoSnapshot
+from bot.forge.protocol import (
+    BotPullRequest,
+    BranchCommit,
+    BranchState,
+    Forge,
+    PathSelector,
+    RepoListing,
+    RepoSnapshot,
+)
 
 REFUSED = "service is shutting down: write not attempted"
 
@@ -26,7 +34,7 @@ class GuardedForge:
         if not self._allowed():
             raise GitHubError(REFUSED)
 
-    def list_repositories(self, owner: str) -> list[str]:
+    def list_repositories(self, owner: str) -> RepoListing:
         """See :class:`bot.forge.protocol.Forge`."""
         return self._forge.list_repositories(owner)
 
@@ -37,9 +45,12 @@ class GuardedForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """See :class:`bot.forge.protocol.Forge`."""
-        return self._forge.read_dockerfiles(repo, include, ignore, extra_paths=extra_paths)
+        return self._forge.read_dockerfiles(
+            repo, include, ignore, extra_paths=extra_paths, select=select
+        )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
         """See :class:`bot.forge.protocol.Forge`."""
@@ -103,10 +114,10 @@ class GuardedForge:
         self._check()
         return self._forge.delete_branch(repo, branch)
 
-    def comment(self, repo: str, number: int, text: str) -> None:
+    def comment(self, repo: str, number: int, text: str) -> bool:
         """See :class:`bot.forge.protocol.Forge` (guarded)."""
         self._check()
-        self._forge.comment(repo, number, text)
+        return self._forge.comment(repo, number, text)
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         """See :class:`bot.forge.protocol.Forge` (guarded)."""
