@@ -23,11 +23,13 @@ RESULTS = HERE / "results"
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "policy": ("bench_policy.py", [], ["--selections", "100"]),
     "dockerfile": ("bench_dockerfile.py", [], ["--repeat", "30"]),
+    "kinds": ("bench_kinds.py", [], ["--repeat", "3"]),
     "run": ("bench_run.py", [], ["--runs", "3"]),
     "audit": ("bench_audit.py", [], ["--repos", "40", "--runs", "1"]),
     "scan": ("bench_scan.py", [], ["--size-mb", "50"]),
     "service": ("bench_service.py", [], ["--seconds", "5", "--repos", "50"]),
     "github": ("bench_github.py", [], ["--repos", "5"]),
+    "registry_limits": ("bench_registry_limits.py", [], ["--quick"]),
 }
 
 

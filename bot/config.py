@@ -20,19 +20,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-import jsonschema
-import yaml
-
+from bot.checks.settings import ChecksSettings, checks_from_config
+from bot.configcheck import check_document, raise_problems
 from bot.configload import (
     Positions,
     YamlDocument,
-    format_path,
     load_yaml,
     parse_env_value,
     parse_yaml,
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
-from bot.errors import ConfigError, PolicyError
+from bot.errors import ConfigError
+from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.versioning import ImageRule, UpdateType
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -120,6 +119,11 @@ class LookupSettings:
     concurrency_per_host: int = 4
     max_workers: int = 8
     max_pages: int = 10_000
+    request_deadline: float = 120.0
+    max_tags: int = 200_000
+    page_size: int = 1000
+    max_retry_after: float = 60.0
+    verify_digests: str = "unless-pull-quota"
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,9 @@ class DescribeSettings:
     advisories_url: str = "https://storage.googleapis.com/osv-vulnerabilities"
     advisories_path: str | None = None
     advisories_max_age_hours: float = 24.0
+    max_database_bytes: int = 256 << 20
+    max_packages: int = 50_000
+    max_package_changes: int | None = 1000
 
 
 @dataclass(frozen=True)
@@ -206,18 +213,28 @@ class Settings:
     state_dir: Path | None = None
     include: tuple[str, ...] = DEFAULT_INCLUDE
     ignore: tuple[str, ...] = ()
+    #: Discovery of the other file kinds (compose, kubernetes, helm...), in matching order.
+    file_kinds: tuple[KindRule, ...] = DEFAULT_RULES
     policy: Policy = field(default_factory=Policy)
     rules: tuple[ImageRuleSettings, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
     registry_aliases: tuple[tuple[str, str], ...] = ()
+    #: ``registry_aliases`` entries whose tags are listed upstream (``list: upstream``).
+    list_upstream: tuple[str, ...] = ()
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+
+    @property
+    def discovery(self) -> Discovery:
+        """What discovery needs: Dockerfile globs, the other kinds' rules, ignored paths."""
+        return Discovery(self.include, self.ignore, self.file_kinds)
 
     def registry(self, host: str) -> RegistryEntry:
         """Settings for ``host`` (defaults when it is not configured)."""
@@ -271,55 +288,13 @@ def load_settings(
         _set_path(data, keys, value)
         positions.set_origin(keys, f"command-line option for {dotted}")
     validate(data, positions)
-    settings = _build(data, source=positions.origin)
-    check_policies(settings, positions)
-    return settings
+    return _build(data, source=positions.origin)
 
 
-def validate(data: object, positions: Positions) -> None:
-    """Validate ``data`` against the schema; raise ConfigError naming the first bad key."""
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = [_deepest(e) for e in validator.iter_errors(data)]
-    if not errors:
-        return
-    # "Unevaluated properties" is often a side effect of another error in the same object.
-    specific = [e for e in errors if e.validator != "unevaluatedProperties"] or errors
-    error = min(specific, key=lambda e: positions.order(tuple(e.absolute_path)))
-    keys = tuple(error.absolute_path)
-    message = error.message
-    part = error.schema
-    if (
-        error.validator in ("additionalProperties", "unevaluatedProperties")
-        and isinstance(error.instance, dict)
-        and isinstance(part, Mapping)
-    ):
-        allowed = set(part.get("properties", {})) | _evaluated_names(part)
-        unknown = sorted(k for k in error.instance if k not in allowed)
-        if unknown:
-            keys = (*keys, unknown[0])
-            known = ", ".join(sorted(allowed)) or "none"
-            message = f"unknown key {unknown[0]!r} (known keys: {known})"
-    where = positions.describe(keys)
-    raise ConfigError(f"{where}: {format_path(keys) or '<top level>'}: {message}")
-
-
-def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """For oneOf/anyOf failures, descend to the most specific sub-error."""
-    while error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is None or len(best.absolute_path) < len(error.absolute_path):
-            break
-        error = best
-    return error
-
-
-def _evaluated_names(schema_part: Mapping[str, Any]) -> set[str]:
-    names: set[str] = set()
-    for sub in [schema_part, *schema_part.get("allOf", [])]:
-        ref = sub.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            names |= set(schema()["$defs"][ref.removeprefix("#/$defs/")].get("properties", {}))
-    return names
+def validate(data: object, positions: Positions, *, separator: str = "\n") -> None:
+    """Raise ConfigError listing every problem of ``data`` (schema, cron, time zone, policies,
+    templates ...), one per line in document order; see :mod:`bot.configcheck`."""
+    raise_problems(check_document(data, positions), separator)
 
 
 def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: object) -> None:
@@ -333,7 +308,9 @@ def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: object) -> Non
     node[keys[-1]] = copy.deepcopy(value)
 
 
-def _overrides(entry: Mapping[str, Any]) -> PolicyOverrides:
+def overrides_of(entry: Mapping[str, Any]) -> PolicyOverrides:
+    """The policy keys of a ``policy``, ``rules[]`` or ``repos[]`` entry."""
+
     def tup(key: str) -> tuple[Any, ...] | None:
         value = entry.get(key)
         return None if value is None else tuple(value)
@@ -359,7 +336,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         RepoSettings(name=entry)
         if isinstance(entry, str)
         else RepoSettings(
-            name=entry["name"], overrides=_overrides(entry), schedule=entry.get("schedule")
+            name=entry["name"], overrides=overrides_of(entry), schedule=entry.get("schedule")
         )
         for entry in data.get("repos", [])
     )
@@ -370,19 +347,33 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         state_dir=Path(state_dir).expanduser() if state_dir else None,
         include=tuple(discovery.get("include", defaults.include)),
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
-        policy=Policy().with_overrides(_overrides(data.get("policy", {}))),
+        file_kinds=_file_kinds(discovery, defaults.file_kinds),
+        policy=Policy().with_overrides(overrides_of(data.get("policy", {}))),
         rules=tuple(
-            ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+            ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
             for rule in data.get("rules", [])
         ),
         registries=tuple(
             RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())
         ),
-        registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
+        registry_aliases=tuple(
+            sorted(
+                (source, target if isinstance(target, str) else target["mirror"])
+                for source, target in data.get("registry_aliases", {}).items()
+            )
+        ),
+        list_upstream=tuple(
+            sorted(
+                source
+                for source, target in data.get("registry_aliases", {}).items()
+                if isinstance(target, dict) and target.get("list") == "upstream"
+            )
+        ),
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),
+        checks=checks_from_config(data.get("checks", {}), data.get("rules", [])),
         github=GitHubSettings(
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
@@ -399,25 +390,20 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
     )
 
 
-def check_policies(settings: Settings, positions: Positions) -> None:
-    """Build every policy the configuration describes, so a bad version range or regex is a
-    configuration error at load time (naming its key), not one lookup error per reference."""
-
-    def check(policy: Policy, keys: tuple[str | int, ...]) -> None:
-        try:
-            policy.to_rule()
-        except PolicyError as exc:
-            field_name, _, reason = str(exc).partition(": ")
-            where = (*keys, field_name)
-            raise ConfigError(
-                f"{positions.describe(where)}: {format_path(where)}: {reason}"
-            ) from exc
-
-    check(settings.policy, ("policy",))
-    for index, rule in enumerate(settings.rules):
-        check(settings.policy.with_overrides(rule.overrides), ("rules", index))
-    for index, repo in enumerate(settings.repos):
-        check(settings.policy.with_overrides(repo.overrides), ("repos", index))
+def _file_kinds(discovery: Mapping[str, Any], base: tuple[KindRule, ...]) -> tuple[KindRule, ...]:
+    """``base`` with each kind's ``enabled``/``include``/``max_bytes`` from ``discovery.<kind>``."""
+    rules = []
+    for rule in base:
+        entry = discovery.get(rule.name, {})
+        rules.append(
+            KindRule(
+                rule.name,
+                enabled=entry.get("enabled", rule.enabled),
+                include=tuple(entry.get("include", rule.include)),
+                max_bytes=entry.get("max_bytes", rule.max_bytes),
+            )
+        )
+    return tuple(rules)
 
 
 def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
@@ -432,6 +418,9 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         advisories_max_age_hours=float(
             advisories.get("max_age_hours", base.advisories_max_age_hours)
         ),
+        max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
+        max_packages=entry.get("max_packages", base.max_packages),
+        max_package_changes=entry.get("max_package_changes", base.max_package_changes),
     )
 
 
@@ -454,7 +443,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
     :data:`REPO_CONFIG_KEYS` are rejected with a ConfigError naming them.
     """
     document = parse_yaml(raw, origin=origin)
-    validate(document.data, document.positions)
+    validate(document.data, document.positions, separator="; ")
     data = document.data
     for key in sorted(data):
         if key not in REPO_CONFIG_KEYS:
@@ -463,32 +452,25 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
             raise ConfigError(
                 f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
             )
+    for index, rule in enumerate(data.get("rules", [])):
+        for key in ("checks", "require_signature"):
+            if key in rule:
+                where = document.positions.describe(("rules", index, key))
+                raise ConfigError(
+                    f"{where}: rules[{index}].{key}: governance checks are set by whoever runs "
+                    "the bot, not in a repository's configuration"
+                )
     discovery = data.get("discovery", {})
-    check_policies(_build(data, source=origin), document.positions)
     rules = tuple(
-        ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+        ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
         for rule in data.get("rules", [])
     )
     return replace(
         settings,
         include=tuple(discovery.get("include", settings.include)),
         ignore=tuple(discovery.get("ignore", settings.ignore)),
-        policy=settings.policy.with_overrides(_overrides(data.get("policy", {}))),
+        file_kinds=_file_kinds(discovery, settings.file_kinds),
+        policy=settings.policy.with_overrides(overrides_of(data.get("policy", {}))),
         rules=settings.rules + rules,
         pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),
     )
-
-
-def dump_yaml(settings: Settings) -> str:
-    """Render the effective settings as YAML (secrets are never part of settings)."""
-    return yaml.safe_dump(_plain(settings), sort_keys=False)
-
-
-def _plain(value: object) -> object:
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in vars(value).items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -38,7 +38,7 @@ def mirror_path(image_name: str) -> str:
 def cli_args(registry_host: str) -> list[str]:
     """The dry run the demo shows: a table of updates and the pull requests it would open."""
     args = ["run", "--dry-run", str(EXAMPLES.relative_to(ROOT)), "--format", "table"]
-    args += ["--describe", "--log-level", "warning"]
+    args += ["--describe", "--show-pull-requests", "--log-level", "warning"]
     args += ["--config", str((EXAMPLES / "base-image-bot.yaml").relative_to(ROOT))]
     for source, prefix in MIRRORS.items():
         args += ["--registry-alias", f"{source}={registry_host}/{prefix}"]

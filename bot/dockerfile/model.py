@@ -46,7 +46,9 @@ class TagSlot:
     """How the tag maps to the file: ``tag == prefix + span.text + suffix``.
 
     Only ``span`` is rewritten; ``prefix``/``suffix`` come from elsewhere (a partial ARG such as
-    ``python:${PY}-slim`` has ``span`` = the ARG value and ``suffix`` = ``-slim``).
+    ``python:${PY}-slim`` has ``span`` = the ARG value and ``suffix`` = ``-slim``). ``plain_yaml``
+    marks a tag that is a whole plain YAML scalar (Helm ``tag: 1.25.3``): a new tag YAML would read
+    as a number, boolean or null is refused there.
     """
 
     span: Span
@@ -54,6 +56,7 @@ class TagSlot:
     suffix: str
     source: str
     arg: str | None
+    plain_yaml: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
 from bot.dockerfile.model import Reference
 from bot.errors import DockerfileError, ImageReferenceError
+from bot.kinds.yamlspan import reads_as_string
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ REWRITE_REASONS = {
     "partial-arg": "the ARG covers only part of the tag and the new tag differs outside it",
     "digest-span": "the digest is assembled from several places and cannot be changed",
     "conflicting-request": "both a new digest and dropping the digest were asked for",
+    "no-pin-site": "the reference has no digest and no place to add one (a digest key of its own)",
+    "yaml-type": "the new tag written as a plain YAML scalar would read as a number or boolean",
 }
 
 
@@ -76,6 +79,8 @@ def can_rewrite(
             and new_tag.endswith(slot.suffix)
         ):
             return "partial-arg"
+        if slot.plain_yaml and not reads_as_string(new_tag):
+            return "yaml-type"
     if new_digest is not None:
         if drop_digest:
             return "conflicting-request"
@@ -87,6 +92,8 @@ def can_rewrite(
         and reference.digest is None
     ):
         return "digest-span"
+    if new_digest is not None and reference.digest is None and reference.pin_at is None:
+        return "no-pin-site"
     return None
 
 

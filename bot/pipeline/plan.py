@@ -58,6 +58,8 @@ def digest_target(reference: Reference, rule: ImageRule, decision: TagDecision) 
         return None
     if reference.ref.digest is not None:
         return tag
+    if reference.digest is None and reference.pin_at is None:
+        return None  # nowhere to add a digest (a Kustomize entry without a digest key)
     if rule.pin_digests or UpdateType.PIN in rule.update_types:
         return tag
     return None

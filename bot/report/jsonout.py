@@ -7,8 +7,10 @@ import json
 from bot.models import (
     SCHEMA_VERSION,
     ErrorRecord,
+    FindingRecord,
     ImageVersion,
     PullRequestRecord,
+    RegistryUse,
     RunReport,
     SkipRecord,
     UpdateRecord,
@@ -58,6 +60,22 @@ def _error(error: ErrorRecord) -> dict[str, object]:
     }
 
 
+def finding_document(finding: FindingRecord) -> dict[str, object]:
+    """One ``findings[]`` entry of the contract."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "repo": finding.repo,
+        "path": finding.path,
+        "line": finding.line,
+        "image": finding.image,
+        "reference": finding.reference,
+        "message": finding.message,
+        "fix": finding.fix,
+        "details": dict(finding.details),
+    }
+
+
 def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     return {
         "repo": record.repo,
@@ -71,10 +89,22 @@ def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     }
 
 
+def _registry(use: RegistryUse) -> dict[str, object]:
+    return {
+        "host": use.host,
+        "requests": use.requests,
+        "pulls": use.pulls,
+        "ratelimit_remaining": use.ratelimit_remaining,
+        "ratelimit_limit": use.ratelimit_limit,
+        "notes": list(use.notes),
+    }
+
+
 def report_document(report: RunReport) -> dict[str, object]:
     """The report as the JSON-ready document of the contract, lists in contract order.
 
-    Runs over GitHub repositories add ``pull_requests``; local runs keep the plain contract.
+    Runs over GitHub repositories add ``pull_requests``, and so do local runs that show their
+    previews (``--show-pull-requests``); other local runs keep the plain contract.
     """
     report = report.sorted()
     document: dict[str, object] = {
@@ -82,9 +112,12 @@ def report_document(report: RunReport) -> dict[str, object]:
         "updates": [_update(u) for u in report.updates],
         "skipped": [_skip(s) for s in report.skipped],
         "errors": [_error(e) for e in report.errors],
+        "findings": [finding_document(f) for f in report.findings],
     }
-    if report.repo_mode:
+    if report.repo_mode or report.pull_requests:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
+    if report.registries:
+        document["registries"] = [_registry(u) for u in report.registries]
     return document
 
 

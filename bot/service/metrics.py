@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter as Counter_
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.models import RunReport
@@ -12,6 +15,17 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: Pull-request record actions counted as opened/updated/closed.
 _PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed"}
+#: Every label value each counter can take: their series exist (at 0) from the start, so rates
+#: and alerts work before the first event (Prometheus: "avoid missing metrics").
+KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "runs": (("schedule", "webhook"), ("ok", "partial", "failed", "interrupted")),
+    "pull_requests": (tuple(_PR_ACTIONS.values()), ("true", "false")),
+    "pull_requests_closed_upstream": (("true", "false"),),
+    "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
+                "other", "internal"),),
+    "webhooks": (("ping", "push", "pull_request", "other"),
+                 ("invalid_signature", "run", "pr_closed", "bad_request", "pong", "ignore")),
+}  # fmt: skip
 
 
 class ServiceMetrics:
@@ -60,21 +74,45 @@ class ServiceMetrics:
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, float("inf")),
             registry=r,
         )
+        self.findings = Gauge(
+            "base_image_bot_findings",
+            "Governance findings in the latest run of every repository, by rule and severity.",
+            ["rule", "severity"],
+            registry=r,
+        )
+        self._findings: dict[str, Counter_[tuple[str, str]]] = {}
         self.last_success = Gauge(
             "base_image_bot_last_success_timestamp_seconds",
             "Unix time of the last run without errors.",
             registry=r,
         )
+        for name, values in KNOWN_LABELS.items():
+            counter: Counter = getattr(self, name)
+            for combination in itertools.product(*values):
+                counter.labels(*combination)
 
     def record_report(self, report: RunReport, *, dry_run: bool) -> None:
-        """Count what one repository's (or one run's) report found and did."""
+        """Count what one repository's (or one run's) report found and did; a repository's
+        report replaces that repository's share of the findings gauge."""
         self.updates.inc(len(report.updates))
+        repos = {r.repo for r in report.references} | {f.repo for f in report.findings}
+        if len(repos) == 1 and None not in repos:
+            self._record_findings(str(repos.pop()), report)
         for pr in report.pull_requests:
             action = _PR_ACTIONS.get(pr.action)
             if action is not None and pr.error is None:
                 self.pull_requests.labels(action, str(dry_run).lower()).inc()
         for error in report.errors:
             self.errors.labels(error_kind(error.error)).inc()
+
+    def _record_findings(self, repo: str, report: RunReport) -> None:
+        previous = set(self._findings.get(repo, {}))
+        self._findings[repo] = Counter_((f.rule, f.severity) for f in report.findings)
+        total: Counter_[tuple[str, str]] = Counter_()
+        for counts in self._findings.values():
+            total.update(counts)
+        for key in previous | set(total):
+            self.findings.labels(*key).set(total.get(key, 0))
 
     def record_registry(self, stats: TransportStats, remaining: dict[str, int]) -> None:
         """Add a run's registry request count and the latest rate-limit figures."""

@@ -19,6 +19,7 @@ import pytest
 from bot.cli import main
 from bot.errors import RegistryError
 from tests.e2e.harness import ROOT, CliResult, SeededRegistry, seed_corpus
+from tests.support.clock import freeze_run_clock
 from tests.support.registry import start_registry
 
 RunCli = Callable[..., CliResult]
@@ -37,13 +38,15 @@ def corpus_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No ``BASE_IMAGE_BOT_*`` variables and an empty Docker config: only what a test passes."""
+    """No ``BASE_IMAGE_BOT_*`` variables, no ``COLUMNS`` (tables as wide as their content) and
+    an empty Docker config: only what a test passes."""
     for name in list(os.environ):
-        if name.startswith("BASE_IMAGE_BOT_"):
+        if name.startswith("BASE_IMAGE_BOT_") or name in ("COLUMNS", "NO_COLOR"):
             monkeypatch.delenv(name)
     docker_config = tmp_path / "docker-config"
     docker_config.mkdir()
     monkeypatch.setenv("DOCKER_CONFIG", str(docker_config))
+    freeze_run_clock(monkeypatch)  # end-of-life findings depend on the day
 
 
 @pytest.fixture(scope="session")

@@ -125,7 +125,7 @@ def test_every_failure_is_reported_and_everything_else_resolved(
     )
     result = cli(
         "run", "--dry-run", "--format", "json", "--config", fast_timeouts(tmp_path),
-        tree, tmp_path / "no-such-dir",
+        tree,
         *corpus_registry.alias_args,
         "--insecure-registry", registry_basic.host,
         "--insecure-registry", silent_server.host,
@@ -139,10 +139,8 @@ def test_every_failure_is_reported_and_everything_else_resolved(
         {"path": "ok/Dockerfile", "line": 1, **PYTHON_UPDATE},
     ]
     errors = {(e["path"], e["line"], e["reference"]): e["error"] for e in document["errors"]}
-    missing = str(tmp_path / "no-such-dir")
     assert sorted(errors, key=str) == sorted(
         [
-            (missing, None, None),
             ("auth/Dockerfile", 1, f"{registry_basic.host}/{private_image.repo}:1.0.0"),
             ("broken/Dockerfile", 2, None),
             ("hung/Dockerfile", 1, f"{silent_server.host}/some/image:1.0.0"),
@@ -155,7 +153,6 @@ def test_every_failure_is_reported_and_everything_else_resolved(
         assert message.strip() == message
         assert "\n" not in message
         assert 0 < len(message) < 300
-    assert "no such file or directory" in errors[(missing, None, None)]
     assert (
         "credentials"
         in errors[("auth/Dockerfile", 1, f"{registry_basic.host}/{private_image.repo}:1.0.0")]
@@ -268,3 +265,18 @@ def test_a_malformed_registry_alias_is_a_usage_error(cli: RunCli, alias: str) ->
     assert result.out == ""
     assert result.err.startswith("base-image-bot: error: registry alias")
     assert result.err.count("\n") == 1
+
+
+def test_tls_to_a_plain_http_registry_hints_at_insecure_registry(
+    corpus_registry: SeededRegistry, cli: RunCli, tmp_path: Path
+) -> None:
+    host = corpus_registry.registry.host
+    dockerfile = write(tmp_path / "Dockerfile", f"FROM {host}/dockerhub/library/python:3.12.1\n")
+    result = cli("run", "--dry-run", "--format", "json", dockerfile)
+    assert result.code == 1
+    (error,) = result.json()["errors"]
+    assert "SSLError" in error["error"]
+    assert (
+        f"seems to speak plain HTTP; if you trust it, pass --insecure-registry {host}"
+        in (error["error"])
+    )

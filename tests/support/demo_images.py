@@ -55,15 +55,22 @@ def _since(day: str, state: str) -> Callable[[str, str | None], str | None]:
 
 
 LINES: dict[str, Line] = {
-    # Debian 12 until python's default moved to Debian 13 (trixie release, 2025-08-09)
+    # -slim-bookworm is Debian 12; -slim followed python's default: Debian 12 until the trixie
+    # release (2025-08-09), Debian 13 since
     "docker.io/library/python": Line(
-        r"3\.12\.\d+-slim",
+        r"3\.12\.\d+-slim(-bookworm)?",
         {
             "3.12.1-slim": "debian-12-python-slim-2024-01-18",
             "3.12.14-slim": "debian-13-python-slim-2026-08-13",
+            "3.12.1-slim-bookworm": "debian-12-python-slim-2024-01-18",
+            "3.12.14-slim-bookworm": "debian-12-python-slim-2026-08-13",
         },
-        _by_date(
-            "2025-08-09", "debian-12-python-slim-2026-08-13", "debian-13-python-slim-2026-08-13"
+        lambda tag, seen: (
+            "debian-12-python-slim-2026-08-13"
+            if tag.endswith("-bookworm")
+            else _by_date(
+                "2025-08-09", "debian-12-python-slim-2026-08-13", "debian-13-python-slim-2026-08-13"
+            )(tag, seen)
         ),
     ),
     "docker.io/library/golang": Line(
