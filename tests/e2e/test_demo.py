@@ -117,7 +117,7 @@ def test_demo_output_is_clean_and_every_update_is_described(
     out, err = capsys.readouterr()
     assert "WARNING" not in out + err
     assert "Could not be determined" not in out
-    assert re.search(r"4 files, 13 references, 7 updates, 4 skipped, 0 errors", out)
+    assert re.search(r"7 files, 19 references, 12 updates, 4 skipped, 0 errors", out)
     python = out[out.index("update python docker tag") :]
     python = python[: python.index("\nopen: ")]
     assert "| OS | Debian GNU/Linux 12 (bookworm) | Debian GNU/Linux 13 (trixie) |" in python
