@@ -387,7 +387,7 @@ _PLAIN_HTTP_SIGNS = ("wrong version number", "record layer failure", "packet len
                      "http request", "unknown protocol")  # fmt: skip
 
 
-def _hint(exc: requests.RequestException, host: str) -> str:
+def _hint(exc: BaseException, host: str) -> str:
     """A hint for TLS failures that usually mean a plain-HTTP registry or a private CA."""
     if not isinstance(exc, requests.exceptions.SSLError):
         return ""
