@@ -73,12 +73,27 @@ def test_the_syntax_frontend_is_a_scratch_image() -> None:
     assert files == {}
 
 
-def test_pull_request_pairs_are_real_images_and_the_newer_is_built_later() -> None:
-    for image, line in LINES.items():
-        created = sorted(image_state(state).created for state in line.states.values())
-        assert created == sorted(set(created)), image
-        for state in line.states.values():
-            assert image_state(state).source, state
+#: (image, current tag, proposed tag) of the demo's pull requests
+PAIRS = [
+    ("docker.io/library/python", "3.12.1-slim", "3.12.14-slim"),
+    ("docker.io/library/python", "3.12.1-slim-bookworm", "3.12.14-slim-bookworm"),
+    ("docker.io/library/golang", "1.21.5-bookworm", "1.21.13-bookworm"),
+    ("docker.io/library/node", "22.23.2-alpine3.23", "22.23.3-alpine3.23"),
+    ("docker.io/library/nginx", "1.31.3-alpine", "1.31.4-alpine"),
+    ("docker.io/library/postgres", "16.14-alpine", "16.15-alpine"),
+]
+
+
+@pytest.mark.parametrize(("image", "old", "new"), PAIRS)
+def test_pull_request_pairs_are_real_images_and_the_newer_is_built_later(
+    image: str, old: str, new: str
+) -> None:
+    states = [image_state(LINES[image].states[tag]) for tag in (old, new)]
+    assert states[0].created < states[1].created
+    assert all(state.source for state in states)
+    ubuntu = LINES["docker.io/library/ubuntu"]
+    pinned, current = (image_state(ubuntu.old_builds["22.04"]), image_state(ubuntu.states["22.04"]))
+    assert pinned.created < current.created
 
 
 def test_the_pinned_digest_in_examples_is_the_old_build_the_demo_pushes() -> None:
@@ -118,7 +133,7 @@ def test_demo_output_is_clean_and_every_update_is_described(
     assert "WARNING" not in out + err
     assert "Could not be determined" not in out
     assert re.search(r"7 files, 19 references, 12 updates, 4 skipped, 0 errors", out)
-    python = out[out.index("update python docker tag") :]
+    python = out[out.index("open: chore(deps): update python docker tag to 3.12.14-slim ") :]
     python = python[: python.index("\nopen: ")]
     assert "| OS | Debian GNU/Linux 12 (bookworm) | Debian GNU/Linux 13 (trixie) |" in python
     fixed = re.search(r"Vulnerabilities fixed by this update \((\d+)\)", python)
