@@ -4,30 +4,21 @@ permissions of every workflow: test_workflow_lint.py.)"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.deploy.test_action import _on
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-FILES = sorted(WORKFLOWS.glob("*.yml"))
-NODE_MODULES = ROOT / ".venv" / "node_modules"
-USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*))?$", re.MULTILINE)
 
 
 def _load(path: Path) -> dict[Any, Any]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(document, dict)
     return document
-
-
-def _on(document: dict[Any, Any]) -> dict[str, Any]:
-    # YAML 1.1 reads the bare key `on` as True
-    trigger = document.get("on", document.get(True))
-    assert isinstance(trigger, dict)
-    return trigger
 
 
 def _steps(document: dict[Any, Any], job: str) -> list[dict[str, Any]]:

@@ -54,6 +54,18 @@ def fixes(state: Path, suite: str) -> dict[tuple[str, str], tuple[str, str, str]
     return found
 
 
+def affected_entry(ecosystem: str, source: str, suite: str, fixed: str) -> dict[str, object]:
+    """One ``affected`` item: the source package of one Debian release, fixed in ``fixed``."""
+    return {
+        "package": {
+            "ecosystem": ecosystem,
+            "name": source,
+            "purl": f"pkg:deb/debian/{source}?arch=source&distro={suite}",
+        },
+        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+    }
+
+
 def main() -> None:
     states = sorted(p for p in HERE.iterdir() if (p / "changelogs.json").exists())
     records: dict[str, dict[str, object]] = {}
@@ -84,16 +96,7 @@ def main() -> None:
                 },
             )
             record["modified"] = max(str(record["modified"]), f"{date}T00:00:00Z")
-            entry = {
-                "package": {
-                    "ecosystem": ecosystem,
-                    "name": source,
-                    "purl": f"pkg:deb/debian/{source}?arch=source&distro={suite}",
-                },
-                "ranges": [
-                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}
-                ],
-            }
+            entry = affected_entry(ecosystem, source, suite, fixed)
             affected = record["affected"]
             assert isinstance(affected, list)
             if entry not in affected:
@@ -105,16 +108,7 @@ def main() -> None:
             record = records.get(cve)
             if record is None or source not in SOURCES:
                 continue
-            entry = {
-                "package": {
-                    "ecosystem": ecosystem,
-                    "name": source,
-                    "purl": f"pkg:deb/debian/{source}?arch=source&distro={suite}",
-                },
-                "ranges": [
-                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}
-                ],
-            }
+            entry = affected_entry(ecosystem, source, suite, fixed)
             affected = record["affected"]
             assert isinstance(affected, list)
             if not any(a["package"]["ecosystem"] == ecosystem for a in affected):
