@@ -22,7 +22,7 @@ from tests.support.contents import state_spec
 from tests.support.images import Pusher
 from tests.support.layers import sha256_digest
 from tests.support.manifests import ImageSpec, IndexEntry, Platform, build_image, build_index
-from tests.support.seed import DATA, tags_for, versioned
+from tests.support.seed import DATA, seed_repository, tags_for, versioned
 
 #: the platforms of the multi-platform tags (ubuntu's), amd64 first
 PLATFORMS = ("linux/amd64", "linux/arm64/v8")
@@ -177,21 +177,16 @@ def old_build_digest(image: str, tag: str) -> str:
 def seed(pusher: Pusher, image: str, repo: str) -> dict[str, str]:
     """Push ``image``'s demo tags (and old builds) to ``repo``; returns tag -> digest."""
     line = LINES[image]
-    groups: dict[str, list[str]] = {}
-    specs: dict[str, ImageSpec] = {}
-    for tag in seeded_tags(image):
+
+    def tag_contents(tag: str) -> tuple[str, ImageSpec]:
         found = contents(image, tag)
         assert found is not None
-        groups.setdefault(found[0], []).append(tag)
-        specs[tag] = versioned(tag, found[1])
-    digests: dict[str, str] = {}
-    for members in groups.values():
-        plain = [t for t in members if t not in line.indexes]
-        if plain:
-            pushed = pusher.push_tags(repo, plain, specs[plain[0]], vary=lambda t, _: specs[t])
-            digests.update({t: image.digest for t, image in pushed.items()})
-        for tag in (t for t in members if t in line.indexes):
-            digests[tag] = pusher.push_multiarch(repo, [tag], spec=specs[tag], media="oci").digest
+        return found
+
+    seeded = seed_repository(
+        pusher, repo, seeded_tags(image), index_tags=line.indexes, contents=tag_contents
+    )
+    digests = dict(seeded.digests)
     for tag, target in line.aliases.items():
         index = pusher.session.request(
             "GET",

@@ -146,8 +146,6 @@ def seed_for_references(
     *,
     full_history_limit: int = 400,
     index_tags: Mapping[str, Sequence[str]] | None = None,
-    contents: Mapping[str, Contents] | None = None,
-    select: Callable[[str, Sequence[str]], Sequence[str]] | None = None,
 ) -> dict[str, Seeded]:
     """Seed every image named in ``references`` (``(image_name, current_tag)`` pairs).
 
@@ -164,14 +162,6 @@ def seed_for_references(
         if not tags:
             continue
         chosen = list(tags) if len(tags) <= full_history_limit else related(tags, current)
-        if select is not None:
-            chosen = list(select(name, chosen))
         extra = list((index_tags or {}).get(name, ()))
-        seeded[name] = seed_repository(
-            pusher,
-            mirror(name),
-            chosen,
-            index_tags=extra,
-            contents=(contents or {}).get(name),
-        )
+        seeded[name] = seed_repository(pusher, mirror(name), chosen, index_tags=extra)
     return seeded
