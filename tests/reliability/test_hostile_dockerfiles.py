@@ -159,7 +159,8 @@ def test_arg_doubling_is_cut_off_with_one_error(
     report = result.report()
     errors = report["errors"]
     assert isinstance(errors, list)
-    assert len(errors) == 1 and errors[0]["error"].startswith("expansion-limit: ARG A")
+    assert len(errors) == 1
+    assert errors[0]["error"].startswith("expansion-limit: ARG A")
     updates = report["updates"]
     assert isinstance(updates, list)
     assert [(u["line"], u["proposed"]["tag"]) for u in updates] == [(62, ALPINE_NEW)]
