@@ -77,9 +77,7 @@ SHAPES = {
         "FROM alpine:3.19\n" + "COPY --from=busybox:1.36 /a /b\n" * 70_000
     ).encode(),
     "RUN --mount from= x40,000 in one line": lambda: (
-        "FROM alpine:3.19\nRUN "
-        + "--mount=type=bind,from=busybox:1,target=/x " * 40_000
-        + "true\n"
+        "FROM alpine:3.19\nRUN " + "--mount=type=bind,from=busybox:1,target=/x " * 40_000 + "true\n"
     ).encode(),
     "150,000 ARG lines": lambda: (
         "".join(f"ARG V{i}=1.2.{i}\n" for i in range(150_000)) + "FROM alpine:3.19\n"
