@@ -37,7 +37,7 @@ exit codes:
   {EXIT_UPDATES_FOUND}  updates found and --fail-on-updates given
 """
 
-UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
 FORMATS = ("table", "json", "markdown", "sarif")
 
 

@@ -36,7 +36,7 @@ from bot.sharding import shard as shard_repos
 
 logger = logging.getLogger(__name__)
 
-VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:
