@@ -24,7 +24,6 @@ SKIP_REASONS = {
     "invalid-reference": "the text is not a valid image reference",
     "no-tag": "no tag and no digest (means :latest); pinning it is a policy decision",
     "digest-only": "pinned by digest without a tag; there is no version to update",
-    "composite-tag": "the tag is assembled from several variables or pieces",
     "variable-stage": "COPY --from / RUN --mount from= with a variable: BuildKit does not expand "
     'variables there ("variable expansion is not supported for --from"), so it names no image',
     "onbuild": "an ONBUILD instruction runs in builds of images made FROM this one, not in this "
