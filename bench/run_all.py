@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "scan": ("bench_scan.py", [], ["--size-mb", "50"]),
     "service": ("bench_service.py", [], ["--seconds", "5", "--repos", "50"]),
     "github": ("bench_github.py", [], ["--repos", "5"]),
+    "registry_limits": ("bench_registry_limits.py", [], ["--quick"]),
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot import __version__
 from bot.config import dump_yaml, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
@@ -35,10 +36,13 @@ exit codes:
   {EXIT_PARTIAL}  some lookups or updates failed (the run finished and reported everything else)
   {EXIT_USAGE}  usage or configuration error
   {EXIT_UPDATES_FOUND}  updates found and --fail-on-updates given
+  {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
 UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
-FORMATS = ("table", "json", "markdown", "sarif")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+FIXABLE_RULES = ("unpinned-tag",)
+FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--format",
         choices=FORMATS,
-        help="report format (default: table on a terminal, json otherwise)",
+        help="report format (default: table on a terminal, json otherwise); inventory and "
+        "inventory-json list every base image version in use, where, and its status",
     )
     run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
     run.add_argument(
@@ -140,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--fail-on-updates", action="store_true", help=f"exit {EXIT_UPDATES_FOUND} if updates exist"
+    )
+    run.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help=f"exit {EXIT_FINDINGS} if a governance finding is at least this severe "
+        f"({', '.join(SEVERITIES)})",
+    )
+    run.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        choices=FIXABLE_RULES,
+        metavar="RULE",
+        help="apply the fix of a governance rule through the normal update flow "
+        f"({', '.join(FIXABLE_RULES)}: rewrite floating tags to the precise tag they are today)",
     )
     run.add_argument(
         "--shard",

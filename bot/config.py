@@ -23,6 +23,7 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
+from bot.checks.settings import ChecksSettings, checks_from_config
 from bot.configload import (
     Positions,
     YamlDocument,
@@ -33,6 +34,7 @@ from bot.configload import (
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.errors import ConfigError, PolicyError
+from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.versioning import ImageRule, UpdateType
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -120,6 +122,11 @@ class LookupSettings:
     concurrency_per_host: int = 4
     max_workers: int = 8
     max_pages: int = 10_000
+    request_deadline: float = 120.0
+    max_tags: int = 200_000
+    page_size: int = 1000
+    max_retry_after: float = 60.0
+    verify_digests: str = "unless-pull-quota"
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,9 @@ class DescribeSettings:
     advisories_url: str = "https://storage.googleapis.com/osv-vulnerabilities"
     advisories_path: str | None = None
     advisories_max_age_hours: float = 24.0
+    max_database_bytes: int = 256 << 20
+    max_packages: int = 50_000
+    max_package_changes: int | None = 1000
 
 
 @dataclass(frozen=True)
@@ -206,18 +216,28 @@ class Settings:
     state_dir: Path | None = None
     include: tuple[str, ...] = DEFAULT_INCLUDE
     ignore: tuple[str, ...] = ()
+    #: Discovery of the other file kinds (compose, kubernetes, helm...), in matching order.
+    file_kinds: tuple[KindRule, ...] = DEFAULT_RULES
     policy: Policy = field(default_factory=Policy)
     rules: tuple[ImageRuleSettings, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
     registry_aliases: tuple[tuple[str, str], ...] = ()
+    #: ``registry_aliases`` entries whose tags are listed upstream (``list: upstream``).
+    list_upstream: tuple[str, ...] = ()
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+
+    @property
+    def discovery(self) -> Discovery:
+        """What discovery needs: Dockerfile globs, the other kinds' rules, ignored paths."""
+        return Discovery(self.include, self.ignore, self.file_kinds)
 
     def registry(self, host: str) -> RegistryEntry:
         """Settings for ``host`` (defaults when it is not configured)."""
@@ -370,6 +390,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         state_dir=Path(state_dir).expanduser() if state_dir else None,
         include=tuple(discovery.get("include", defaults.include)),
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
+        file_kinds=_file_kinds(discovery, defaults.file_kinds),
         policy=Policy().with_overrides(_overrides(data.get("policy", {}))),
         rules=tuple(
             ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
@@ -379,10 +400,23 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())
         ),
-        registry_aliases=tuple(sorted(data.get("registry_aliases", {}).items())),
+        registry_aliases=tuple(
+            sorted(
+                (source, target if isinstance(target, str) else target["mirror"])
+                for source, target in data.get("registry_aliases", {}).items()
+            )
+        ),
+        list_upstream=tuple(
+            sorted(
+                source
+                for source, target in data.get("registry_aliases", {}).items()
+                if isinstance(target, dict) and target.get("list") == "upstream"
+            )
+        ),
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),
+        checks=checks_from_config(data.get("checks", {}), data.get("rules", [])),
         github=GitHubSettings(
             api_url=github.get("api_url"),
             token_env=github.get("token_env", defaults.github.token_env),
@@ -397,6 +431,22 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         schedule=ScheduleSettings(**data.get("schedule", {})),
         service=ServiceSettings(**data.get("service", {})),
     )
+
+
+def _file_kinds(discovery: Mapping[str, Any], base: tuple[KindRule, ...]) -> tuple[KindRule, ...]:
+    """``base`` with each kind's ``enabled``/``include``/``max_bytes`` from ``discovery.<kind>``."""
+    rules = []
+    for rule in base:
+        entry = discovery.get(rule.name, {})
+        rules.append(
+            KindRule(
+                rule.name,
+                enabled=entry.get("enabled", rule.enabled),
+                include=tuple(entry.get("include", rule.include)),
+                max_bytes=entry.get("max_bytes", rule.max_bytes),
+            )
+        )
+    return tuple(rules)
 
 
 def check_policies(settings: Settings, positions: Positions) -> None:
@@ -432,6 +482,9 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         advisories_max_age_hours=float(
             advisories.get("max_age_hours", base.advisories_max_age_hours)
         ),
+        max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
+        max_packages=entry.get("max_packages", base.max_packages),
+        max_package_changes=entry.get("max_package_changes", base.max_package_changes),
     )
 
 
@@ -463,6 +516,14 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
             raise ConfigError(
                 f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
             )
+    for index, rule in enumerate(data.get("rules", [])):
+        for key in ("checks", "require_signature"):
+            if key in rule:
+                where = document.positions.describe(("rules", index, key))
+                raise ConfigError(
+                    f"{where}: rules[{index}].{key}: governance checks are set by whoever runs "
+                    "the bot, not in a repository's configuration"
+                )
     discovery = data.get("discovery", {})
     check_policies(_build(data, source=origin), document.positions)
     rules = tuple(
@@ -473,6 +534,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
         settings,
         include=tuple(discovery.get("include", settings.include)),
         ignore=tuple(discovery.get("ignore", settings.ignore)),
+        file_kinds=_file_kinds(discovery, settings.file_kinds),
         policy=settings.policy.with_overrides(_overrides(data.get("policy", {}))),
         rules=settings.rules + rules,
         pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),

@@ -19,6 +19,7 @@ so that ``cli.main`` catches ``BotError`` once and maps it to an exit code::
     │   └── RegistryProtocolError  malformed reply (bad JSON, missing fields, too large)
     ├── GitHubError                any GitHub API failure
     ├── ScanError                  image inventory, advisories or scanner failure
+    ├── CheckError                 governance data (lifecycle data, signing keys) unusable
     └── OutputError                report cannot be written
 """
 
@@ -28,6 +29,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_UPDATES_FOUND = 3
+EXIT_FINDINGS = 4
 
 
 class BotError(Exception):
@@ -109,3 +111,7 @@ class OutputError(BotError):
     """A report could not be written."""
 
     exit_code = EXIT_USAGE
+
+
+class CheckError(BotError):
+    """Governance check data (lifecycle data, signing keys) could not be loaded or used."""

@@ -35,6 +35,8 @@ class UpdateRecord:
     reference: str = ""
     platform: str | None = None  # the FROM's literal --platform, if any
     description: Description | None = field(default=None, compare=False)
+    #: Governance notes for the PR body ("moves off Debian 11 bullseye, ..."; signature result).
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:
@@ -76,6 +78,47 @@ class ErrorRecord:
 
 
 @dataclass(frozen=True)
+class FindingRecord:
+    """One governance finding (``bot.checks``): a rule that a reference breaks, and the fix."""
+
+    rule: str
+    severity: str
+    path: str
+    line: int
+    image: str
+    reference: str
+    message: str
+    repo: str | None = None
+    #: What to change it to, when there is one answer (``3.12.14-slim@sha256:…``).
+    fix: str | None = None
+    #: Facts behind the finding as string pairs (cycle, eol date, signature kind, ...).
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str, str]:
+        """Order of the contract: repository, path, line, then rule."""
+        return (self.repo or "", self.path, self.line, self.rule, self.image)
+
+
+@dataclass(frozen=True)
+class ReferenceRecord:
+    """One base-image reference in use (the inventory's raw material)."""
+
+    path: str
+    line: int
+    kind: str
+    image: str
+    tag: str | None
+    digest: str | None
+    repo: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Order: repository, path, line, image."""
+        return (self.repo or "", self.path, self.line, self.image)
+
+
+@dataclass(frozen=True)
 class PullRequestRecord:
     """A pull request the run opened, updated, closed or would (dry run), or left alone."""
 
@@ -95,6 +138,39 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
+class RegistryUse:
+    """What a run did on one registry host: requests, pulls, rate limits, warnings."""
+
+    host: str
+    requests: int = 0
+    pulls: int = 0  # manifest GETs answered: what Docker Hub counts against its pull limit
+    ratelimit_remaining: int | None = None
+    ratelimit_limit: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @staticmethod
+    def merge(uses: list[RegistryUse]) -> tuple[RegistryUse, ...]:
+        """One entry per host (counters added, the latest rate-limit figures, notes joined)."""
+        merged: dict[str, RegistryUse] = {}
+        for use in uses:
+            old = merged.get(use.host)
+            if old is None:
+                merged[use.host] = use
+                continue
+            merged[use.host] = RegistryUse(
+                use.host,
+                old.requests + use.requests,
+                old.pulls + use.pulls,
+                use.ratelimit_remaining
+                if use.ratelimit_remaining is not None
+                else old.ratelimit_remaining,
+                use.ratelimit_limit or old.ratelimit_limit,
+                tuple(dict.fromkeys(old.notes + use.notes)),
+            )
+        return tuple(merged[host] for host in sorted(merged))
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one run found; renderers turn it into table, JSON, Markdown or SARIF."""
 
@@ -107,6 +183,10 @@ class RunReport:
     pull_requests: tuple[PullRequestRecord, ...] = ()
     #: True for runs over GitHub repositories: the JSON report then carries ``pull_requests``.
     repo_mode: bool = False
+    #: Per registry host: requests, pulls, rate limits and warnings (``registries`` in JSON).
+    registries: tuple[RegistryUse, ...] = ()
+    findings: tuple[FindingRecord, ...] = ()
+    references: tuple[ReferenceRecord, ...] = ()
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -119,6 +199,9 @@ class RunReport:
             written=tuple(sorted(self.written)),
             pull_requests=tuple(sorted(self.pull_requests, key=lambda p: p.sort_key)),
             repo_mode=self.repo_mode,
+            registries=RegistryUse.merge(list(self.registries)),
+            findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
+            references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
         )
 
     @staticmethod
@@ -133,4 +216,7 @@ class RunReport:
             written=tuple(w for r in reports for w in r.written),
             pull_requests=tuple(p for r in reports for p in r.pull_requests),
             repo_mode=repo_mode or any(r.repo_mode for r in reports),
+            registries=RegistryUse.merge([u for r in reports for u in r.registries]),
+            findings=tuple(f for r in reports for f in r.findings),
+            references=tuple(x for r in reports for x in r.references),
         ).sorted()

@@ -8,31 +8,31 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from bot.checks.model import Severity
 from bot.config import RepoSettings, Settings, load_settings
 from bot.errors import (
+    EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
-    ConfigError,
     OutputError,
     UsageError,
 )
+from bot.forge.connect import connect_github, has_github_credentials
 from bot.forge.protocol import Forge
-from bot.logsetup import register_secret, setup_logging
-from bot.models import PullRequestRecord, RunReport
-from bot.pipeline.apply import write_atomically
-from bot.pipeline.audit import Auditor, Progress
-from bot.pipeline.describe import body_renderer, describe_results
+from bot.logsetup import setup_logging
+from bot.models import FindingRecord, PullRequestRecord, RunReport
+from bot.pipeline import repos
+from bot.pipeline.apply import apply_rewrites
+from bot.pipeline.audit import Progress
 from bot.pipeline.proposals import build_proposals
-from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
-from bot.pipeline.sources import collect_local
-from bot.registry import HttpRegistryClient, settings_from_config
+from bot.pipeline.sources import check_roots, collect_local
+from bot.pipeline.wiring import open_pipeline
 from bot.report import render
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
-from bot.sharding import shard as shard_repos
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    for rule in getattr(args, "fix", None) or ():
+        overrides[f"checks.{rule}.fix"] = True
     return overrides
 
 
@@ -68,6 +70,7 @@ def run_command(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
             "or repos in the configuration"
         )
+    check_roots(args.paths)
     spec = parse_shard(args.shard) if args.shard else shard_from_env(os.environ)
     reports = []
     if args.paths:
@@ -104,9 +107,17 @@ def run_command(
         sys.stdout.write(text)
     if report.errors:
         return EXIT_PARTIAL
+    if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
+        return EXIT_FINDINGS
     if args.fail_on_updates and report.updates:
         return EXIT_UPDATES_FOUND
     return EXIT_OK
+
+
+def failing_findings(report: RunReport, threshold: str) -> list[FindingRecord]:
+    """The findings at or above ``threshold`` (``--fail-on``)."""
+    floor = Severity(threshold).rank
+    return [f for f in report.findings if Severity(f.severity).rank >= floor]
 
 
 def audit_paths(
@@ -121,37 +132,44 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
-    files, errors = collect_local(paths, settings.include, settings.ignore)
-    with _auditor(settings, aliases, insecure, now) as auditor:
-        results = auditor.audit(files)
-        if describe:
-            commits = (
-                connect_github(settings) if os.environ.get(settings.github.token_env) else None
-            )
-            results = describe_results(
-                results, settings, auditor.client, now=auditor.now, commits=commits
-            )
-    written: list[str] = []
-    for result in results:
-        if result.changed and not dry_run:
-            write_atomically(result.file.location, result.new_data)
-            written.append(result.file.path)
+    files, errors = collect_local(paths, settings.discovery)
+    commits = connect_github(settings) if describe and has_github_credentials(settings) else None
+    with (
+        _progress() as progress,
+        open_pipeline(
+            settings,
+            describe=describe,
+            commits=commits,
+            aliases=aliases,
+            insecure=insecure,
+            now=now,
+            progress=progress,
+        ) as pipeline,
+    ):
+        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        results = list(review.results)
+        proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
+        registries = pipeline.client.usage()
+    written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
             None, "open", p.change.branch, p.change.title, "preview", None, p.change.body
         )
-        for p in build_proposals(results, settings.pull_requests, body_renderer())
+        for p in proposals
     ]
     return RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(errors) + tuple(e for r in results for e in r.errors),
+        errors=(*errors, *(e for r in results for e in r.errors), *write_errors),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         written=tuple(written),
         pull_requests=tuple(previews),
+        findings=review.findings,
+        references=review.references,
+        registries=registries,
     ).sorted()
 
 
@@ -171,38 +189,13 @@ def run_repositories(
     ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion.
     """
     forge = forge or connect_github(settings)
-    repos, errors = expand_repositories(forge, names)
-    if shard is not None:
-        repos = shard_repos(repos, shard.index, shard.count)
-        logger.info("shard %s: %d repositories", shard, len(repos))
-    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
-    with _auditor(settings, aliases, insecure, now) as auditor:
-        for entry in repos:
-            logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
-            run = RepoRun(entry, dry_run)
-            reports.append(run_repository(forge, auditor, settings, run, body_renderer()))
-    return RunReport.merge(reports, repo_mode=True)
-
-
-def connect_github(settings: Settings) -> Forge:
-    """A GitHub client from the configuration: a GitHub App when ``github.app_id`` is set, else
-    the token in ``github.token_env``; every credential is registered for masking."""
-    from bot.forge.github import GitHubForge
-
-    github = settings.github
-    base_url = github.api_url or os.environ.get("GITHUB_API_URL")
-    if github.app_id is not None:
-        from bot.forge.app import AppCredentials, AppForge, load_private_key
-
-        key = load_private_key(github.private_key_env, github.private_key_file)
-        credentials = AppCredentials(github.app_id, key, github.installation_id)
-        return AppForge(credentials, base_url=base_url, throttle=github.throttle)
-    name = github.token_env
-    token = os.environ.get(name)
-    if not token:
-        raise ConfigError(f"github.token_env: environment variable {name} is not set")
-    register_secret(token)
-    return GitHubForge(token, base_url=base_url, throttle=github.throttle)
+    with (
+        _progress() as progress,
+        open_pipeline(
+            settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
+        ) as pipeline,
+    ):
+        return repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
 
 
 def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
@@ -218,24 +211,6 @@ def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings
             raise UsageError(f"--repo {name!r}: expected OWNER/NAME, OWNER/* or */*")
         entries.append(configured.get(name, RepoSettings(name)))
     return entries
-
-
-@contextmanager
-def _auditor(
-    settings: Settings, aliases: list[str], insecure: list[str], now: datetime | None
-) -> Iterator[Auditor]:
-    client = HttpRegistryClient(settings_from_config(settings, aliases, insecure))
-    try:
-        with _progress() as progress:
-            yield Auditor(
-                client,
-                settings,
-                now or datetime.now(UTC),
-                max_workers=settings.lookup.max_workers,
-                progress=progress,
-            )
-    finally:
-        client.close()
 
 
 def _is_tty(output: Path | None) -> bool:

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.cli import main as bot_main  # noqa: E402
-from bot.dockerfile.discover import discover  # noqa: E402
-from bot.dockerfile.extract import extract  # noqa: E402
+from bot.kinds.discover import Discovery  # noqa: E402
+from bot.pipeline.sources import collect_local  # noqa: E402
 from bot.versioning import ImageRule, choose_update  # noqa: E402
 from tests.scan.scenario import (  # noqa: E402
     ALPINE_RELEASE,
@@ -49,8 +49,9 @@ CONTENTS = {
 def example_references() -> list[tuple[str, str | None]]:
     """(image name, tag) of every reference in examples/."""
     pairs = []
-    for relpath in discover(EXAMPLES):
-        extraction = extract((EXAMPLES / relpath).read_bytes(), relpath)
+    files, _ = collect_local([EXAMPLES], Discovery())  # Dockerfiles, compose, manifests...
+    for source in files:
+        extraction = source.extraction
         pairs += [(r.ref.name, r.ref.tag) for r in extraction.references]
         pairs += [(s.ref.name, s.ref.tag) for s in extraction.skipped if s.ref is not None]
     return pairs

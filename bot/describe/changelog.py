@@ -133,18 +133,19 @@ def build_changelog(
 def underneath(
     changelog: Changelog | None, changes: tuple[PackageChange, ...] | None
 ) -> tuple[str, ...]:
-    """For a digest-only update: sentences saying what changed under the same tag."""
+    """For a digest-only update: sentences saying what changed under the same tag (plain text:
+    names in them come from the image, and the renderer escapes them)."""
     lines: list[str] = []
     if changelog is not None:
         old, new = changelog.old, changelog.new
         if old.base_name or new.base_name:
             name = new.base_name or old.base_name
             if old.base_digest and new.base_digest and old.base_digest != new.base_digest:
-                lines.append(f"parent image `{name}` was refreshed")
+                lines.append(f"parent image {name} was refreshed")
             elif old.base_name != new.base_name:
-                lines.append(f"parent image changed: `{old.base_name}` → `{new.base_name}`")
+                lines.append(f"parent image changed: {old.base_name} → {new.base_name}")
             elif old.base_digest == new.base_digest and old.base_digest:
-                lines.append(f"parent image `{name}` is unchanged")
+                lines.append(f"parent image {name} is unchanged")
         if old.revision and new.revision:
             same = old.revision == new.revision
             lines.append(

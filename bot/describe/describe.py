@@ -19,7 +19,7 @@ from bot.models import ImageVersion, UpdateRecord
 from bot.registry import ImageConfig, ImageIndex, ImageManifest, Platform, RegistryClient
 from bot.scan.adapters import SCANNERS, ScannerReport, run_scanner, scanner_available
 from bot.scan.advisories import AdvisoryDatabase
-from bot.scan.diff import diff_findings, diff_packages, severity_counts
+from bot.scan.diff import diff_findings, diff_packages, limit_changes, severity_counts
 from bot.scan.inventory import scan_image
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
@@ -59,6 +59,7 @@ class _Side:
     os_label: str | None = None
     ecosystem: str | None = None
     findings: tuple[Finding, ...] | None = None
+    incomplete: tuple[str, ...] = ()
 
 
 def _fetch(
@@ -132,6 +133,7 @@ def _inventory(
         client, registry, repo, side.manifest, cache=opts.cache, limits=opts.limits
     )
     side.packages = inventory.packages
+    side.incomplete = tuple(f"{which}: {reason}" for reason in inventory.incomplete)
     errors.extend(f"{which}: {note}" for note in inventory.notes)
     if inventory.os is None:
         errors.append(f"{which}: operating system not identified (no os-release)")
@@ -170,8 +172,11 @@ def describe_update(
     scanner: str = "builtin",
     scanner_runner: ScannerRunner | None = None,
     limits: LayerLimits | None = None,
+    max_package_changes: int | None = None,
 ) -> Description:
-    """Describe one update (never raises; unknown parts are ``None`` and explained in errors)."""
+    """Describe one update (never raises; unknown parts are ``None`` and explained in errors;
+    what limits left out of an inventory is in ``incomplete``). At most
+    ``max_package_changes`` package changes are listed (``None``: all); the rest are counted."""
     registry, repo = split_image(update.image)
     errors: list[str] = []
     usable = scanner in SCANNERS and (scanner_runner is not None or scanner_available(scanner))
@@ -192,15 +197,17 @@ def describe_update(
             old.labels or {}, new.labels or {}, old.config.env_map, new.config.env_map, commits
         )
         errors.extend(problems)
-    changes = None
+    all_changes = changes = None
+    omitted = 0
     if old.packages is not None and new.packages is not None:
-        changes = diff_packages(old.packages, new.packages).changes
+        all_changes = diff_packages(old.packages, new.packages).changes
+        changes, omitted = limit_changes(all_changes, max_package_changes)
     fixed = introduced = unchanged = None
     if old.findings is not None and new.findings is not None:
         diff = diff_findings(old.findings, new.findings)
         fixed, introduced, unchanged = diff.fixed, diff.introduced, diff.unchanged
     if changelog is not None and update.update_type == "digest":
-        changelog = replace(changelog, notes=changelog.notes + underneath(changelog, changes))
+        changelog = replace(changelog, notes=changelog.notes + underneath(changelog, all_changes))
     source = fetched = None
     if advisories is not None and scanner == "builtin":
         for eco in dict.fromkeys(e for e in (new.ecosystem, old.ecosystem) if e):
@@ -231,4 +238,6 @@ def describe_update(
         advisory_source=source if scanner == "builtin" else scanner,
         advisory_fetched_at=fetched,
         errors=tuple(dict.fromkeys(errors)),
+        incomplete=old.incomplete + new.incomplete,
+        package_changes_omitted=omitted,
     )

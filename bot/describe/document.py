@@ -82,6 +82,8 @@ def to_document(d: Description) -> dict[str, object]:
         "old": _side(d.old, cl.old if cl else None),
         "new": _side(d.new, cl.new if cl else None),
         "packages": packages,
+        "packages_omitted": d.package_changes_omitted,
+        "incomplete": list(d.incomplete),
         "vulnerabilities": vulns,
         "changelog": _changelog(cl),
         "advisories": {"source": d.advisory_source, "fetched_at": d.advisory_fetched_at}

@@ -90,6 +90,10 @@ class Description:
     advisory_source: str | None = None
     advisory_fetched_at: str | None = None
     errors: tuple[str, ...] = ()
+    #: What limits left out of an inventory (``old image: ...``); empty when both are complete.
+    incomplete: tuple[str, ...] = ()
+    #: Package changes not listed in ``package_changes`` (``describe.max_package_changes``).
+    package_changes_omitted: int = 0
 
     @property
     def short_name(self) -> str:

@@ -5,7 +5,8 @@ a file (or directory) name at any depth; with ``/`` it matches the whole relativ
 ``*`` and ``?`` stay inside one path component and ``**`` spans components. ``.git``,
 ``node_modules`` and ``vendor`` directories are never entered and ``*.dockerignore`` files are
 never reported. Symbolic links are not followed (neither directories, which could loop, nor
-files, which may point outside the repository).
+files, which may point outside the repository). Only regular files are reported: a FIFO, device
+or socket with a Dockerfile's name is passed to ``on_skip`` (reading it could hang or never end).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.errors import DockerfileError
@@ -107,14 +109,41 @@ def is_dockerfile_path(
 
 
 def discover(
-    root: Path, include: Sequence[str] = DEFAULT_INCLUDE, ignore: Sequence[str] = ()
+    root: Path,
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    ignore: Sequence[str] = (),
+    *,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> list[str]:
     """Dockerfile paths under ``root`` (POSIX, relative to ``root``, sorted).
 
-    A file ``root`` yields its own name. Raises :class:`DockerfileError` if ``root`` is missing.
+    A file ``root`` yields its own name (the reader checks it is a regular file). Raises
+    :class:`DockerfileError` if ``root`` is missing. ``on_skip(relpath, reason)`` hears of every
+    matching name that is not a regular file.
     """
-    if root.is_file():
+    if root.exists() and not root.is_dir():
         return [root.name]
+    specials: list[tuple[str, str]] = []
+    found = [
+        rel
+        for rel in walk_files(root, ignore, specials)
+        if matches(rel, include) and not matches(rel, SKIP_FILES)
+    ]
+    for rel, reason in specials:
+        if matches(rel, include) and not matches(rel, SKIP_FILES):
+            logger.warning("skipping %s: %s", rel, reason)
+            if on_skip is not None:
+                on_skip(rel, reason)
+    return found
+
+
+def walk_files(
+    root: Path, ignore: Sequence[str] = (), specials: list[tuple[str, str]] | None = None
+) -> list[str]:
+    """Every regular file under the directory ``root`` that discovery may consider (POSIX,
+    relative, sorted): skipped and ignored directories are not entered, ignored files and
+    symbolic links are left out. FIFOs, devices and sockets are appended to ``specials`` with
+    the reason they are not read. Raises :class:`DockerfileError` if ``root`` is missing."""
     if not root.is_dir():
         raise DockerfileError(f"{root}: no such file or directory")
     found: list[str] = []
@@ -138,10 +167,26 @@ def discover(
         dirnames[:] = kept
         for name in filenames:
             rel = prefix + name
-            if not matches(rel, include) or matches(rel, ignore) or matches(rel, SKIP_FILES):
+            if matches(rel, ignore):
                 continue
-            if os.path.islink(os.path.join(dirpath, name)):
+            try:
+                mode = os.lstat(os.path.join(dirpath, name)).st_mode
+            except OSError as exc:
+                logger.warning("cannot read %s: %s", rel, exc.strerror)
+                continue
+            if stat.S_ISLNK(mode):
                 logger.debug("skipping symbolic link %s", rel)
-                continue
-            found.append(rel)
+            elif not stat.S_ISREG(mode):
+                if specials is not None:
+                    specials.append((rel, f"{file_kind(mode)}, not a regular file: not read"))
+            else:
+                found.append(rel)
     return sorted(found)
+
+
+def file_kind(mode: int) -> str:
+    """``a FIFO``, ``a directory`` ... for a file that is not regular (from its ``st_mode``)."""
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "a special file")

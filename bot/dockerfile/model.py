@@ -24,6 +24,7 @@ SKIP_REASONS = {
     "invalid-reference": "the text is not a valid image reference",
     "no-tag": "no tag and no digest (means :latest); pinning it is a policy decision",
     "digest-only": "pinned by digest without a tag; there is no version to update",
+    "composite-tag": "the tag and its digest come from different places (files)",
     "variable-stage": "COPY --from / RUN --mount from= with a variable: BuildKit does not expand "
     'variables there ("variable expansion is not supported for --from"), so it names no image',
     "onbuild": "an ONBUILD instruction runs in builds of images made FROM this one, not in this "
@@ -62,11 +63,14 @@ class TagSlot:
     the whole reference), ``whole-tag`` (one ARG holds the tag), ``partial-tag`` (one ARG and
     fixed text, ``python:${PY}-slim``) or ``composite-tag`` (several ARGs,
     ``golang:${GO}-alpine${ALPINE}``). A new tag is written by changing only the parts whose
-    text changes; literal parts stay fixed when ARGs are involved.
+    text changes; literal parts stay fixed when ARGs are involved. ``plain_yaml`` marks a tag
+    that is a whole plain YAML scalar (Helm ``tag: 1.25.3``): a new tag YAML would read as a
+    number, boolean or null is refused there.
     """
 
     parts: tuple[TagPart, ...]
     source: str
+    plain_yaml: bool = False
 
     @property
     def variable(self) -> tuple[TagPart, ...]:

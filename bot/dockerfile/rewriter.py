@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
 from bot.dockerfile.model import Reference
-from bot.dockerfile.tagparts import split_tag
+from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
+from bot.kinds.yamlspan import reads_as_string
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ REWRITE_REASONS = {
     "text around them",
     "digest-span": "the digest is assembled from several places and cannot be changed",
     "conflicting-request": "both a new digest and dropping the digest were asked for",
+    "no-pin-site": "the reference has no digest and no place to add one (a digest key of its own)",
+    "yaml-type": "the new tag written as a plain YAML scalar would read as a number or boolean",
 }
 
 
@@ -73,6 +76,8 @@ def can_rewrite(
             return "no-tag"
         if split_tag(slot, new_tag) is None:
             return "partial-arg"
+        if slot.plain_yaml and not reads_as_string(new_tag):
+            return "yaml-type"
     if new_digest is not None:
         if drop_digest:
             return "conflicting-request"
@@ -84,6 +89,8 @@ def can_rewrite(
         and reference.digest is None
     ):
         return "digest-span"
+    if new_digest is not None and reference.digest is None and reference.pin_at is None:
+        return "no-pin-site"
     return None
 
 
@@ -178,7 +185,7 @@ def collateral(references: Sequence[Reference], edits: Sequence[Edit]) -> tuple[
     for ref in references:
         if ref in edited:
             continue
-        spans = [p.span for p in ref.tag.parts] if ref.tag else []
+        spans = [p.span for p in editable_parts(ref.tag)] if ref.tag else []
         spans += [ref.digest] if ref.digest else []
         for change in changes:
             if any(s.start <= change.start < s.end or s.start < change.end <= s.end for s in spans):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.dockerfile.model import Span, TagSlot
+from bot.dockerfile.model import Span, TagPart, TagSlot
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,13 @@ class _Search:
         chosen.pop()
         if fresh:
             del assigned[key]
+
+
+def editable_parts(slot: TagSlot) -> tuple[TagPart, ...]:
+    """The parts a new tag may change: all of a single-part tag, else the ARG parts."""
+    if len(slot.parts) == 1:
+        return slot.parts
+    return tuple(p for p in slot.parts if p.arg is not None)
 
 
 def split_tag(slot: TagSlot, new_tag: str) -> tuple[tuple[Span, str], ...] | None:

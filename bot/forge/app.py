@@ -24,7 +24,14 @@ from requests import RequestException
 from bot.describe.model import Commit
 from bot.errors import ConfigError, GitHubError
 from bot.forge.github import DEFAULT_API_URL, USE_DEFAULT, GitHubForge
-from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState, Forge, RepoSnapshot
+from bot.forge.protocol import (
+    BotPullRequest,
+    BranchCommit,
+    BranchState,
+    Forge,
+    PathSelector,
+    RepoSnapshot,
+)
 from bot.logsetup import mask, register_secret
 
 logger = logging.getLogger(__name__)
@@ -203,9 +210,12 @@ class AppForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """See :meth:`GitHubForge.read_dockerfiles`."""
-        return self._repo(repo).read_dockerfiles(repo, include, ignore, extra_paths=extra_paths)
+        return self._repo(repo).read_dockerfiles(
+            repo, include, ignore, extra_paths=extra_paths, select=select
+        )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
         """See :meth:`GitHubForge.find_bot_pull_requests`."""

@@ -2,7 +2,8 @@
 
 * Branches: ``base-image-bot/<path-slug>/<image-slug>`` (one per update), ``base-image-bot/<path-slug>``
   (per file) or ``base-image-bot/all`` (per repository).
-* Marker: ``<!-- base-image-bot: {json} -->`` in the PR body; our PRs are recognised by branch prefix
+* Marker: ``<!-- base-image-bot: {json} -->`` as the last line of the PR body, the only place it is
+  read from (the rest of the body quotes image metadata); our PRs are recognised by branch prefix
   plus this marker, never by title.
 * Commit messages end with a ``Base-Image-Bot-Update: <key>`` trailer, which is how our own commits
   are told apart from a human's on our branch.
@@ -23,11 +24,13 @@ DEFAULT_BRANCH_PREFIX = "base-image-bot"
 DEFAULT_TITLE_TEMPLATE = "chore(deps): update {image} docker tag to {to}"
 DEFAULT_DIGEST_TITLE_TEMPLATE = "chore(deps): update {image}:{tag} docker digest to {to_short}"
 COMMIT_TRAILER = "Base-Image-Bot-Update"
+#: GitHub refuses longer pull-request titles (422 "title is too long (maximum is 256 characters)").
+MAX_TITLE_CHARS = 256
 MARKER_VERSION = 1
 TEMPLATE_FIELDS = frozenset({"image", "from", "to", "to_short", "tag", "file", "kind"})
 
 _MAX_SLUG = 60
-_MARKER_RE = re.compile(r"<!-- base-image-bot: (\{.*?\}) -->", re.DOTALL)
+_MARKER_RE = re.compile(r"<!-- base-image-bot: (\{.*\}) -->")
 _TRAILER_RE = re.compile(rf"^{COMMIT_TRAILER}: \S+", re.MULTILINE)
 
 
@@ -109,9 +112,19 @@ def encode_marker(marker: PullRequestMarker) -> str:
     return f"<!-- base-image-bot: {text} -->"
 
 
+def _last_line(body: str | None) -> str:
+    lines = (body or "").rstrip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def parse_marker(body: str | None) -> PullRequestMarker | None:
-    """The first well-formed marker in ``body``, or None (absent, edited away or malformed)."""
-    for match in _MARKER_RE.finditer(body or ""):
+    """The marker on the last line of ``body``, or None (absent, moved, edited away or malformed).
+
+    Only the bot's own fixed position counts: a marker-like text anywhere else (quoted from an
+    image label, say) is never read.
+    """
+    match = _MARKER_RE.fullmatch(_last_line(body))
+    if match is not None:
         try:
             data = json.loads(match.group(1))
             updates = tuple(
@@ -128,15 +141,18 @@ def parse_marker(body: str | None) -> PullRequestMarker | None:
             version = data["v"]
             flags = tuple(_text(f) for f in data.get("flags", []))
         except (ValueError, KeyError, TypeError, AttributeError):
-            continue
+            return None
         if isinstance(version, int) and not isinstance(version, bool):
             return PullRequestMarker(updates, version, flags)
     return None
 
 
 def replace_marker(body: str, marker: PullRequestMarker) -> str:
-    """``body`` with every marker removed and ``marker`` appended."""
-    stripped = _MARKER_RE.sub("", body).rstrip()
+    """``body`` with its last-line marker (if any) replaced by ``marker``."""
+    lines = body.rstrip().splitlines(keepends=True)
+    if lines and _MARKER_RE.fullmatch(lines[-1].strip()):
+        lines.pop()
+    stripped = "".join(lines).rstrip()
     return f"{stripped}\n\n{encode_marker(marker)}\n" if stripped else f"{encode_marker(marker)}\n"
 
 
@@ -160,6 +176,14 @@ def render_template(template: str, values: Mapping[str, str]) -> str:
         )
     full = {name: values.get(name, "") for name in TEMPLATE_FIELDS}
     return template.format_map(full)
+
+
+def cap_title(title: str) -> str:
+    """``title`` on one line and within :data:`MAX_TITLE_CHARS` (cut with an ellipsis)."""
+    line = " ".join(title.split())
+    if len(line) <= MAX_TITLE_CHARS:
+        return line
+    return line[: MAX_TITLE_CHARS - 1].rstrip() + "…"
 
 
 def display_image(repository: str) -> str:
@@ -193,13 +217,15 @@ def update_title(
         "file": update.file,
         "kind": update.kind,
     }
-    return render_template(digest_template if update.kind == "digest" else template, values)
+    return cap_title(
+        render_template(digest_template if update.kind == "digest" else template, values)
+    )
 
 
 def group_title(count: int, scope: str) -> str:
     """Title of a grouped PR, e.g. ``chore(deps): update 3 docker base images in Dockerfile``."""
     noun = "image" if count == 1 else "images"
-    return f"chore(deps): update {count} docker base {noun} in {scope}"
+    return cap_title(f"chore(deps): update {count} docker base {noun} in {scope}")
 
 
 def commit_message(title: str, keys: Iterable[str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -30,6 +30,7 @@ from bot.forge.protocol import (
     BranchCommit,
     BranchState,
     Forge,
+    PathSelector,
     RepoFile,
     RepoSnapshot,
 )
@@ -139,6 +140,7 @@ class GitHubForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """Matching files at the default branch head: one tree call plus one blob call per file."""
         r = self._repos[repo] = self._gh.get_repo(repo)  # fresh: the default branch may change
@@ -155,9 +157,17 @@ class GitHubForge:
                 entries = self._walk_tree(r, tree.sha)
         files = []
         contents: dict[str, bytes] = {}
+        selected: Collection[str] = ()
+        if select is not None:
+            selected = frozenset(select([path for path, e in entries if e.type == "blob"]))
         for path, entry in entries:
             if entry.type != "blob" or not (
-                path in extra_paths or is_dockerfile_path(path, include, ignore)
+                path in extra_paths
+                or (
+                    path in selected
+                    if select is not None
+                    else is_dockerfile_path(path, include, ignore)
+                )
             ):
                 continue
             if (entry.size or 0) > MAX_FILE_BYTES:

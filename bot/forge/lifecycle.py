@@ -42,6 +42,30 @@ EDITED_COMMENT = (
 )
 CLOSE_COMMENT = "Closing: {reason}. base-image-bot no longer proposes this change."
 
+#: GitHub refuses pull-request bodies longer than this (422 "body is too long (maximum is 65536
+#: characters)"); the hidden marker counts too.
+GITHUB_BODY_LIMIT = 65_536
+#: Room kept for flags a later run adds to the marker of an open PR (e.g. ``edited``).
+_FLAG_ROOM = 100
+BODY_CUT_NOTE = (
+    "\n\n_[Description cut to stay within GitHub's size limit; the JSON report has it in full.]_"
+)
+
+
+def body_budget(marker: PullRequestMarker) -> int:
+    """Characters left for the visible body of a PR carrying ``marker`` (at least 0)."""
+    return max(0, GITHUB_BODY_LIMIT - len(encode_marker(marker)) - 3 - _FLAG_ROOM)
+
+
+def with_marker(body: str, marker: PullRequestMarker) -> str:
+    """``body`` with the marker appended; a body over :func:`body_budget` is cut (with a note)
+    so the whole text stays within GitHub's limit and the marker is never lost."""
+    text = body.rstrip()
+    budget = body_budget(marker)
+    if len(text) > budget:
+        text = text[: max(0, budget - len(BODY_CUT_NOTE))].rstrip() + BODY_CUT_NOTE
+    return f"{text}\n\n{encode_marker(marker)}\n"
+
 
 @dataclass(frozen=True)
 class FileChange:
@@ -64,8 +88,8 @@ class DesiredChange:
 
     @property
     def full_body(self) -> str:
-        """Body with the hidden marker appended."""
-        return f"{self.body.rstrip()}\n\n{encode_marker(self.marker)}\n"
+        """Body with the hidden marker appended (within GitHub's size limit)."""
+        return with_marker(self.body, self.marker)
 
     @property
     def message(self) -> str:

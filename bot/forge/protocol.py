@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.describe.model import Commit
 from bot.forge.branches import PullRequestMarker
+
+#: Given every file path of a tree, the paths to read (replaces the include/ignore globs).
+PathSelector = Callable[[Sequence[str]], Collection[str]]
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,12 @@ class Forge(Protocol):
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
-        """Files matching the globs (plus ``extra_paths`` that exist) at the default branch head."""
+        """Files matching the globs (plus ``extra_paths`` that exist) at the default branch head.
+
+        ``select``, when given, chooses the files from the tree's paths instead of the globs.
+        """
         ...
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bot.config import PolicyOverrides, Settings
 from bot.dockerfile.model import Reference
 from bot.dockerfile.rewriter import Edit, rewrite
 from bot.errors import BotError, ConfigError, RegistryError
-from bot.models import ErrorRecord, SkipRecord, UpdateRecord
+from bot.models import ErrorRecord, FindingRecord, ReferenceRecord, SkipRecord, UpdateRecord
 from bot.pipeline.plan import Outcome, digest_target, extraction_records, outcome, select_edits
 from bot.pipeline.resolve import (
     DigestQuery,
@@ -69,6 +70,33 @@ class FileResult:
         return self.new_data != self.file.data
 
 
+@dataclass(frozen=True)
+class Review:
+    """What the governance checks made of an audit: the results (updates they refused removed,
+    PR notes added), their findings, and every reference in use (the inventory)."""
+
+    results: tuple[FileResult, ...]
+    findings: tuple[FindingRecord, ...] = ()
+    references: tuple[ReferenceRecord, ...] = ()
+
+
+class Governance(Protocol):
+    """The governance checks (``bot.checks.engine.Governance``), as the audit uses them."""
+
+    def adjust(
+        self,
+        targets: Sequence[Target],
+        decisions: dict[int, TagDecision | RegistryError],
+        tags: Mapping[tuple[str, str], tuple[str, ...] | RegistryError],
+    ) -> None:
+        """Change decisions in place (pins of floating tags, moves off end-of-life lines)."""
+        ...
+
+    def review(self, results: Sequence[FileResult]) -> Review:
+        """Findings for ``results``."""
+        ...
+
+
 @dataclass
 class Auditor:
     """Runs the lookups and decisions for many files against one registry client."""
@@ -78,6 +106,7 @@ class Auditor:
     now: datetime
     max_workers: int = 8
     progress: Progress | None = None
+    governance: Governance | None = None
     _indexes: dict[tuple[str, str, str], TagIndex] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -106,7 +135,11 @@ class Auditor:
                 targets.append(Target(source, reference, rule))
         self._report("listing tags", 0, len(targets))
         repositories = [(t.reference.ref.registry, t.reference.ref.repository) for t in targets]
-        tags = list_tags(self.client, repositories, self.max_workers)
+        in_use: dict[tuple[str, str], set[str]] = {}
+        for key, target in zip(repositories, targets, strict=True):
+            if target.reference.ref.tag:
+                in_use.setdefault(key, set()).add(target.reference.ref.tag)
+        tags = list_tags(self.client, repositories, self.max_workers, in_use)
         counts = Counter(
             (*key, t.rule.versioning) for key, t in zip(repositories, targets, strict=True)
         )
@@ -124,6 +157,8 @@ class Auditor:
                     decisions[i] = self._decide(target, tags[repositories[i]], counts)
                 except RegistryError as exc:
                     decisions[i] = exc
+        if self.governance is not None:
+            self.governance.adjust(targets, decisions, tags)
         self._report("resolving digests", 0, len(targets))
         queries: dict[int, DigestQuery] = {}
         for i, target in enumerate(targets):
@@ -149,6 +184,12 @@ class Auditor:
             )
         self._report("rewriting", len(targets), len(targets))
         return [self._file_result(source, early[id(source)]) for source in files]
+
+    def review(self, results: Sequence[FileResult]) -> Review:
+        """The governance checks over ``results`` (none configured: the results unchanged)."""
+        if self.governance is None:
+            return Review(tuple(results))
+        return self.governance.review(results)
 
     def _report(self, phase: str, done: int, total: int) -> None:
         if self.progress is not None:

@@ -1,4 +1,5 @@
-"""The describe step of a run (I/O): package and vulnerability diff and changelog per update.
+"""The describe step of a run (I/O): package and vulnerability diff and changelog per update,
+and the pull-request body made of them.
 
 Distinct (image, old, new, platform) updates are described once, concurrently; a failure to
 describe never blocks an update (the description says what could not be determined).
@@ -7,12 +8,13 @@ describe never blocks an update (the description says what could not be determin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.checks.notes import notes_section, with_notes
 from bot.config import Settings
 from bot.describe import (
     CommitSource,
@@ -27,6 +29,7 @@ from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
+from bot.scan.layers import LayerLimits
 
 logger = logging.getLogger(__name__)
 
@@ -53,72 +56,96 @@ def cache_dir(settings: Settings) -> Path:
     return Path.home() / ".cache" / "base-image-bot"
 
 
-def describe_results(
-    results: Sequence[FileResult],
-    settings: Settings,
-    client: RegistryClient,
-    *,
-    now: datetime,
-    max_workers: int = 4,
-    commits: CommitSource | None = None,
-) -> list[FileResult]:
-    """``results`` with a :class:`Description` on every update; ``commits`` (the GitHub
-    client, when there is one) lists the source commits between the old and new revision."""
-    directory = cache_dir(settings)
-    advisories = AdvisoryDatabase(
-        AdvisorySettings(
-            url=settings.describe.advisories_url,
-            path=settings.describe.advisories_path,
-            cache_dir=str(directory / "advisories"),
-            max_age=timedelta(hours=settings.describe.advisories_max_age_hours),
-        ),
-        now=now,
-    )
-    layers = LayerCache(directory)
-    wanted: dict[Key, UpdateRecord] = {}
-    for result in results:
-        for update in result.updates:
-            wanted.setdefault(_key(update, update.platform or settings.platform), update)
+class Describer:
+    """Describes the updates of a run: one advisory database and one layer cache for the whole
+    run (every repository of a service run shares them).
 
-    def one(key: Key) -> Description:
-        update = wanted[key]
-        logger.info("describing %s %s -> %s", update.image, update.current, update.proposed)
-        return describe_update(
-            client,
-            update,
-            parse_platform(key[-1]),
-            advisories,
-            layer_cache=layers,
-            scanner=settings.describe.scanner,
-            commits=commits,
-        )
+    ``commits`` (the GitHub client, when there is one) lists the source commits between the old
+    and the new revision of an image for its changelog.
+    """
 
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted) or 1))) as pool:
-        described = dict(zip(wanted, pool.map(one, wanted), strict=True))
-    return [
-        replace(
-            result,
-            updates=tuple(
-                replace(u, description=described[_key(u, u.platform or settings.platform)])
-                for u in result.updates
+    def __init__(
+        self,
+        settings: Settings,
+        client: RegistryClient,
+        *,
+        now: datetime,
+        max_workers: int = 4,
+        commits: CommitSource | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.now = now
+        self.max_workers = max_workers
+        self.commits = commits
+        directory = cache_dir(settings)
+        self.advisories = AdvisoryDatabase(
+            AdvisorySettings(
+                url=settings.describe.advisories_url,
+                path=settings.describe.advisories_path,
+                cache_dir=str(directory / "advisories"),
+                max_age=timedelta(hours=settings.describe.advisories_max_age_hours),
             ),
+            now=now,
         )
-        for result in results
-    ]
+        self.layers = LayerCache(directory)
 
-
-def body_renderer() -> Callable[[Sequence[UpdateRecord]], str]:
-    """The PR body of a group of updates: the full description when there is one, else the
-    plain table of updates."""
-
-    def render(updates: Sequence[UpdateRecord]) -> str:
-        descriptions = list(
-            {id(u.description): u.description for u in updates if u.description}.values()
+    def describe(
+        self, results: Sequence[FileResult], settings: Settings | None = None
+    ) -> list[FileResult]:
+        """``results`` with a :class:`Description` on every update (``settings``: a repository's
+        own configuration, for the platform and scanner)."""
+        settings = settings or self.settings
+        limits = LayerLimits(
+            max_database_bytes=settings.describe.max_database_bytes,
+            max_packages=settings.describe.max_packages,
         )
-        if not descriptions:
-            return prbody.render_body(updates)
-        if len(descriptions) == 1:
-            return render_body(descriptions[0])
-        return render_group_body(descriptions)
+        wanted: dict[Key, UpdateRecord] = {}
+        for result in results:
+            for update in result.updates:
+                wanted.setdefault(_key(update, update.platform or settings.platform), update)
 
-    return render
+        def one(key: Key) -> Description:
+            update = wanted[key]
+            logger.info("describing %s %s -> %s", update.image, update.current, update.proposed)
+            return describe_update(
+                self.client,
+                update,
+                parse_platform(key[-1]),
+                self.advisories,
+                layer_cache=self.layers,
+                scanner=settings.describe.scanner,
+                commits=self.commits,
+                limits=limits,
+                max_package_changes=settings.describe.max_package_changes,
+            )
+
+        workers = max(1, min(self.max_workers, len(wanted) or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            described = dict(zip(wanted, pool.map(one, wanted), strict=True))
+        return [
+            replace(
+                result,
+                updates=tuple(
+                    replace(u, description=described[_key(u, u.platform or settings.platform)])
+                    for u in result.updates
+                ),
+            )
+            for result in results
+        ]
+
+
+def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) -> str:
+    """The PR body of a group of updates, at most ``max_chars`` long: the full description when
+    there is one, else the plain table of updates."""
+    descriptions = list(
+        {id(u.description): u.description for u in updates if u.description}.values()
+    )
+    budget = max_chars - len(notes_section(updates)) - 2  # governance notes go in too
+    if not descriptions:
+        body = prbody.render_body(updates, max_chars=budget)
+    elif len(descriptions) == 1:
+        body = render_body(descriptions[0], max_chars=budget)
+    else:
+        body = render_group_body(descriptions, max_chars=budget)
+    return with_notes(body, updates)

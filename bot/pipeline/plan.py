@@ -21,6 +21,7 @@ from bot.dockerfile.rewriter import (
     collateral,
     plan,
 )
+from bot.dockerfile.tagparts import editable_parts
 from bot.errors import BotError, ImageReferenceError
 from bot.models import ErrorRecord, ImageVersion, SkipRecord, UpdateRecord
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, decide_digest
@@ -67,6 +68,8 @@ def digest_target(reference: Reference, rule: ImageRule, decision: TagDecision) 
         return None
     if reference.ref.digest is not None:
         return tag
+    if reference.digest is None and reference.pin_at is None:
+        return None  # nowhere to add a digest (a Kustomize entry without a digest key)
     if rule.pin_digests or UpdateType.PIN in rule.update_types:
         return tag
     return None
@@ -254,5 +257,7 @@ def _holding(
 
 
 def _spans(ref: Reference) -> list[Span]:
-    spans = [p.span for p in ref.tag.parts] if ref.tag else []
+    """The bytes an edit of another reference could change: the tag's editable parts (fixed
+    literal text of an ARG-held tag is never edited) and the digest."""
+    spans = [p.span for p in editable_parts(ref.tag)] if ref.tag else []
     return spans + ([ref.digest] if ref.digest else [])

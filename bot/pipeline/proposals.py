@@ -22,11 +22,12 @@ from bot.forge.branches import (
     update_branch,
     update_title,
 )
-from bot.forge.lifecycle import DesiredChange, FileChange
+from bot.forge.lifecycle import DesiredChange, FileChange, body_budget
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 
-BodyRenderer = Callable[[Sequence[UpdateRecord]], str]
+#: ``render(updates, max_chars)``: the PR body of ``updates``, at most ``max_chars`` long.
+BodyRenderer = Callable[[Sequence[UpdateRecord], int], str]
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,12 @@ def build_proposals(
                 for u in updates
             )
         )
+        marker = PullRequestMarker(marked)
         change = DesiredChange(
             branch=branch,
             title=_title(updates, marked, options),
-            body=render_body(updates),
-            marker=PullRequestMarker(marked),
+            body=render_body(updates, body_budget(marker)),
+            marker=marker,
             files=tuple(files[path] for path in sorted(files)),
         )
         proposals.append(Proposal(change, updates))

@@ -1,6 +1,6 @@
 """Runs over GitHub repositories (I/O through the Forge protocol): read, resolve, propose.
 
-Per repository: one recursive tree read plus one blob per Dockerfile (and the repository's own
+Per repository: one recursive tree read plus one blob per file of a known kind (and the repository's own
 ``.github/base-image-bot.yml``), the same audit as local runs, then the pure lifecycle planner
 decides which pull requests to open, update or close; a dry run stops there. A failure in one
 repository is reported and never stops the others; writes go commit first, then the PR, so an
@@ -10,22 +10,24 @@ interrupted run converges on the next one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
-from bot.dockerfile.extract import extract
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
-from bot.forge.executor import PullRequestOptions, apply_actions, observe
+from bot.forge.executor import apply_actions, observe
 from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
+from bot.kinds.discover import KUBERNETES, classify
+from bot.kinds.extract import FoundFile, extract_files
 from bot.models import ErrorRecord, PullRequestRecord, RunReport
-from bot.pipeline.audit import Auditor
-from bot.pipeline.describe import describe_results
-from bot.pipeline.proposals import BodyRenderer, build_proposals, update_key
+from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
+from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.sharding import ShardSpec
+from bot.sharding import shard as shard_repos
 
 logger = logging.getLogger(__name__)
 
@@ -57,37 +59,69 @@ def expand_repositories(
     return list(expanded.values()), errors
 
 
-def run_repository(
-    forge: Forge, auditor: Auditor, settings: Settings, run: RepoRun, render_body: BodyRenderer
+def run_repositories(
+    pipeline: Pipeline,
+    entries: Sequence[RepoSettings],
+    *,
+    dry_run: bool,
+    shard: ShardSpec | None = None,
+    stop: Callable[[], bool] | None = None,
+    done: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
+    """Expand ``entries`` (``owner/*``), keep ``shard``'s part, run each repository in turn.
+
+    ``stop()`` is asked before each repository (True: leave the rest for the next run);
+    ``done(report)`` sees each repository's report as it finishes.
+    """
+    assert pipeline.forge is not None, "repository runs need a forge"
+    repos, errors = expand_repositories(pipeline.forge, entries)
+    if shard is not None:
+        repos = shard_repos(repos, shard.index, shard.count)
+        logger.info("shard %s: %d repositories", shard, len(repos))
+    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
+    for index, entry in enumerate(repos):
+        if stop is not None and stop():
+            logger.info("stopping: %d repositories left for the next run", len(repos) - index)
+            break
+        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
+        report = run_repository(pipeline, RepoRun(entry, dry_run))
+        if done is not None:
+            done(report)
+        reports.append(report)
+    reports.append(RunReport(registries=pipeline.client.usage()))
+    return RunReport.merge(reports, repo_mode=True)
+
+
+def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     """Audit one repository and open/update/close its pull requests (unless a dry run)."""
+    forge = pipeline.forge
+    assert forge is not None, "repository runs need a forge"
     repo = run.entry.name
+    settings = pipeline.settings
     try:
         snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
-    files = [
-        SourceFile(f.path, Path(f.path), f.content, extract(f.content, f.path), repo, f.mode)
-        for f in snapshot.files
-        if f.path != REPO_CONFIG_PATH
-    ]
-    results = auditor.audit(files, run.entry.overrides, settings)
-    if settings.describe.enabled:
-        results = describe_results(
-            results, settings, auditor.client, now=auditor.now, commits=forge
-        )
+    files, read_errors = _sources(snapshot, settings, repo)
+    results = pipeline.describe(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    )
+    review = pipeline.auditor.review(results)
+    results = list(review.results)
     report = RunReport(
         updates=tuple(u for r in results for u in r.updates),
         skipped=tuple(s for r in results for s in r.skipped),
-        errors=tuple(e for r in results for e in r.errors),
+        errors=(*read_errors, *(e for r in results for e in r.errors)),
         files_scanned=len(files),
         references_found=sum(
             len(f.extraction.references) + len(f.extraction.skipped) for f in files
         ),
         repo_mode=True,
+        findings=review.findings,
+        references=review.references,
     )
     options = settings.pull_requests
-    proposals = build_proposals(results, options, render_body)
+    proposals = build_proposals(results, options, pipeline.render_body)
     try:
         seen = observe(forge, repo, options.branch_prefix, snapshot.default_branch)
     except GitHubError as exc:
@@ -111,14 +145,13 @@ def run_repository(
             for a in actions
         ]
         return replace(report, pull_requests=tuple(records))
-    pr_options = PullRequestOptions(
-        labels=options.labels,
-        reviewers=options.reviewers,
-        assignees=options.assignees,
-        draft=options.draft,
-    )
     outcomes = apply_actions(
-        forge, repo, snapshot.default_branch, snapshot.base_sha, actions, pr_options
+        forge,
+        repo,
+        snapshot.default_branch,
+        snapshot.base_sha,
+        actions,
+        pull_request_options(settings),
     )
     records = []
     errors = list(report.errors)
@@ -135,19 +168,62 @@ def run_repository(
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's Dockerfiles, with its own configuration file applied."""
-    snapshot = forge.read_dockerfiles(
-        repo, settings.include, settings.ignore, extra_paths=(REPO_CONFIG_PATH,)
-    )
+    """The repository's files of every kind, with its own configuration file applied."""
+    snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return snapshot, settings
     merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
-    if (merged.include, merged.ignore) != (settings.include, settings.ignore):
-        snapshot = forge.read_dockerfiles(
-            repo, merged.include, merged.ignore, extra_paths=(REPO_CONFIG_PATH,)
-        )
+    if merged.discovery != settings.discovery:
+        snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
+
+
+def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
+    discovery = settings.discovery
+    return forge.read_dockerfiles(
+        repo,
+        settings.include,
+        settings.ignore,
+        extra_paths=(REPO_CONFIG_PATH,),
+        select=lambda paths: classify(paths, discovery),
+    )
+
+
+def _sources(
+    snapshot: RepoSnapshot, settings: Settings, repo: str
+) -> tuple[list[SourceFile], list[ErrorRecord]]:
+    """Extract the snapshot's files (the same classification and size bounds as local runs)."""
+    discovery = settings.discovery
+    kinds = classify([f.path for f in snapshot.files], discovery)
+    found: list[FoundFile] = []
+    modes: dict[str, str] = {}
+    errors: list[ErrorRecord] = []
+    for f in snapshot.files:
+        kind = kinds.get(f.path)
+        if f.path == REPO_CONFIG_PATH or kind is None:
+            continue
+        limit = discovery.max_bytes(kind)
+        if limit is not None and len(f.content) > limit:
+            if kind != KUBERNETES:
+                message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
+                errors.append(ErrorRecord(f.path, None, None, message, repo))
+            continue
+        found.append(FoundFile(f.path, kind, f.content))
+        modes[f.path] = f.mode
+    files = [
+        SourceFile(
+            e.file.path,
+            Path(e.file.path),
+            e.file.data,
+            e.extraction,
+            repo,
+            modes[e.file.path],
+            kind=e.file.kind,
+        )
+        for e in extract_files(found)
+    ]
+    return files, errors
 
 
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
@@ -169,4 +245,4 @@ def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
     return ErrorRecord(path, None, None, str(exc), repo)
 
 
-__all__ = ["RepoRun", "expand_repositories", "run_repository", "update_key"]
+__all__ = ["RepoRun", "expand_repositories", "run_repositories", "run_repository", "update_key"]

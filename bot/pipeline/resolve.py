@@ -9,14 +9,14 @@ requests in flight per host.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from bot.errors import RegistryError
-from bot.registry import DigestInfo, RegistryClient, parse_platform
+from bot.errors import NotFoundError, RegistryError
+from bot.registry import RegistryClient, parse_platform
 from bot.registry.manifests import INDEX_TYPES, ImageIndex, ImageManifest, Platform
 
 logger = logging.getLogger(__name__)
@@ -56,59 +56,65 @@ def run_concurrently(
 
 
 def list_tags(
-    client: RegistryClient, repositories: Sequence[tuple[str, str]], max_workers: int = 8
+    client: RegistryClient,
+    repositories: Sequence[tuple[str, str]],
+    max_workers: int = 8,
+    in_use: Mapping[tuple[str, str], Collection[str]] | None = None,
 ) -> dict[tuple[str, str], tuple[str, ...] | RegistryError]:
-    """Tag lists of ``(registry, repository)`` pairs (a truncated list is logged by the client)."""
+    """Tag lists of ``(registry, repository)`` pairs; ``in_use``: the tags the Dockerfiles use
+    per pair (a mirror whose list lacks them is reported by the client)."""
+    used = in_use or {}
     return run_concurrently(
-        repositories, lambda key: tuple(client.list_tags(*key).tags), max_workers
+        repositories,
+        lambda key: tuple(client.list_tags(*key, in_use=used.get(key, ())).tags),
+        max_workers,
     )
 
 
 def resolve_digest(client: RegistryClient, query: DigestQuery) -> str:
     """The digest to propose for ``query.tag``, keeping the kind of the current digest.
 
-    * no current digest (pinning): the tag's own digest (the multi-platform index when it is one);
     * the tag still points at the current digest: that digest (one HEAD, nothing else);
-    * every digest that will be written comes from a manifest fetched and verified over its
-      bytes (a HEAD's ``Docker-Content-Digest`` is only the registry's word);
-    * the current digest is an index: the tag's index digest;
+    * otherwise the tag's digest as :meth:`RegistryClient.pin_digest` gives it: from the manifest
+      fetched and hashed over its bytes, or (``verify_digests: unless-pull-quota`` on a registry
+      with a pull quota such as Docker Hub) a HEAD's ``Docker-Content-Digest``;
+    * no current digest (pinning), or the current digest is an index: the tag's own digest;
     * the current digest is one platform's manifest: the same platform's manifest in the tag's
-      index (platform from the current image's config; the FROM's literal ``--platform`` when the
-      current digest no longer exists).
+      index, fetched by digest and verified (the bytes are needed here). The platform is the FROM's
+      literal ``--platform``, else the current image's config; when the current digest no
+      longer exists, the literal ``--platform`` or the index.
+    * any other registry failure (rate limit, access, protocol) is an error for the reference,
+      never read as "the current digest is gone".
     """
     current = query.current_digest
-    if current is None or query.tag_changed:
-        # The digest will be written: GET the manifest, whose digest is checked over its bytes.
-        fetched = client.get_manifest(query.registry, query.repository, query.tag)
-        target = DigestInfo(fetched.digest, fetched.media_type)
-    else:
-        # A refresh of the same tag: HEAD (not a pull on Docker Hub); verify only what moved.
-        target = client.head_digest(query.registry, query.repository, query.tag)
-        if target.digest == current:
+    if current is not None and not query.tag_changed:
+        seen = client.head_digest(query.registry, query.repository, query.tag)
+        if seen.digest == current:
             return current
-        fetched = client.get_manifest(query.registry, query.repository, target.digest)
+    target = client.pin_digest(query.registry, query.repository, query.tag)
     if current is None or target.media_type not in INDEX_TYPES:
         return target.digest
     platform = _current_platform(client, query, current)
     if platform is None:
         return target.digest
-    if not isinstance(fetched, ImageIndex):
+    index = client.get_manifest(query.registry, query.repository, target.digest)
+    if not isinstance(index, ImageIndex):
         return target.digest
     # A child of a verified index is content-addressed by that index.
-    return client.resolve_platform(fetched, platform).digest
+    return client.resolve_platform(index, platform).digest
 
 
 def _current_platform(client: RegistryClient, query: DigestQuery, current: str) -> Platform | None:
     """Platform of the current digest when it is a single-platform manifest, else ``None``.
 
-    A HEAD tells the kind; only a single-platform manifest costs a GET and a config fetch.
+    A HEAD tells the kind (free on Docker Hub); a single-platform manifest costs a GET and a
+    config fetch only when the FROM has no literal ``--platform``. Only "not found" falls back
+    to the literal ``--platform``: a rate limit or any other failure is raised.
     """
+    literal = parse_platform(query.platform) if query.platform else None
     try:
         kind = client.head_digest(query.registry, query.repository, current).media_type
-        if kind in INDEX_TYPES:
-            return None
-        manifest = client.get_manifest(query.registry, query.repository, current)
-    except RegistryError as exc:
+    except NotFoundError as exc:
         logger.debug(
             "%s/%s@%s: %s; keeping the kind from --platform",
             query.registry,
@@ -116,7 +122,12 @@ def _current_platform(client: RegistryClient, query: DigestQuery, current: str) 
             current,
             exc,
         )
-        return parse_platform(query.platform) if query.platform else None
+        return literal
+    if kind in INDEX_TYPES:
+        return None
+    if literal is not None:
+        return literal
+    manifest = client.get_manifest(query.registry, query.repository, current)
     if not isinstance(manifest, ImageManifest):
         return None
     config = client.get_config(query.registry, query.repository, manifest.config.digest)

@@ -10,8 +10,10 @@ Build one client per run::
 
 Modules: ``settings`` (frozen settings), ``configure`` (settings from ``bot.config`` + CLI), ``hosts`` (Docker Hub / ECR / Google / GHCR names),
 ``aliases`` (mirrors, insecure hosts), ``credentials`` (config/env, docker config.json, helpers),
-``auth`` (challenges, token cache), ``session`` (requests.Session factory), ``transport``
-(auth, redirects, rate limits, errors), ``tags`` (pagination), ``manifests`` / ``imageconfig``
+``auth`` (challenges, token cache), ``authflow`` (which Authorization a request carries),
+``session`` (requests.Session factory), ``deadline`` (total deadline per request),
+``ratelimits`` (rate limits and pull quotas per host), ``replies`` (bounded bodies),
+``transport`` (redirects, retries, errors), ``tags`` (pagination and its real-registry quirks), ``manifests`` / ``imageconfig``
 (pure parsing), ``blobs`` (digest-verifying stream), ``cache`` (SQLite), ``client``
 (Protocol + HTTP implementation), ``prefetch`` (concurrent lookups).
 """

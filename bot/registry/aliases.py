@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from bot.errors import ConfigError
 from bot.registry.hosts import api_host, canonical_host, normalise_repository
 
-__all__ = ["Endpoint", "RegistryAlias", "is_insecure", "parse_alias", "resolve_endpoint"]
+__all__ = [
+    "LIST_MODES",
+    "Endpoint",
+    "RegistryAlias",
+    "is_insecure",
+    "parse_alias",
+    "resolve_endpoint",
+]
 
 _HOST = re.compile(
     r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$"
@@ -31,13 +38,22 @@ _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 
 
+LIST_MODES = ("mirror", "upstream")
+
+
 @dataclass(frozen=True)
 class RegistryAlias:
-    """Lookups for ``source`` go to ``destination`` with ``prefix`` before the repository."""
+    """Lookups for ``source`` go to ``destination`` with ``prefix`` before the repository.
+
+    ``list="upstream"``: tag lists come from ``source`` itself while digests, manifests and
+    blobs still come through the mirror (a pull-through cache lists only the tags someone already
+    pulled through it; asking it for a tag's manifest makes it fetch that tag).
+    """
 
     source: str
     destination: str
     prefix: str = ""
+    list: str = "mirror"
 
     def __str__(self) -> str:
         target = f"{self.destination}/{self.prefix}" if self.prefix else self.destination
@@ -53,6 +69,12 @@ class Endpoint:
     repository: str
     scheme: str = "https"
     aliased: bool = False
+    name: str = ""  # the repository as looked up, before any alias prefix
+
+    @property
+    def image(self) -> str:
+        """``registry/repository`` as the Dockerfile names it (``docker.io/library/python``)."""
+        return f"{self.registry}/{self.name or self.repository}"
 
     @property
     def base_url(self) -> str:
@@ -76,8 +98,10 @@ def _check_host(value: str, text: str) -> str:
     return host
 
 
-def parse_alias(text: str) -> RegistryAlias:
+def parse_alias(text: str, list_mode: str = "mirror") -> RegistryAlias:
     """Parse ``SRC=DST[/PREFIX]``; raise :class:`ConfigError` naming the bad part."""
+    if list_mode not in LIST_MODES:
+        raise ConfigError(f"registry alias {text!r}: list must be one of {', '.join(LIST_MODES)}")
     source, sep, target = text.partition("=")
     if not sep or not source.strip() or not target.strip():
         raise ConfigError(f"registry alias {text!r}: expected SRC=DST[/PREFIX]")
@@ -87,7 +111,7 @@ def parse_alias(text: str) -> RegistryAlias:
     prefix = prefix.strip("/")
     if prefix and not _PATH.match(prefix):
         raise ConfigError(f"registry alias {text!r}: {prefix!r} is not a repository path prefix")
-    return RegistryAlias(source=src, destination=dst, prefix=prefix)
+    return RegistryAlias(source=src, destination=dst, prefix=prefix, list=list_mode)
 
 
 def is_insecure(host: str, insecure_hosts: Iterable[str]) -> bool:
@@ -103,14 +127,21 @@ def resolve_endpoint(
     repository: str,
     aliases: Iterable[RegistryAlias] = (),
     insecure_hosts: Iterable[str] = (),
+    *,
+    listing: bool = False,
 ) -> Endpoint:
-    """Apply aliases, Docker Hub's ``library/`` and API host, and the insecure-host list."""
+    """Apply aliases, Docker Hub's ``library/`` and API host, and the insecure-host list.
+
+    ``listing``: the endpoint for a tag list (an alias with ``list="upstream"`` is skipped).
+    """
     source = canonical_host(registry)
-    repo = normalise_repository(source, repository)
-    host = api_host(source)
+    name = normalise_repository(source, repository)
+    host, repo = api_host(source), name
     alias = next((a for a in aliases if a.source == source), None)
+    if alias is not None and listing and alias.list == "upstream":
+        alias = None
     if alias is not None:
         host = alias.destination
-        repo = f"{alias.prefix}/{repo}" if alias.prefix else repo
+        repo = f"{alias.prefix}/{name}" if alias.prefix else name
     scheme = "http" if is_insecure(host, insecure_hosts) else "https"
-    return Endpoint(source, host, repo, scheme, aliased=alias is not None)
+    return Endpoint(source, host, repo, scheme, aliased=alias is not None, name=name)

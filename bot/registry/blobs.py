@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING
 import requests
 
 from bot.errors import DigestMismatchError, RegistryError, RegistryProtocolError
+from bot.registry.deadline import Ticket
+from bot.registry.replies import READ_ERRORS, deadline_error
 
 if TYPE_CHECKING:
     from hashlib import _Hash
 
-__all__ = ["BlobReader", "digest_of", "hasher_for"]
+__all__ = ["BLOB_BYTES_PER_SECOND", "BlobReader", "digest_of", "hasher_for"]
 
 _ALGORITHMS = {"sha256": 64, "sha512": 128}
+#: A blob's deadline is the request deadline plus one second per this many announced bytes.
+BLOB_BYTES_PER_SECOND = 1 << 20
 
 
 def hasher_for(digest: str, what: str) -> _Hash:
@@ -40,10 +44,18 @@ class BlobReader:
     ``read()``/iteration yield the bytes; when the stream ends, the digest of everything read
     is compared with the expected one and :class:`DigestMismatchError` is raised on a mismatch
     (also when more than ``max_bytes`` arrive). Use as a context manager.
+
+    ``ticket``: the request's total deadline, extended by one second per MiB the reply announces
+    (:data:`BLOB_BYTES_PER_SECOND`) and ended when the reader closes.
     """
 
     def __init__(
-        self, response: requests.Response, digest: str, what: str, max_bytes: int | None = None
+        self,
+        response: requests.Response,
+        digest: str,
+        what: str,
+        max_bytes: int | None = None,
+        ticket: Ticket | None = None,
     ) -> None:
         self.digest = digest
         self._what = what
@@ -56,14 +68,22 @@ class BlobReader:
         self._done = False
         length = response.headers.get("Content-Length", "")
         self.size: int | None = int(length) if length.isdigit() else None
+        self._ticket = ticket
+        if ticket is not None:
+            announced = min(self.size or 0, max_bytes if max_bytes is not None else 1 << 40)
+            ticket.extend(announced / BLOB_BYTES_PER_SECOND)
 
     def _next_chunk(self) -> bytes:
         if self._done:
             return b""
         try:
             chunk = next(self._chunks, b"")
-        except requests.RequestException as exc:
+            if self._ticket is not None and self._ticket.expired:
+                raise deadline_error(self._what, self._ticket)
+        except READ_ERRORS as exc:
             self.close()
+            if self._ticket is not None and self._ticket.expired:
+                raise deadline_error(self._what, self._ticket) from exc
             raise RegistryError(
                 f"{self._what}: reading blob failed ({type(exc).__name__})"
             ) from exc
@@ -78,8 +98,7 @@ class BlobReader:
         return chunk
 
     def _finish(self) -> None:
-        self._done = True
-        self._response.close()
+        self.close()
         actual = f"{self._hasher.name}:{self._hasher.hexdigest()}"
         if actual != self.digest:
             raise DigestMismatchError(
@@ -114,6 +133,8 @@ class BlobReader:
         """Release the connection (an unfinished stream is simply abandoned, unverified)."""
         self._done = True
         self._response.close()
+        if self._ticket is not None:
+            self._ticket.disarm()
 
     def __enter__(self) -> BlobReader:
         return self

@@ -11,8 +11,10 @@ also under concurrent callers.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import requests
@@ -27,6 +29,7 @@ from bot.registry.manifests import (
     ACCEPT_MANIFESTS,
     INDEX_TYPES,
     MANIFEST_TYPES,
+    OCI_INDEX,
     Descriptor,
     ImageIndex,
     ImageManifest,
@@ -35,13 +38,14 @@ from bot.registry.manifests import (
     is_digest,
     parse_manifest,
     select_platform,
+    sha256_digest,
 )
 from bot.registry.memo import Memo
-from bot.registry.models import DigestInfo, TagList
+from bot.registry.models import DigestInfo, RegistryUse, TagList
 from bot.registry.session import make_session
 from bot.registry.settings import RegistrySettings
 from bot.registry.tags import fetch_tags
-from bot.registry.transport import Transport, TransportStats, read_bounded
+from bot.registry.transport import Transport, TransportStats
 
 __all__ = ["DEFAULT_PLATFORM", "HttpRegistryClient", "RegistryClient"]
 
@@ -55,12 +59,22 @@ DEFAULT_PLATFORM = Platform("linux", "amd64")
 class RegistryClient(Protocol):
     """What the lookup, changelog and scan stages need from a registry."""
 
-    def list_tags(self, registry: str, repository: str) -> TagList:
-        """All tags (all pages)."""
+    def list_tags(self, registry: str, repository: str, in_use: Collection[str] = ()) -> TagList:
+        """All tags (all pages); ``in_use``: tags the Dockerfiles use (a mirror lacking them
+        looks like a pull-through cache, which is reported)."""
         ...
 
     def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
         """Digest and media type ``reference`` resolves to (HEAD; GET when HEAD lacks it)."""
+        ...
+
+    def pin_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
+        """The digest to write for ``reference``: verified over the manifest's bytes (GET),
+        except where ``verify_digests`` lets a pull-quota registry's HEAD answer."""
+        ...
+
+    def usage(self) -> tuple[RegistryUse, ...]:
+        """Per registry host: requests, pulls, rate limits and warnings of this run."""
         ...
 
     def get_manifest(self, registry: str, repository: str, reference: str) -> Manifest:
@@ -87,6 +101,11 @@ class RegistryClient(Protocol):
         """A streaming reader of blob ``digest`` that verifies the digest at EOF."""
         ...
 
+    def referrers(self, registry: str, repository: str, digest: str) -> tuple[Descriptor, ...]:
+        """OCI 1.1 referrers of ``digest`` (signatures, attestations): the referrers API, else
+        the ``<alg>-<hex>`` referrers tag schema; ``()`` when there are none."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -99,7 +118,7 @@ class HttpRegistryClient:
         environ: Mapping[str, str] | None = None,
         cache: DigestCache | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings or RegistrySettings()
         self._session = session or make_session(self.settings)
@@ -112,17 +131,57 @@ class HttpRegistryClient:
         self._digests: Memo[tuple[str, str, str], DigestInfo] = Memo()
         self._manifests: Memo[tuple[str, str, str], Manifest] = Memo()
         self._configs: Memo[str, ImageConfig] = Memo()
+        self._notes_lock = threading.Lock()
+        self._notes: dict[str, list[str]] = {}
+        self._referrers: Memo[tuple[str, str, str], tuple[Descriptor, ...]] = Memo()
 
     # -- helpers -------------------------------------------------------------------------
-    def endpoint(self, registry: str, repository: str) -> Endpoint:
-        """Where lookups for ``registry/repository`` go (aliases, Hub API host, scheme)."""
+    def endpoint(self, registry: str, repository: str, *, listing: bool = False) -> Endpoint:
+        """Where lookups for ``registry/repository`` go (aliases, Hub API host, scheme);
+        ``listing``: where its tag list comes from (``list: upstream`` aliases)."""
         return resolve_endpoint(
-            registry, repository, self.settings.aliases, self.settings.all_insecure_hosts()
+            registry,
+            repository,
+            self.settings.aliases,
+            self.settings.all_insecure_hosts(),
+            listing=listing,
         )
 
     def stats(self) -> TransportStats:
         """Request counters of this run."""
         return self._transport.stats()
+
+    def note(self, host: str, text: str) -> None:
+        """Record a warning about ``host`` for the run's report (once per text)."""
+        with self._notes_lock:
+            notes = self._notes.setdefault(host, [])
+            if text not in notes:
+                notes.append(text)
+
+    def usage(self) -> tuple[RegistryUse, ...]:
+        """Per registry host: requests, pulls (manifest GETs), rate limits and warnings."""
+        with self._notes_lock:
+            notes = {host: tuple(texts) for host, texts in self._notes.items()}
+        hosts = {u.host: u for u in self.stats().hosts}
+        result = []
+        for host in sorted(set(hosts) | set(notes)):
+            use = hosts.get(host)
+            found = list(notes.get(host, ()))
+            if use is not None and use.pulls_stopped:
+                found.append(f"manifest GETs stopped: pull limit reached ({use.pulls_stopped})")
+            if use is not None and use.rate_limited:
+                found.append(f"rate-limited for the run ({use.rate_limited})")
+            result.append(
+                RegistryUse(
+                    host=host,
+                    requests=use.requests if use else 0,
+                    pulls=use.pulls if use else 0,
+                    ratelimit_remaining=use.remaining if use else None,
+                    ratelimit_limit=use.limit if use else None,
+                    notes=tuple(found),
+                )
+            )
+        return tuple(result)
 
     def rate_limit_remaining(self, registry: str) -> int | None:
         """Last ``ratelimit-remaining`` reported by ``registry`` (Docker Hub), if any."""
@@ -139,12 +198,41 @@ class HttpRegistryClient:
             self._cache.close()
 
     # -- tags ------------------------------------------------------------------------------
-    def list_tags(self, registry: str, repository: str) -> TagList:
-        """All tags of the repository, following ``Link`` pagination (memoised)."""
-        ep = self.endpoint(registry, repository)
-        return self._tags.get(
+    def list_tags(self, registry: str, repository: str, in_use: Collection[str] = ()) -> TagList:
+        """All tags of the repository, following ``Link`` pagination (memoised).
+
+        A mirror's list that lacks a tag in ``in_use``, or holds nothing but tags in use, looks
+        like a pull-through cache that lists only tags someone pulled: the list gets a
+        ``warning`` (and the run's report a note).
+        """
+        ep = self.endpoint(registry, repository, listing=True)
+        listed = self._tags.get(
             (ep.host, ep.repository), lambda: fetch_tags(self._transport, ep, registry, repository)
         )
+        if listed.warning:
+            self.note(ep.host, listed.warning)
+        if not ep.aliased or not in_use:
+            return listed
+        known = frozenset(listed.tags)
+        used = set(in_use)
+        missing = sorted(used - known)
+        if missing:
+            shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
+            symptom = (
+                f"lists {len(known)} tags of {ep.image} but not {shown}, which the Dockerfiles use"
+            )
+        elif known <= used:
+            symptom = f"lists only the tags of {ep.image} the Dockerfiles use ({len(known)})"
+        else:
+            return listed
+        warning = (
+            f"mirror {ep.host} {symptom}: it looks like a pull-through cache that lists only "
+            f"pulled tags, so newer tags may be missed (registry_aliases.{ep.registry}.list: "
+            "upstream lists them on the registry itself)"
+        )
+        self.note(ep.host, warning)
+        logger.warning("%s", warning)
+        return replace(listed, warning=warning)
 
     # -- manifests -------------------------------------------------------------------------
     def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
@@ -161,8 +249,7 @@ class HttpRegistryClient:
             return DigestInfo(cached.digest, cached.media_type)
         what = f"{ep}:{reference}" if not is_digest(reference) else f"{ep}@{reference}"
         url = ep.url(f"manifests/{reference}")
-        response = self._transport.request("HEAD", ep, url, what, {"Accept": ACCEPT_MANIFESTS})
-        response.close()
+        response = self._transport.fetch("HEAD", ep, url, what, {"Accept": ACCEPT_MANIFESTS})
         digest = response.headers.get("Docker-Content-Digest", "").strip()
         media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
         if not digest:
@@ -171,7 +258,27 @@ class HttpRegistryClient:
             return DigestInfo(manifest.digest, manifest.media_type)
         if is_digest(reference) and digest != reference:
             raise DigestMismatchError(f"{what}: registry reports digest {digest}")
+        if not is_digest(digest):
+            raise RegistryProtocolError(
+                f"{what}: Docker-Content-Digest {digest[:80]!r} is malformed"
+            )
         return DigestInfo(digest, media_type)
+
+    def pin_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
+        """The digest to write into a Dockerfile for ``reference``.
+
+        ``verify_digests: always``: from the manifest fetched with GET and hashed over its bytes.
+        ``unless-pull-quota`` (default): the same, except on a registry that counts manifest
+        GETs against a pull quota (Docker Hub), where HEAD's ``Docker-Content-Digest`` is taken
+        as the registry's word; the bytes are fetched there only when they are needed (a
+        platform's manifest chosen from an index).
+        """
+        ep = self.endpoint(registry, repository)
+        quota = self._transport.counts_pulls(ep.host)
+        if self.settings.verify_digests != "always" and quota:
+            return self.head_digest(registry, repository, reference)
+        manifest = self.get_manifest(registry, repository, reference)
+        return DigestInfo(manifest.digest, manifest.media_type)
 
     def get_manifest(self, registry: str, repository: str, reference: str) -> Manifest:
         """``GET`` and verify the manifest or index (memoised; digests also cached on disk)."""
@@ -188,10 +295,18 @@ class HttpRegistryClient:
             if hit is not None:
                 return parse_manifest(hit[1], hit[0], reference, what)
         url = ep.url(f"manifests/{reference}")
-        response = self._transport.request("GET", ep, url, what, {"Accept": ACCEPT_MANIFESTS})
+        response = self._transport.fetch(
+            "GET",
+            ep,
+            url,
+            what,
+            {"Accept": ACCEPT_MANIFESTS},
+            max_bytes=MAX_MANIFEST_BYTES,
+            pull=True,
+        )
         header_digest = response.headers.get("Docker-Content-Digest", "").strip()
         content_type = response.headers.get("Content-Type", "")
-        raw = read_bounded(response, MAX_MANIFEST_BYTES, what)
+        raw = response.body
         expected = reference if by_digest else header_digest or "sha256:" + "0" * 64
         digest = digest_of(raw, expected, what)
         if header_digest and digest_of(raw, header_digest, what) != header_digest:
@@ -238,8 +353,9 @@ class HttpRegistryClient:
             hit = self._cache.get(digest)
             if hit is not None:
                 return parse_image_config(hit[1], digest, what)
-        response = self._transport.request("GET", ep, ep.url(f"blobs/{digest}"), what)
-        raw = read_bounded(response, MAX_CONFIG_BYTES, what)
+        raw = self._transport.fetch(
+            "GET", ep, ep.url(f"blobs/{digest}"), what, max_bytes=MAX_CONFIG_BYTES
+        ).body
         if digest_of(raw, digest, what) != digest:
             raise DigestMismatchError(f"{what}: content does not hash to the digest")
         config = parse_image_config(raw, digest, what)
@@ -266,8 +382,45 @@ class HttpRegistryClient:
         ep = self.endpoint(registry, repository)
         what = f"{ep}@{digest}"
         digest_of(b"", digest, what)  # validates the digest before any request
-        response = self._transport.request("GET", ep, ep.url(f"blobs/{digest}"), what)
-        return BlobReader(response, digest, what, max_bytes)
+        response, ticket = self._transport.stream(ep, ep.url(f"blobs/{digest}"), what)
+        return BlobReader(response, digest, what, max_bytes, ticket)
+
+    # -- referrers ---------------------------------------------------------------------------
+    def referrers(self, registry: str, repository: str, digest: str) -> tuple[Descriptor, ...]:
+        """Referrers of ``digest`` (memoised). A registry without the referrers API answers 404
+        (distribution-spec "Listing Referrers"); then the referrers tag schema's index
+        ``<alg>-<hex>`` is read, and a 404 there means no referrers."""
+        ep = self.endpoint(registry, repository)
+        return self._referrers.get(
+            (ep.host, ep.repository, digest),
+            lambda: self._get_referrers(ep, registry, repository, digest),
+        )
+
+    def _get_referrers(
+        self, ep: Endpoint, registry: str, repository: str, digest: str
+    ) -> tuple[Descriptor, ...]:
+        what = f"{ep}@{digest} (referrers)"
+        digest_of(b"", digest, what)  # validates the digest before any request
+        try:
+            raw = self._transport.fetch(
+                "GET",
+                ep,
+                ep.url(f"referrers/{digest}"),
+                what,
+                {"Accept": OCI_INDEX},
+                max_bytes=MAX_MANIFEST_BYTES,
+            ).body
+        except NotFoundError:
+            algorithm, _, hexpart = digest.partition(":")
+            try:
+                listed = self.get_manifest(registry, repository, f"{algorithm}-{hexpart}")
+            except NotFoundError:
+                return ()
+            return listed.manifests if isinstance(listed, ImageIndex) else ()
+        index = parse_manifest(raw, OCI_INDEX, sha256_digest(raw), what)
+        if not isinstance(index, ImageIndex):
+            raise RegistryProtocolError(f"{what}: the referrers list is not an image index")
+        return index.manifests
 
 
 if TYPE_CHECKING:  # mypy proves the implementation satisfies the protocol

@@ -40,7 +40,10 @@ def settings_from_config(
         for entry in config.registries
     )
     aliases = {}
-    for text in [f"{src}={dst}" for src, dst in config.registry_aliases] + list(cli_aliases):
+    for src, dst in config.registry_aliases:
+        alias = parse_alias(f"{src}={dst}", "upstream" if src in config.list_upstream else "mirror")
+        aliases[alias.source] = alias
+    for text in cli_aliases:
         alias = parse_alias(text)
         aliases[alias.source] = alias
     base = base or RegistrySettings()
@@ -56,4 +59,9 @@ def settings_from_config(
         max_retries=config.lookup.max_retries,
         concurrency_per_host=config.lookup.concurrency_per_host,
         max_pages=config.lookup.max_pages,
+        request_deadline=float(config.lookup.request_deadline),
+        max_tags=config.lookup.max_tags,
+        page_size=config.lookup.page_size,
+        max_retry_after=float(config.lookup.max_retry_after),
+        verify_digests=config.lookup.verify_digests,
     )

@@ -32,7 +32,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError, RegistryAuthError
-from bot.registry.hosts import canonical_host, credentials_server_url, is_ecr, is_ghcr, is_google
+from bot.registry.hosts import canonical_host, credentials_server_url, is_ecr, is_google
 from bot.registry.settings import HostSettings, RegistrySettings
 
 __all__ = ["CredentialResolver", "Credentials"]
@@ -203,18 +203,22 @@ class CredentialResolver:
 
 
 def _token_credentials(host: str, username: str | None, token: str) -> Credentials:
-    """Host-specific meaning of a bare token (see :class:`HostSettings`)."""
+    """A bare token (``token_env``) is the password of a Basic credential; how it is used follows
+    the registry's own challenge (Basic to the registry, or to its Bearer token realm). Only the
+    default user name depends on the host: ``AWS`` on ECR (whose base64 ``authorizationToken``
+    is decoded), ``oauth2accesstoken`` on Google registries, else ``token`` (GHCR and most
+    registries ignore the name when the password is a token)."""
     if is_ecr(host):
         try:
             user, password = _decode_auth(token, "ECR token")
         except ConfigError:
             user, password = username or "AWS", token
-        return Credentials(user, password, "basic", "config")
+        if user != "AWS" and not username:
+            user, password = "AWS", token  # base64 that is not an authorizationToken
+        return Credentials(username or user, password, "basic", "config token_env")
     if is_google(host):
-        return Credentials(username or "oauth2accesstoken", token, "basic", "config")
-    if is_ghcr(host):
-        return Credentials(username or "token", token, "basic", "config")
-    return Credentials(username or "", token, "bearer", "config")
+        return Credentials(username or "oauth2accesstoken", token, "basic", "config token_env")
+    return Credentials(username or "token", token, "basic", "config token_env")
 
 
 def _auths_entry(entry: dict[object, object], where: str) -> Credentials | None:

@@ -28,11 +28,19 @@ DOCKER_HUB_CREDENTIALS_KEY = "https://index.docker.io/v1/"
 _HUB_NAMES = frozenset(
     {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
 )
+# ECR private registries in every partition and endpoint flavour: ``<acct>.dkr.ecr.<region>``
+# and the dual-stack ``<acct>.dkr-ecr.<region>.on.aws`` (plus ``-fips``), on amazonaws.com,
+# amazonaws.com.cn (China), amazonaws.eu (European Sovereign Cloud) and the isolated partitions
+# (AWS General Reference, "Amazon ECR endpoints and quotas"; Renovate's ``ecrRegex``).
 _ECR = re.compile(
-    r"^\d+\.dkr[.-]ecr(-fips)?\.[a-z0-9-]+\.(amazonaws\.com|amazonaws\.com\.cn|"
-    r"sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$"
+    r"^\d{12}\.dkr(?:\.ecr|-ecr)(?:-fips)?\.[a-z0-9-]+\.(?:amazonaws\.com|amazonaws\.com\.cn|"
+    r"amazonaws\.eu|on\.aws|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$"
 )
-_GOOGLE = re.compile(r"^((eu|us|asia)\.)?gcr\.io$|^[a-z0-9-]+-docker\.pkg\.dev$")
+# Google: gcr.io and its regional, mirror and marketplace hosts; every Artifact Registry
+# ``<location>-docker.pkg.dev`` (Renovate's ``googleRegex`` plus mirror.gcr.io / marketplace).
+_GOOGLE = re.compile(
+    r"^(?:(?:eu|us|asia|mirror|marketplace|k8s)\.)?gcr\.io$|^[a-z0-9-]+-docker\.pkg\.dev$"
+)
 
 
 def canonical_host(host: str) -> str:
@@ -53,12 +61,14 @@ def api_host(host: str) -> str:
 
 
 def is_ecr(host: str) -> bool:
-    """True for an AWS ECR private registry host (``<account>.dkr.ecr.<region>.amazonaws.com``)."""
+    """True for an AWS ECR private registry host (``<account>.dkr.ecr.<region>.amazonaws.com``,
+    ``<account>.dkr-ecr.<region>.on.aws`` and the other partitions)."""
     return _ECR.match(canonical_host(host)) is not None
 
 
 def is_google(host: str) -> bool:
-    """True for GCR (``gcr.io``, ``eu.gcr.io`` …) and Artifact Registry (``*-docker.pkg.dev``)."""
+    """True for GCR (``gcr.io``, ``eu.gcr.io``, ``mirror.gcr.io`` …) and Artifact Registry
+    (``*-docker.pkg.dev``)."""
     return _GOOGLE.match(canonical_host(host)) is not None
 
 

@@ -117,6 +117,8 @@ class Descriptor:
     size: int
     platform: Platform | None = None
     annotations: tuple[tuple[str, str], ...] = ()
+    #: OCI 1.1 ``artifactType`` (referrers: signatures, attestations, SBOMs); "" when absent.
+    artifact_type: str = ""
 
     def annotation(self, key: str) -> str | None:
         """Annotation ``key`` or ``None``."""
@@ -181,7 +183,12 @@ def _descriptor(obj: object, what: str) -> Descriptor:
             _str(plat, "variant", what, ""),
         )
     return Descriptor(
-        _str(obj, "mediaType", what, ""), digest, size, platform, _annotations(obj, what)
+        _str(obj, "mediaType", what, ""),
+        digest,
+        size,
+        platform,
+        _annotations(obj, what),
+        _str(obj, "artifactType", what, ""),
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DigestInfo", "RepositoryRef", "TagList"]
+from bot.models import RegistryUse
+
+__all__ = ["DigestInfo", "RegistryUse", "RepositoryRef", "TagList"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,9 @@ class RepositoryRef:
 class TagList:
     """All tags of a repository in registry order (deduplicated; not sorted).
 
-    ``truncated`` is True when the page cap stopped pagination (a warning was logged).
+    ``truncated`` is True when the page cap stopped pagination; ``warning`` says (in one line)
+    why the list may be incomplete: truncated, full pages without ``Link``, or a mirror that
+    seems to list only cached tags.
     """
 
     registry: str
@@ -30,6 +34,7 @@ class TagList:
     tags: tuple[str, ...]
     truncated: bool = False
     pages: int = 1
+    warning: str = ""
 
     def __contains__(self, tag: object) -> bool:
         return tag in self.tags

@@ -9,19 +9,23 @@
 * TLS verification from settings (``ca_bundle`` path or ``verify_tls``; the transport passes
   the per-host value from :meth:`RegistrySettings.verify_for` on every request);
 * no automatic redirects: the transport follows them itself so ``Authorization`` never leaves
-  the registry's origin. Timeouts are passed on every call by the transport.
+  the registry's origin. Timeouts are passed on every call by the transport;
+* connections register with the request's total deadline (:mod:`bot.registry.deadline`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot import __version__
+from bot.registry.deadline import deadline_pools
 from bot.registry.settings import RegistrySettings
 
-__all__ = ["USER_AGENT", "make_session"]
+__all__ = ["USER_AGENT", "DeadlineAdapter", "make_session"]
 
 USER_AGENT = f"base-image-bot/{__version__}"
 
@@ -45,13 +49,26 @@ def make_retry(settings: RegistrySettings) -> Retry:
     )
 
 
+class DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections serve the total deadline of the request they send."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = deadline_pools()
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = deadline_pools()
+        return manager
+
+
 def make_session(settings: RegistrySettings) -> requests.Session:
     """A session with retries, pooling sized to the per-host concurrency, TLS settings, UA."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     session.trust_env = False  # no ~/.netrc credentials, no proxy surprises
     session.verify = settings.ca_bundle if settings.ca_bundle else settings.verify_tls
-    adapter = HTTPAdapter(
+    adapter = DeadlineAdapter(
         max_retries=make_retry(settings),
         pool_connections=16,
         pool_maxsize=max(16, 2 * settings.concurrency_per_host),  # slots limit in-flight requests

@@ -13,7 +13,9 @@ from bot.errors import ConfigError
 from bot.registry.aliases import RegistryAlias
 from bot.registry.hosts import canonical_host
 
-__all__ = ["HostSettings", "RegistrySettings"]
+__all__ = ["VERIFY_DIGESTS", "HostSettings", "RegistrySettings"]
+
+VERIFY_DIGESTS = ("always", "unless-pull-quota")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,10 @@ class RegistrySettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_pages: int = 10_000
+    max_tags: int = 200_000
     page_size: int = 1000
+    request_deadline: float = 120.0
+    verify_digests: str = "unless-pull-quota"
     concurrency_per_host: int = 4
     max_retries: int = 3
     backoff_factor: float = 0.5
@@ -81,7 +86,9 @@ class RegistrySettings:
             "connect_timeout": self.connect_timeout,
             "read_timeout": self.read_timeout,
             "max_pages": self.max_pages,
+            "max_tags": self.max_tags,
             "page_size": self.page_size,
+            "request_deadline": self.request_deadline,
             "concurrency_per_host": self.concurrency_per_host,
             "helper_timeout": self.helper_timeout,
         }
@@ -91,4 +98,8 @@ class RegistrySettings:
         if self.max_retries < 0 or self.backoff_factor < 0 or self.max_redirects < 0:
             raise ConfigError(
                 "registry settings max_retries/backoff_factor/max_redirects must be >= 0"
+            )
+        if self.verify_digests not in VERIFY_DIGESTS:
+            raise ConfigError(
+                f"registry setting verify_digests must be one of {', '.join(VERIFY_DIGESTS)}"
             )

@@ -1,16 +1,17 @@
-"""HTTP transport for one run: authentication, redirects, rate limits, size bounds, errors.
+"""HTTP transport for one run: authentication, redirects, deadlines, rate limits, errors.
 
-Every registry request goes through :meth:`Transport.request`:
+Every registry request goes through :meth:`Transport.fetch` (a whole, bounded reply) or
+:meth:`Transport.stream` (a blob read as it arrives):
 
-* the first 401 from a host is remembered (its ``WWW-Authenticate`` challenge) so later requests
-  to that host authenticate up front: one bearer token per (realm, service, scope) for the run
-  (refetched when expired or rejected), Basic sent directly when the host asks for Basic;
+* one total deadline per request (``request_deadline``, :mod:`bot.registry.deadline`) covers the
+  token request it needs, redirects, retries and every byte of the reply; a reply that trickles
+  in is reported as a timeout naming the host;
+* authentication (:mod:`bot.registry.authflow`): challenges are learnt only from the registry's
+  own origin; after a redirect to another origin a 401 is an error naming both hosts;
 * redirects are followed by hand; ``Authorization`` is attached only while the URL keeps the
   registry's origin (scheme, host, port);
-* 429: ``Retry-After`` (≤ ``max_retry_after``) is honoured up to ``max_retries`` times, then the
-  host is marked rate-limited for the rest of the run; so is a host reporting
-  ``ratelimit-remaining: 0`` (Docker Hub). Further requests fail fast with
-  :class:`~bot.errors.RateLimitedError`;
+* rate limits and pull quotas (:mod:`bot.registry.ratelimits`): ``Retry-After`` pauses per host,
+  cancelled at once when the host is marked rate-limited; manifest ``GET``\\ s are pulls;
 * every third-party exception becomes a :class:`~bot.errors.RegistryError` whose one-line
   message names registry, repository and reference and never a credential.
 """
@@ -20,7 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -34,18 +36,19 @@ from bot.errors import (
     RegistryError,
     RegistryProtocolError,
 )
+from bot.registry import deadline
 from bot.registry.aliases import Endpoint
 from bot.registry.authflow import Authenticator
 from bot.registry.credentials import CredentialResolver
-from bot.registry.hosts import is_docker_hub
 from bot.registry.manifests import load_json_object
+from bot.registry.ratelimits import HostUsage, RateLimits
+from bot.registry.replies import READ_ERRORS, Reply, deadline_error, netloc, oneline, read_bounded
 from bot.registry.settings import RegistrySettings
 
-__all__ = ["MAX_TOKEN_BYTES", "Transport", "TransportStats", "read_bounded"]
+__all__ = ["Transport", "TransportStats", "read_bounded"]
 
 logger = logging.getLogger(__name__)
 
-MAX_TOKEN_BYTES = 1 << 20
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -56,15 +59,30 @@ class TransportStats:
     requests: int
     token_requests: int
     rate_limited_hosts: tuple[str, ...]
+    hosts: tuple[HostUsage, ...] = ()
+
+    @property
+    def pulls(self) -> int:
+        """Manifest GETs answered (what Docker Hub counts as pulls), all hosts."""
+        return sum(h.pulls for h in self.hosts)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One registry request as the caller asked for it."""
+
+    method: str
+    endpoint: Endpoint
+    url: str
+    what: str
+    headers: Mapping[str, str]
+    pull: bool = False  # a manifest GET: what a pull quota counts
+    accept: frozenset[int] = frozenset()  # statuses returned instead of raised
 
 
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
-
-
-def _oneline(text: str, limit: int = 160) -> str:
-    return " ".join(text.split())[:limit]
 
 
 def _error_code(response: requests.Response) -> str:
@@ -74,33 +92,10 @@ def _error_code(response: requests.Response) -> str:
         data = load_json_object(raw or b"{}", "error")
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return _oneline(str(errors[0].get("code", "")), 40)
-    except (RegistryError, requests.RequestException, OSError, ValueError):
+            return oneline(str(errors[0].get("code", "")), 40)
+    except (RegistryError, *READ_ERRORS):
         pass
     return ""
-
-
-def read_bounded(response: requests.Response, max_bytes: int, what: str) -> bytes:
-    """The whole body of a streamed response, refusing more than ``max_bytes``."""
-    try:
-        declared = int(response.headers.get("Content-Length", "0") or 0)
-    except ValueError:
-        declared = 0
-    try:
-        if declared > max_bytes:
-            raise RegistryProtocolError(f"{what}: reply of {declared} bytes exceeds {max_bytes}")
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in response.iter_content(65536):
-            total += len(chunk)
-            if total > max_bytes:
-                raise RegistryProtocolError(f"{what}: reply exceeds {max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except requests.RequestException as exc:
-        raise RegistryError(f"{what}: reading reply failed ({type(exc).__name__})") from exc
-    finally:
-        response.close()
 
 
 class Transport:
@@ -113,19 +108,15 @@ class Transport:
         credentials: CredentialResolver,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
         self._session = session
-        self._credentials = credentials
-        self._clock = clock
-        self._sleep = sleep
-        self._auth = Authenticator(settings, session, credentials, clock, read_bounded)
+        self._auth = Authenticator(settings, session, credentials, clock)
+        self._limits = RateLimits(settings.max_retry_after, clock, sleep)
         self._lock = threading.Lock()
         self._probes: dict[str, threading.Lock] = {}
         self._probed: set[str] = set()
-        self._limited: dict[str, str] = {}
-        self._remaining: dict[str, int] = {}
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._requests = 0
 
@@ -133,109 +124,186 @@ class Transport:
     def stats(self) -> TransportStats:
         """Counters so far."""
         with self._lock:
-            requests_sent, limited = self._requests, tuple(sorted(self._limited))
+            sent = self._requests
+        usage = self._limits.usage()
+        limited = tuple(u.host for u in usage if u.rate_limited is not None)
         tokens = self._auth.token_requests
-        return TransportStats(requests_sent + tokens, tokens, limited)
+        return TransportStats(sent + tokens, tokens, limited, usage)
 
     def rate_limit_remaining(self, host: str) -> int | None:
         """Last ``ratelimit-remaining`` seen from ``host`` (Docker Hub), or ``None``."""
-        with self._lock:
-            return self._remaining.get(host)
+        return self._limits.of(host).remaining
 
     def rate_limited(self, host: str) -> str | None:
         """Why ``host`` is rate-limited for this run, or ``None``."""
-        with self._lock:
-            return self._limited.get(host)
+        return self._limits.of(host).rate_limited
+
+    def counts_pulls(self, host: str) -> bool:
+        """Whether ``host`` counts manifest GETs against a pull quota (Docker Hub)."""
+        return self._limits.counts_pulls(host)
 
     # -- requests --------------------------------------------------------------------------
-    def request(
+    def fetch(
         self,
         method: str,
         endpoint: Endpoint,
         url: str,
         what: str,
         headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        """Send ``method url`` for ``endpoint``; return a 2xx streamed response or raise."""
-        reason = self.rate_limited(endpoint.host)
-        if reason is not None:
-            raise RateLimitedError(
-                f"{what}: {endpoint.host} is rate-limited for this run ({reason})"
-            )
-        base = dict(headers or {})
+        *,
+        max_bytes: int = 0,
+        pull: bool = False,
+        accept: frozenset[int] = frozenset(),
+    ) -> Reply:
+        """``method url`` for ``endpoint`` with its whole body (at most ``max_bytes``); a 2xx
+        reply (or one whose status is in ``accept``) or an error. ``pull``: a manifest GET
+        (what a pull quota counts)."""
+        ticket = deadline.arm(self.settings.request_deadline)
+        ticket.host = endpoint.host
+        try:
+            call = _Call(method, endpoint, url, what, dict(headers or {}), pull, accept)
+            response = self._request(call)
+            if response.status_code in accept:
+                max_bytes = min(max_bytes, 16384)
+            if method == "HEAD":
+                response.close()
+                body = b""
+            else:
+                body = read_bounded(response, max_bytes, what, ticket)
+            return Reply(response.status_code, response.headers, body, response.url)
+        finally:
+            ticket.disarm()
+
+    def stream(
+        self, endpoint: Endpoint, url: str, what: str
+    ) -> tuple[requests.Response, deadline.Ticket]:
+        """``GET url`` whose body the caller reads; it must ``disarm()`` the ticket when done."""
+        ticket = deadline.arm(self.settings.request_deadline)
+        ticket.host = endpoint.host
+        try:
+            response = self._request(_Call("GET", endpoint, url, what, {}))
+        except BaseException:
+            ticket.disarm()
+            raise
+        ticket.release_thread()
+        return response, ticket
+
+    def _request(self, call: _Call) -> requests.Response:
+        self._check_limits(call.endpoint, call.what, call.pull)
+        host = call.endpoint.host
         with self._lock:
             probe = (
-                None
-                if endpoint.host in self._probed
-                else self._probes.setdefault(endpoint.host, threading.Lock())
+                None if host in self._probed else self._probes.setdefault(host, threading.Lock())
             )
-        if probe is not None:
-            with probe:  # the first request to a host learns its challenge; the others wait
-                if endpoint.host not in self._probed:
-                    try:
-                        return self._request(method, endpoint, url, what, base)
-                    finally:
-                        with self._lock:
-                            self._probed.add(endpoint.host)
-        return self._request(method, endpoint, url, what, base)
+        if probe is None:
+            return self._attempts(call, None)
+        # The first request to a host learns its challenge while the others wait: until its
+        # first answer that is not a 401 (a Retry-After pause does not hold the others back).
+        probe.acquire()
+        held = True
 
-    def _request(
-        self, method: str, endpoint: Endpoint, url: str, what: str, base: dict[str, str]
-    ) -> requests.Response:
-        rejected: str | None = None
-        auth_attempts = retries_429 = 0
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                with self._lock:
+                    self._probed.add(host)
+                probe.release()
+
+        try:
+            if host in self._probed:
+                release()
+            return self._attempts(call, release)
+        finally:
+            release()
+
+    def _check_limits(
+        self, endpoint: Endpoint, what: str, pull: bool, *, reserve: bool = False
+    ) -> None:
+        anonymous = self._auth.anonymous(endpoint.host)
+        self._limits.check(endpoint.host, what, pull=pull, anonymous=anonymous, reserve=reserve)
+
+    def _attempts(self, call: _Call, probed: Callable[[], None] | None) -> requests.Response:
+        endpoint, what, pull = call.endpoint, call.what, call.pull
+        attempt = self._auth.attempt(endpoint, what)
+        host = endpoint.host
+        unauthorized = retries_429 = 0
+        paused = False
         while True:
-            auth = self._auth.header(endpoint, what, rejected)
-            response = self._follow(method, endpoint, url, what, base, auth)
-            if response.status_code == 401 and auth_attempts < 2:
-                auth_attempts += 1
-                response.close()
-                self._auth.learn(endpoint, response.headers.get("WWW-Authenticate", ""), what)
-                rejected = auth or ""
-                continue
-            if response.status_code == 429 and not is_docker_hub(endpoint.host):
-                delay = self._retry_after(response)
+            self._check_limits(endpoint, what, pull)
+            if not paused:
+                self._limits.wait_if_paused(host, what)  # another request's Retry-After
+            paused = False
+            response = self._follow(call, attempt.header())
+            status = response.status_code
+            if status != 401 and probed is not None:
+                probed()
+            if status == 401:
+                if _origin(response.url) != _origin(endpoint.base_url):
+                    response.close()
+                    raise RegistryAuthError(
+                        f"{what}: {host} redirected to {netloc(response.url)}, which asks for "
+                        f"credentials (HTTP 401); credentials are only sent to {host}"
+                    )
+                if unauthorized < 3:
+                    unauthorized += 1
+                    challenge = response.headers.get("WWW-Authenticate", "")
+                    response.close()
+                    attempt.unauthorized(challenge)
+                    continue
+            if status == 429:
+                anonymous = self._auth.anonymous(host)
+                delay = self._limits.on_429(host, response, what, pull=pull, anonymous=anonymous)
                 if delay is not None and retries_429 < self.settings.max_retries:
                     response.close()
+                    ticket = deadline.current()
+                    if ticket is not None and delay >= ticket.remaining():
+                        raise RateLimitedError(
+                            f"{what}: {host} asks to retry in {delay:g}s, beyond "
+                            f"lookup.request_deadline ({ticket.seconds:g}s)"
+                        )
                     retries_429 += 1
-                    logger.info("%s: 429 from %s, retrying in %.1fs", what, endpoint.host, delay)
-                    self._sleep(delay)
+                    self._limits.pause(host, delay, what)
+                    paused = True
                     continue
-            return self._check(response, endpoint, what)
-
-    def _retry_after(self, response: requests.Response) -> float | None:
-        value = response.headers.get("Retry-After", "").strip()
-        try:
-            delay = float(value) if value else self.settings.backoff_factor
-        except ValueError:
-            return None  # an HTTP date: treat as long
-        return delay if 0 <= delay <= self.settings.max_retry_after else None
+                if delay is not None:
+                    self._limits.mark(host, f"HTTP 429 after {retries_429} retries")
+            return self._check(response, endpoint, what, call.accept)
 
     def _check(
-        self, response: requests.Response, endpoint: Endpoint, what: str
+        self,
+        response: requests.Response,
+        endpoint: Endpoint,
+        what: str,
+        accept: frozenset[int] = frozenset(),
     ) -> requests.Response:
         status = response.status_code
-        if 200 <= status < 300:
+        if 200 <= status < 300 or status in accept:
             return response
         code = _error_code(response)
         response.close()
         detail = f"HTTP {status}" + (f" {code}" if code else "")
+        answered = netloc(response.url)
+        via = "" if answered == endpoint.host else f" (redirected to {answered})"
         if status == 404:
-            raise NotFoundError(f"{what}: not found ({detail})")
+            raise NotFoundError(f"{what}: not found ({detail}){via}")
         if status in (401, 403):
-            raise RegistryAuthError(f"{what}: access denied by {endpoint.host} ({detail})")
+            raise RegistryAuthError(f"{what}: access denied by {endpoint.host} ({detail}){via}")
         if status == 429:
-            self._mark_limited(endpoint.host, "HTTP 429")
             raise RateLimitedError(f"{what}: rate-limited by {endpoint.host} ({detail})")
         if status in _REDIRECTS:
             raise RegistryProtocolError(f"{what}: too many or invalid redirects ({detail})")
-        raise RegistryError(f"{what}: {endpoint.host} answered {detail}")
+        raise RegistryError(f"{what}: {endpoint.host} answered {detail}{via}")
 
     def _send(
         self, method: str, url: str, headers: Mapping[str, str], what: str
     ) -> requests.Response:
         with self._lock:
             self._requests += 1
+        ticket = deadline.current()
+        host = netloc(url)
+        if ticket is not None:
+            ticket.host = host
         try:
             return self._session.request(
                 method,
@@ -245,10 +313,11 @@ class Transport:
                 stream=True,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 proxies=get_environ_proxies(url),
-                verify=self.settings.verify_for(urlsplit(url).netloc),
+                verify=self.settings.verify_for(host),
             )
-        except requests.RequestException as exc:
-            host = urlsplit(url).netloc
+        except (requests.RequestException, deadline.DeadlineExceeded) as exc:
+            if ticket is not None and ticket.expired:
+                raise deadline_error(what, ticket) from exc
             if _timed_out(exc):
                 raise RegistryError(
                     f"{what}: request to {host} timed out (connect {self.settings.connect_timeout}s,"
@@ -256,67 +325,43 @@ class Transport:
                 ) from exc
             raise RegistryError(f"{what}: request to {host} failed ({type(exc).__name__})") from exc
 
-    def _slot(self, host: str) -> threading.BoundedSemaphore:
+    @contextmanager
+    def _slot(self, host: str) -> Iterator[None]:
         with self._lock:
             slot = self._slots.get(host)
             if slot is None:
                 slot = threading.BoundedSemaphore(max(self.settings.concurrency_per_host, 1))
                 self._slots[host] = slot
-            return slot
+        with slot:
+            yield
 
-    def _follow(
-        self,
-        method: str,
-        endpoint: Endpoint,
-        url: str,
-        what: str,
-        headers: dict[str, str],
-        auth: str | None,
-    ) -> requests.Response:
+    def _follow(self, call: _Call, auth: str | None) -> requests.Response:
+        endpoint, what, url = call.endpoint, call.what, call.url
         origin = _origin(endpoint.base_url)
-        with self._slot(endpoint.host):
+        host = endpoint.host
+        with self._slot(host):
+            # Marked while this one waited for a slot? A pull takes one of the remaining pulls.
+            self._check_limits(endpoint, what, call.pull, reserve=True)
             for _ in range(self.settings.max_redirects + 1):
-                sent = dict(headers)
-                if auth and _origin(url) == origin:
+                sent = dict(call.headers)
+                own = _origin(url) == origin
+                if auth and own:
                     sent["Authorization"] = auth
-                response = self._send(method, url, sent, what)
-                self._note_rate_limit(endpoint.host, response, what)
+                response = self._send(call.method, url, sent, what)
+                if own:
+                    self._limits.observe(host, response, what)
                 location = response.headers.get("Location")
                 if response.status_code not in _REDIRECTS or not location:
+                    answered = call.pull and 200 <= response.status_code < 300
+                    self._limits.sent(host, pull=answered)
                     return response
                 response.close()
                 url = urljoin(url, location)
                 if urlsplit(url).scheme not in ("http", "https"):
                     raise RegistryProtocolError(f"{what}: redirect to a non-HTTP URL")
-                logger.debug("%s: redirected to %s", what, urlsplit(url).netloc)
+                logger.debug("%s: redirected to %s", what, netloc(url))
+            self._limits.sent(host, pull=False)
             return response
-
-    # -- rate limits -----------------------------------------------------------------------
-    def _note_rate_limit(self, host: str, response: requests.Response, what: str) -> None:
-        value = response.headers.get("ratelimit-remaining")
-        if not value:
-            return
-        try:
-            remaining = int(value.split(";", 1)[0].strip())
-        except ValueError:
-            return
-        with self._lock:
-            self._remaining[host] = remaining
-        if remaining <= 10:
-            logger.warning("%s: %s ratelimit-remaining %d", what, host, remaining)
-        else:
-            logger.debug("%s: %s ratelimit-remaining %d", what, host, remaining)
-        if remaining <= 0:
-            self._mark_limited(host, "ratelimit-remaining 0")
-
-    def _mark_limited(self, host: str, reason: str) -> None:
-        with self._lock:
-            first = host not in self._limited
-            self._limited.setdefault(host, reason)
-        if first:
-            logger.warning(
-                "registry %s is rate-limited (%s); further lookups stop this run", host, reason
-            )
 
 
 def _timed_out(exc: BaseException) -> bool:

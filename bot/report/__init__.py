@@ -1,14 +1,16 @@
-"""Renderers of a :class:`~bot.models.RunReport`: table, JSON, Markdown and SARIF (all pure)."""
+"""Renderers of a :class:`~bot.models.RunReport`: table, JSON, Markdown, SARIF and the
+inventory (Markdown or JSON) — all pure."""
 
 from __future__ import annotations
 
 from bot.models import RunReport
+from bot.report.inventory import render_inventory_json, render_inventory_markdown
 from bot.report.jsonout import render_json
 from bot.report.markdown import render_markdown
 from bot.report.sarif import render_sarif
 from bot.report.table import render_table
 
-FORMATS = ("table", "json", "markdown", "sarif")
+FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
 
 
 def render(report: RunReport, fmt: str, *, color: bool = False, width: int = 120) -> str:
@@ -19,6 +21,10 @@ def render(report: RunReport, fmt: str, *, color: bool = False, width: int = 120
         return render_markdown(report)
     if fmt == "sarif":
         return render_sarif(report)
+    if fmt == "inventory":
+        return render_inventory_markdown(report)
+    if fmt == "inventory-json":
+        return render_inventory_json(report)
     return render_table(report, color=color, width=width)
 
 

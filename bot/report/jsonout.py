@@ -7,8 +7,10 @@ import json
 from bot.models import (
     SCHEMA_VERSION,
     ErrorRecord,
+    FindingRecord,
     ImageVersion,
     PullRequestRecord,
+    RegistryUse,
     RunReport,
     SkipRecord,
     UpdateRecord,
@@ -58,6 +60,22 @@ def _error(error: ErrorRecord) -> dict[str, object]:
     }
 
 
+def finding_document(finding: FindingRecord) -> dict[str, object]:
+    """One ``findings[]`` entry of the contract."""
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "repo": finding.repo,
+        "path": finding.path,
+        "line": finding.line,
+        "image": finding.image,
+        "reference": finding.reference,
+        "message": finding.message,
+        "fix": finding.fix,
+        "details": dict(finding.details),
+    }
+
+
 def _pull_request(record: PullRequestRecord) -> dict[str, object]:
     return {
         "repo": record.repo,
@@ -68,6 +86,17 @@ def _pull_request(record: PullRequestRecord) -> dict[str, object]:
         "reason": record.reason,
         "body": record.body,
         "error": record.error,
+    }
+
+
+def _registry(use: RegistryUse) -> dict[str, object]:
+    return {
+        "host": use.host,
+        "requests": use.requests,
+        "pulls": use.pulls,
+        "ratelimit_remaining": use.ratelimit_remaining,
+        "ratelimit_limit": use.ratelimit_limit,
+        "notes": list(use.notes),
     }
 
 
@@ -82,9 +111,12 @@ def report_document(report: RunReport) -> dict[str, object]:
         "updates": [_update(u) for u in report.updates],
         "skipped": [_skip(s) for s in report.skipped],
         "errors": [_error(e) for e in report.errors],
+        "findings": [finding_document(f) for f in report.findings],
     }
     if report.repo_mode:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
+    if report.registries:
+        document["registries"] = [_registry(u) for u in report.registries]
     return document
 
 

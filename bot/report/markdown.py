@@ -1,17 +1,22 @@
-"""Markdown report, suitable for ``$GITHUB_STEP_SUMMARY`` and PR comments."""
+"""Markdown report, suitable for ``$GITHUB_STEP_SUMMARY`` and PR comments.
+
+Every value from a Dockerfile, a registry or GitHub goes through :mod:`bot.report.escape`; PR
+bodies are embedded as the bot rendered them (already escaped).
+"""
 
 from __future__ import annotations
 
-from bot.models import RunReport
+from bot.models import PullRequestRecord, RunReport
+from bot.report.escape import html_text, md_code, md_text
 from bot.report.text import describe_version, summary_line
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _where(repo: str | None, path: str) -> str:
+    return md_code(f"{repo}:{path}" if repo else path)
 
 
 def render_markdown(report: RunReport) -> str:
-    """Render the report as Markdown tables."""
+    """Render the report as Markdown tables (a sentence instead of an empty table)."""
     report = report.sorted()
     lines = ["## Base image updates", ""]
     if report.updates:
@@ -19,53 +24,76 @@ def render_markdown(report: RunReport) -> str:
             "| File | Line | Image | Current | Proposed | Type |",
             "|---|---:|---|---|---|---|",
         ]
-        for u in report.updates:
-            path = f"{u.repo}:{u.path}" if u.repo else u.path
-            lines.append(
-                f"| `{_cell(path)}` | {u.line} | `{_cell(u.image)}` "
-                f"| `{_cell(describe_version(u.current))}` "
-                f"| `{_cell(describe_version(u.proposed))}` | {u.update_type} |"
-            )
+        lines += [
+            f"| {_where(u.repo, u.path)} | {u.line} | {md_code(u.image)} "
+            f"| {md_code(describe_version(u.current))} "
+            f"| {md_code(describe_version(u.proposed))} | {md_text(u.update_type)} |"
+            for u in report.updates
+        ]
     else:
         lines.append("No updates: every resolvable base image is current.")
     if report.skipped:
         lines += ["", "<details><summary>Skipped references</summary>", ""]
         lines += ["| File | Line | Reference | Reason |", "|---|---:|---|---|"]
-        lines += [
-            f"| `{_cell(s.path)}` | {s.line} | `{_cell(s.reference)}` | {_cell(s.reason)} |"
-            for s in report.skipped
-        ]
+        for s in report.skipped:
+            reason = f"{s.reason}: {s.message}" if s.message else s.reason
+            lines.append(
+                f"| {_where(s.repo, s.path)} | {s.line} | {md_code(s.reference)} "
+                f"| {md_text(reason)} |"
+            )
         lines += ["", "</details>"]
     if report.errors:
         lines += ["", "### Errors", "", "| File | Line | Reference | Error |", "|---|---:|---|---|"]
         lines += [
-            f"| `{_cell(e.path)}` | {'' if e.line is None else e.line} "
-            f"| `{_cell(e.reference or '')}` | {_cell(e.error)} |"
+            f"| {_where(e.repo, e.path)} | {'' if e.line is None else e.line} "
+            f"| {md_code(e.reference or '')} | {md_text(e.error, limit=500)} |"
             for e in report.errors
         ]
-    if report.pull_requests:
-        heading = "Pull requests" if report.repo_mode else "Pull requests it would open"
+    if report.findings:
         lines += [
             "",
-            f"### {heading}",
+            "### Findings",
             "",
-            "| Repository | Action | PR | Branch | Title | Reason |",
+            "| File | Line | Rule | Severity | Finding |",
+            "|---|---:|---|---|---|",
         ]
-        lines.append("|---|---|---|---|---|---|")
-        for pr in report.pull_requests:
-            number = "" if pr.number is None else f"#{pr.number}"
-            reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
+        for f in report.findings:
             lines.append(
-                f"| {_cell(pr.repo or '')} | {pr.action} | {number} | `{_cell(pr.branch)}` "
-                f"| {_cell(pr.title or '')} | {_cell(reason)} |"
+                f"| {_where(f.repo, f.path)} | {f.line} | {md_code(f.rule)} "
+                f"| {md_text(f.severity)} | {md_text(f.message, limit=1000)} |"
             )
-        for pr in report.pull_requests:
-            if pr.body is not None and pr.action in ("open", "update"):
-                lines += [
-                    "",
-                    "<details>",
-                    f"<summary>{pr.action}: {_cell(pr.title or '')}</summary>",
-                ]
-                lines += ["", pr.body.rstrip(), "", "</details>"]
+    if report.pull_requests:
+        lines += _pull_requests(report)
     lines += ["", f"_{summary_line(report)}_", ""]
     return "\n".join(lines)
+
+
+def _pull_requests(report: RunReport) -> list[str]:
+    heading = "Pull requests" if report.repo_mode else "Pull requests it would open"
+    lines = ["", f"### {heading}", ""]
+    lines += ["| Repository | Action | PR | Branch | Title | Reason |", "|---|---|---|---|---|---|"]
+    for pr in report.pull_requests:
+        number = "" if pr.number is None else f"#{pr.number}"
+        reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
+        lines.append(
+            f"| {md_text(pr.repo or '')} | {md_text(pr.action)} | {number} | {md_code(pr.branch)} "
+            f"| {md_text(pr.title or '')} | {md_text(reason, limit=500)} |"
+        )
+    for pr in report.pull_requests:
+        lines += _body(pr)
+    return lines
+
+
+def _body(pr: PullRequestRecord) -> list[str]:
+    if pr.body is None or pr.action not in ("open", "update"):
+        return []
+    summary = f"{html_text(pr.action)}: {html_text(pr.title or '')}"
+    return [
+        "",
+        "<details>",
+        f"<summary>{summary}</summary>",
+        "",
+        pr.body.rstrip(),
+        "",
+        "</details>",
+    ]

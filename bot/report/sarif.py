@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from bot import __version__
-from bot.models import RunReport
+from bot.checks.model import RULES, Severity
+from bot.models import FindingRecord, RunReport
 from bot.report.text import describe_version
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -19,6 +20,52 @@ def _rule(update_type: str) -> dict[str, object]:
         "shortDescription": {"text": f"A newer base image is available ({update_type} update)"},
         "helpUri": INFO_URI,
         "defaultConfiguration": {"level": "warning"},
+    }
+
+
+def _check_rule(rule_id: str) -> dict[str, object]:
+    """A governance rule's descriptor: help text, default level and security-severity."""
+    info = RULES[rule_id]
+    return {
+        "id": info.id,
+        "name": info.name,
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": info.title},
+        "help": {"text": info.help, "markdown": info.help},
+        "helpUri": f"{INFO_URI}#checks",
+        "defaultConfiguration": {"level": info.severity.sarif_level},
+        "properties": {
+            "security-severity": info.severity.security_severity,
+            "tags": ["security", "supply-chain", "docker"],
+            "problem.severity": info.severity.sarif_level,
+        },
+    }
+
+
+def _check_result(finding: FindingRecord, index: int) -> dict[str, object]:
+    path = f"{finding.repo}/{finding.path}" if finding.repo else finding.path
+    severity = Severity(finding.severity)
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": severity.sarif_level,
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path},
+                    "region": {"startLine": finding.line},
+                }
+            }
+        ],
+        "partialFingerprints": {
+            "baseImageFinding/v1": f"{finding.rule}:{path}:{finding.image}:{finding.reference}"
+        },
+        "properties": {
+            "severity": finding.severity,
+            "security-severity": severity.security_severity,
+            **dict(finding.details),
+        },
     }
 
 
@@ -52,6 +99,8 @@ def render_sarif(report: RunReport) -> str:
                 },
             }
         )
+    check_ids = sorted({f.rule for f in report.findings})
+    results += [_check_result(f, len(types) + check_ids.index(f.rule)) for f in report.findings]
     notifications = [
         {
             "level": "error",
@@ -69,7 +118,7 @@ def render_sarif(report: RunReport) -> str:
                         "name": "base-image-bot",
                         "version": __version__,
                         "informationUri": INFO_URI,
-                        "rules": [_rule(t) for t in types],
+                        "rules": [_rule(t) for t in types] + [_check_rule(r) for r in check_ids],
                     }
                 },
                 "invocations": [

@@ -55,7 +55,23 @@ def render_table(report: RunReport, *, color: bool = False, width: int = 120) ->
             path = f"{error.repo}:{error.path}" if error.repo else error.path
             table.add_row(path, line, error.reference or "", error.error)
         console.print(table)
+    if report.findings:
+        table = Table(title="Findings", title_justify="left")
+        for column in ("file", "line", "rule", "severity", "finding"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("line", "severity"))
+        for (repo, path), items in groupby(report.findings, key=lambda f: (f.repo, f.path)):
+            label = f"{repo}:{path}" if repo else path
+            for index, finding in enumerate(items):
+                table.add_row(
+                    label if index == 0 else "",
+                    str(finding.line),
+                    finding.rule,
+                    finding.severity,
+                    finding.message,
+                )
+        console.print(table)
     _pull_requests(console, report)
+    _registries(console, report)
     console.print(summary_line(report))
     return buffer.getvalue()
 
@@ -80,3 +96,18 @@ def _pull_requests(console: Console, report: RunReport) -> None:
         console.rule(f"{pr.action}: {pr.title}", align="left")
         console.print(pr.body.rstrip(), markup=False, highlight=False, soft_wrap=True)
     console.rule()
+
+
+def _registries(console: Console, report: RunReport) -> None:
+    """Per registry host: requests, pulls (Docker Hub counts manifest GETs), limits, warnings."""
+    if not report.registries:
+        return
+    table = Table(title="Registries", title_justify="left")
+    for column in ("registry", "requests", "pulls", "rate limit left", "notes"):
+        table.add_column(column, overflow="fold")
+    for use in report.registries:
+        left = "" if use.ratelimit_remaining is None else str(use.ratelimit_remaining)
+        if left and use.ratelimit_limit:
+            left += f" of {use.ratelimit_limit}"
+        table.add_row(use.host, str(use.requests), str(use.pulls), left, "\n".join(use.notes))
+    console.print(table)

@@ -41,6 +41,8 @@ def summary_line(report: RunReport) -> str:
         f"{len(report.skipped)} skipped",
         plural(len(report.errors), "error"),
     ]
+    if report.findings:
+        parts.append(plural(len(report.findings), "finding"))
     if report.written:
         parts.append(f"{plural(len(report.written), 'file')} rewritten")
     return ", ".join(parts)

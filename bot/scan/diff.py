@@ -16,8 +16,12 @@ __all__ = [
     "PackageDiff",
     "diff_findings",
     "diff_packages",
+    "limit_changes",
     "severity_counts",
 ]
+
+#: Which package changes are listed first when not all are: versions that moved, then removals.
+CHANGE_PRIORITY = ("upgraded", "downgraded", "removed", "added")
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +72,17 @@ def diff_packages(old: tuple[Package, ...], new: tuple[Package, ...]) -> Package
             kind = "downgraded" if order < 0 else "upgraded"
             changes.append(PackageChange(*key, kind, a.version, b.version, b.source_name))
     return PackageDiff(tuple(changes))
+
+
+def limit_changes(
+    changes: tuple[PackageChange, ...], limit: int | None
+) -> tuple[tuple[PackageChange, ...], int]:
+    """At most ``limit`` changes (``None``: all), upgrades and downgrades first, then removals,
+    then additions, in name order; and how many were left out."""
+    if limit is None or len(changes) <= limit:
+        return changes, 0
+    ranked = sorted(changes, key=lambda c: CHANGE_PRIORITY.index(c.change))
+    return tuple(sorted(ranked[: max(limit, 0)])), len(changes) - max(limit, 0)
 
 
 def diff_findings(old: tuple[Finding, ...], new: tuple[Finding, ...]) -> FindingDiff:

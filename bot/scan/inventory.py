@@ -5,27 +5,26 @@ Layers are fetched through the :class:`~bot.registry.RegistryClient` protocol, s
 layers are read once), then stacked in order with OCI whiteouts applied. Links are resolved
 inside the image root only (``..`` stops at ``/``, absolute targets start at the image root),
 at most :data:`MAX_LINK_HOPS` hops.
+
+The limits of :class:`~bot.scan.layers.LayerLimits` hold per image: the database bytes and
+packages read by one layer are taken from what the next layers may read, and the stacked result
+keeps at most ``max_packages``. What a limit left out is listed in
+:attr:`Inventory.incomplete`; the inventory is still returned.
 """
 
 from __future__ import annotations
 
 import logging
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import ScanError
 from bot.registry import RegistryClient
 from bot.registry.manifests import ImageManifest
+from bot.scan.databases import DATABASES, PACKAGES_KEY, STATUS_D
 from bot.scan.layercache import LayerCache
-from bot.scan.layers import STATUS_D, LayerEntry, LayerFindings, LayerLimits, read_layer
-from bot.scan.packages import (
-    OsRelease,
-    Package,
-    parse_apk_installed,
-    parse_dpkg_status,
-    parse_os_release,
-)
-from bot.scan.rpmdb import parse_rpmdb_sqlite
+from bot.scan.layers import OS_RELEASE, LayerEntry, LayerFindings, LayerLimits, read_layer
+from bot.scan.packages import OsRelease, Package, parse_os_release
 
 __all__ = ["Inventory", "inventory_from_layers", "scan_image"]
 
@@ -36,7 +35,8 @@ MAX_LINK_HOPS = 16
 
 @dataclass(frozen=True)
 class Inventory:
-    """What an image holds: OS release, packages, layer digests and sizes."""
+    """What an image holds: OS release, packages, layer digests and sizes; ``notes`` are
+    problems (unreadable files), ``incomplete`` what limits left out of ``packages``."""
 
     os: OsRelease | None
     packages: tuple[Package, ...]
@@ -45,6 +45,7 @@ class Inventory:
     bytes_fetched: int = 0
     databases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
 
 
 def _stack(layers: list[LayerFindings]) -> dict[str, LayerEntry]:
@@ -63,15 +64,16 @@ def _in_root(base_dir: str, target: str) -> str:
     return posixpath.normpath(joined).lstrip("/")  # normpath never climbs above "/"
 
 
-def _read(fs: dict[str, LayerEntry], path: str, notes: list[str]) -> bytes | None:
+def _resolve(fs: dict[str, LayerEntry], path: str, notes: list[str]) -> LayerEntry | None:
+    """The file or database entry at ``path``, following links inside the image root."""
     seen: list[str] = []
     current = path
     for _ in range(MAX_LINK_HOPS):
         entry = fs.get(current)
         if entry is None:
             return None
-        if entry.kind == "file":
-            return entry.data
+        if entry.kind not in ("symlink", "hardlink"):
+            return entry
         seen.append(current)
         base = posixpath.dirname(current) if entry.kind == "symlink" else ""
         current = _in_root(base, entry.target)
@@ -81,51 +83,60 @@ def _read(fs: dict[str, LayerEntry], path: str, notes: list[str]) -> bytes | Non
     return None
 
 
-def inventory_from_layers(layers: list[LayerFindings]) -> Inventory:
-    """Stack layer findings (in manifest order) and parse the OS and package databases."""
-    fs = _stack(layers)
-    notes: list[str] = []
-    os_release: OsRelease | None = None
-    for candidate in ("etc/os-release", "usr/lib/os-release"):
-        data = _read(fs, candidate, notes)
-        if data is not None:
+def _os_release(fs: dict[str, LayerEntry], notes: list[str]) -> OsRelease | None:
+    for candidate in OS_RELEASE:
+        entry = _resolve(fs, candidate, notes)
+        if entry is not None and entry.kind == "skipped":
+            notes.append(f"/{candidate}: {entry.note}")
+        elif entry is not None and entry.kind == "file":
             try:
-                os_release = parse_os_release(data)
-                break
+                return parse_os_release(entry.data)
             except ScanError as exc:
                 notes.append(f"/{candidate}: {exc}")
+    return None
+
+
+def inventory_from_layers(
+    layers: list[LayerFindings], max_packages: int | None = None
+) -> Inventory:
+    """Stack layer findings (in manifest order): the OS and the packages of every database
+    that is still visible, at most ``max_packages`` of them."""
+    fs = _stack(layers)
+    notes: list[str] = []
+    incomplete: list[str] = []
     packages: dict[tuple[str, str, str], Package] = {}
     databases: list[str] = []
-    status_d = sorted(p for p in fs if p.startswith(STATUS_D + "/") and not p.endswith(".md5sums"))
-    sources = [
-        ("var/lib/dpkg/status", parse_dpkg_status),
-        *((p, parse_dpkg_status) for p in status_d),
-        ("lib/apk/db/installed", parse_apk_installed),
-        ("usr/lib/apk/db/installed", parse_apk_installed),
-        ("var/lib/rpm/rpmdb.sqlite", parse_rpmdb_sqlite),
-        ("usr/lib/sysimage/rpm/rpmdb.sqlite", parse_rpmdb_sqlite),
-    ]
-    for path, parser in sources:
-        data = _read(fs, path, notes)
-        if data is None:
+    status_d = sorted(p for p in fs if p.startswith(STATUS_D + "/"))
+    read: set[str] = set()
+    others = [p for p, kind in DATABASES.items() if kind != "deb"]
+    for path in ("var/lib/dpkg/status", *status_d, *others):
+        entry = _resolve(fs, path, notes)
+        if entry is None or entry.kind != "packages" or entry.path in read:
             continue
-        try:
-            found = parser(data)
-        except ScanError as exc:
-            notes.append(f"/{path}: {exc}")
-            continue
-        databases.append("/" + path)
-        for pkg in found:
+        read.add(entry.path)
+        if entry.note:
+            (incomplete if entry.limited else notes).append(f"/{entry.path}: {entry.note}")
+        if entry.packages or not entry.note:
+            databases.append("/" + path)
+        for pkg in entry.packages:
             packages.setdefault((pkg.kind, pkg.name, pkg.arch), pkg)
+    kept = sorted(packages.values())
+    if max_packages is not None and len(kept) > max_packages:
+        incomplete.append(
+            f"{len(kept)} packages in the image, only the first {max_packages} are listed "
+            f"({PACKAGES_KEY})"
+        )
+        kept = kept[:max_packages]
     skipped = sum(layer.skipped_unsafe for layer in layers)
     if skipped:
         notes.append(f"{skipped} tar member(s) with '..' in their path ignored")
     return Inventory(
-        os=os_release,
-        packages=tuple(sorted(packages.values())),
+        os=_os_release(fs, notes),
+        packages=tuple(kept),
         layers=tuple(layer.digest for layer in layers),
         databases=tuple(databases),
         notes=tuple(notes),
+        incomplete=tuple(incomplete),
     )
 
 
@@ -140,33 +151,34 @@ def scan_image(
 ) -> Inventory:
     """Inventory of ``manifest`` (a single-platform manifest); raises :class:`ScanError`."""
     cache = cache or LayerCache()
+    limits = limits or LayerLimits()
     found: list[LayerFindings] = []
-    fetched = 0
+    fetched = used_bytes = used_packages = 0
     for desc in manifest.layers:
         what = f"{registry}/{repository}@{desc.digest}"
+        left = replace(
+            limits,
+            max_database_bytes=max(0, limits.max_database_bytes - used_bytes),
+            max_packages=max(0, limits.max_packages - used_packages),
+        )
 
         def scan(
-            digest: str = desc.digest, size: int = desc.size, what: str = what
-        ) -> LayerFindings:
+            digest: str = desc.digest, size: int = desc.size, what: str = what,
+            left: LayerLimits = left,
+        ) -> LayerFindings:  # fmt: skip
             with client.open_blob(registry, repository, digest, max_bytes=size or None) as blob:
-                return read_layer(blob, digest, what, limits)
+                return read_layer(blob, digest, what, left)
 
-        findings, scanned = cache.get_or_scan(desc.digest, scan)
+        findings, scanned = cache.get_or_scan(desc.digest, scan, left.key, limits.key)
         if scanned:
             fetched += findings.compressed_bytes
+        used_bytes += findings.database_bytes
+        used_packages += findings.package_count
         found.append(findings)
-    inventory = inventory_from_layers(found)
+    inventory = inventory_from_layers(found, limits.max_packages)
     size = sum(d.size for d in manifest.layers) + manifest.config.size
     logger.info(
         "%s/%s@%s: %d packages, %d bytes fetched",
         registry, repository, manifest.digest, len(inventory.packages), fetched,
     )  # fmt: skip
-    return Inventory(
-        os=inventory.os,
-        packages=inventory.packages,
-        layers=inventory.layers,
-        compressed_size=size,
-        bytes_fetched=fetched,
-        databases=inventory.databases,
-        notes=inventory.notes,
-    )
+    return replace(inventory, compressed_size=size, bytes_fetched=fetched)

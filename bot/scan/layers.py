@@ -1,10 +1,13 @@
-"""Read one layer tar in stream mode and keep only the files an inventory needs.
+"""Read one layer tar in stream mode and keep only what an inventory needs.
 
-What is kept: ``etc/os-release``, ``usr/lib/os-release``, ``var/lib/dpkg/status``,
-``var/lib/dpkg/status.d/*``, ``lib/apk/db/installed`` (and ``usr/lib/...``) and the rpm
-``rpmdb.sqlite`` files, as data or as links; plus the whiteouts and opaque markers that can hide
-them. Member names with ``..`` are skipped (never resolved); link targets are stored as text and
-only ever resolved inside the image root (:mod:`bot.scan.inventory`).
+What is kept: ``etc/os-release`` and ``usr/lib/os-release`` (as data), the package databases
+(``var/lib/dpkg/status``, ``var/lib/dpkg/status.d/*``, ``lib/apk/db/installed`` and
+``usr/lib/...``, the rpm ``rpmdb.sqlite`` files) parsed into packages as they stream past
+(:mod:`bot.scan.databases`), links at those paths, and the whiteouts and opaque markers that can
+hide them. Reading is bounded: database bytes and packages by :class:`LayerLimits` (what a
+limit cuts is noted on the entry, never an error), members, headers, files held whole and
+decompression as well. Member names with ``..`` are skipped (never resolved); link targets are
+stored as text and only ever resolved inside the image root (:mod:`bot.scan.inventory`).
 """
 
 from __future__ import annotations
@@ -15,24 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.errors import ScanError
+from bot.scan.databases import DATABASES, STATUS_D, Budget, database_kind, read_database
+from bot.scan.packages import Package
 from bot.scan.stream import DecompressedStream, Readable, StreamLimits
 
 __all__ = ["LayerEntry", "LayerFindings", "LayerLimits", "is_wanted", "read_layer"]
 
 logger = logging.getLogger(__name__)
 
-WANTED = frozenset(
-    {
-        "etc/os-release",
-        "usr/lib/os-release",
-        "var/lib/dpkg/status",
-        "lib/apk/db/installed",
-        "usr/lib/apk/db/installed",
-        "var/lib/rpm/rpmdb.sqlite",
-        "usr/lib/sysimage/rpm/rpmdb.sqlite",
-    }
-)
-STATUS_D = "var/lib/dpkg/status.d"
+OS_RELEASE = ("etc/os-release", "usr/lib/os-release")
+WANTED = frozenset({*OS_RELEASE, *DATABASES})
 
 
 def _parents(path: str) -> list[str]:
@@ -45,27 +40,44 @@ _RELEVANT_DIRS = frozenset(d for w in (*WANTED, STATUS_D + "/x") for d in _paren
 
 @dataclass(frozen=True)
 class LayerLimits:
-    """Per-layer bounds: decompression, kept file size, member count, header size."""
+    """Bounds of reading: decompression, files held whole in memory (``os-release``,
+    ``rpmdb.sqlite``), member count, header size, and per image the bytes of package
+    databases read and the packages kept (``describe.max_database_bytes`` and
+    ``describe.max_packages``)."""
 
     stream: StreamLimits = field(default_factory=StreamLimits)
     max_file_bytes: int = 64 << 20
     max_members: int = 5_000_000
     max_header_bytes: int = 1 << 20
+    max_database_bytes: int = 256 << 20
+    max_packages: int = 50_000
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """The limits that decide what a layer's findings hold (a cache entry cut by limits is
+        reused only under the same ones)."""
+        return (self.max_database_bytes, self.max_packages, self.max_file_bytes)
 
 
 @dataclass(frozen=True)
 class LayerEntry:
-    """A kept path: a regular file (``data``) or a link (``target``, ``hardlink``)."""
+    """A kept path: ``file`` (``data``: os-release), ``packages`` (a parsed database; ``note``
+    says what is missing from it, ``limited`` when a limit cut it), ``symlink``/``hardlink``
+    (``target``), or ``skipped`` (too large to keep; ``note`` says why)."""
 
     path: str
-    kind: str  # "file" | "symlink" | "hardlink"
+    kind: str  # "file" | "packages" | "symlink" | "hardlink" | "skipped"
     data: bytes = b""
     target: str = ""
+    packages: tuple[Package, ...] = ()
+    note: str = ""
+    limited: bool = False
 
 
 @dataclass(frozen=True)
 class LayerFindings:
-    """What one layer contributes to an inventory."""
+    """What one layer contributes to an inventory; ``limits`` are the :attr:`LayerLimits.key`
+    it was read under."""
 
     digest: str
     entries: tuple[LayerEntry, ...] = ()
@@ -74,14 +86,23 @@ class LayerFindings:
     uncompressed_bytes: int = 0
     compressed_bytes: int = 0
     skipped_unsafe: int = 0
+    database_bytes: int = 0
+    limits: tuple[int, int, int] = (0, 0, 0)
+
+    @property
+    def package_count(self) -> int:
+        """Packages read from this layer's databases."""
+        return sum(len(e.packages) for e in self.entries)
+
+    @property
+    def limited(self) -> bool:
+        """Whether a limit cut anything in this layer."""
+        return any(e.limited for e in self.entries)
 
 
 def is_wanted(path: str) -> bool:
     """Whether ``path`` (normalised, relative) is a file the inventory reads."""
-    if path in WANTED:
-        return True
-    parent, _, name = path.rpartition("/")
-    return parent == STATUS_D and bool(name) and not name.startswith(".")
+    return path in WANTED or database_kind(path) is not None
 
 
 def _relevant(path: str) -> bool:
@@ -121,7 +142,8 @@ def read_layer(
     entries: dict[str, LayerEntry] = {}
     whiteouts: set[str] = set()
     opaque: set[str] = set()
-    unsafe = members = 0
+    unsafe = members = database_bytes = 0
+    budget = Budget(limits.max_database_bytes, limits.max_packages, limits.max_file_bytes)
     try:
         tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=guarded)  # type: ignore[call-overload]  # noqa: SIM115
     except tarfile.ReadError as exc:
@@ -156,13 +178,11 @@ def read_layer(
                 kind = "symlink" if info.issym() else "hardlink"
                 entries[path] = LayerEntry(path, kind, target=info.linkname)
             elif info.isreg():
-                if info.size > limits.max_file_bytes:
-                    raise ScanError(
-                        f"{what}: {path} is {info.size} bytes (limit {limits.max_file_bytes})"
-                    )
-                handle = tar.extractfile(info)
-                data = handle.read() if handle is not None else b""
-                entries[path] = LayerEntry(path, "file", data)
+                entry, used = _regular(tar, info, path, limits, budget)
+                budget = Budget(budget.bytes - used, budget.packages - len(entry.packages),
+                                budget.file_bytes)  # fmt: skip
+                database_bytes += used
+                entries[path] = entry
             else:
                 entries.pop(path, None)
         stream.drain()
@@ -180,4 +200,25 @@ def read_layer(
         uncompressed_bytes=stream.produced,
         compressed_bytes=stream.consumed,
         skipped_unsafe=unsafe,
+        database_bytes=database_bytes,
+        limits=limits.key,
     )
+
+
+def _regular(
+    tar: tarfile.TarFile, info: tarfile.TarInfo, path: str, limits: LayerLimits, budget: Budget
+) -> tuple[LayerEntry, int]:
+    """The entry of a wanted regular file, and the database bytes reading it consumed."""
+    handle = tar.extractfile(info)
+    if handle is None:  # pragma: no cover - regular members always have a handle
+        return LayerEntry(path, "file"), 0
+    kind = database_kind(path)
+    if kind is not None:
+        read = read_database(kind, handle, info.size, budget)
+        entry = LayerEntry(path, "packages", packages=read.packages, note=read.note,
+                           limited=read.limited)  # fmt: skip
+        return entry, read.bytes_read
+    if info.size > limits.max_file_bytes:
+        note = f"{info.size} bytes, over the {limits.max_file_bytes}-byte limit; not read"
+        return LayerEntry(path, "skipped", note=note), 0
+    return LayerEntry(path, "file", handle.read()), 0

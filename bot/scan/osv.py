@@ -1,8 +1,12 @@
 """OSV advisories: the record model, parsing, ecosystem names and range evaluation. Pure.
 
 Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``,
-events ``introduced`` / ``fixed`` / ``last_affected`` / ``limit``, ``versions[]``). Distro
-ecosystems need the distro's version order, supplied by :mod:`bot.scan.versions`.
+events ``introduced`` / ``fixed`` / ``last_affected`` / ``limit``, ``versions[]``). A version is
+affected exactly as the schema's "Evaluation" pseudocode says: listed in ``versions``, or inside
+a range: below one of its ``limit`` events (none means an implicit ``"*"``; a limit containing
+``*`` is infinity), and left vulnerable by the range's events walked in version order
+(``introduced`` ``"0"`` first). Distro ecosystems need the distro's version order, supplied by
+:mod:`bot.scan.versions`.
 """
 
 from __future__ import annotations
@@ -30,15 +34,19 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Compare = Callable[[str, str], int]
+#: One event of a range: ``("introduced" | "fixed" | "last_affected" | "limit", version)``.
+Event = tuple[str, str]
+EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 
 
 @dataclass(frozen=True)
 class AffectedRange:
-    """One ``affected[]`` entry narrowed to what matching needs."""
+    """One ``affected[]`` entry narrowed to what matching needs: its ``ECOSYSTEM`` ranges (each
+    a tuple of events, in record order) and its ``versions`` list."""
 
     ecosystem: str
     package: str
-    events: tuple[tuple[str, str], ...]  # ("introduced" | "fixed" | "last_affected" | "limit", v)
+    ranges: tuple[tuple[Event, ...], ...]
     versions: tuple[str, ...] = ()
     severity: str = "unknown"
 
@@ -92,20 +100,21 @@ def _severity_of(entries: object, specific: object) -> str:
     return worst(levels)
 
 
-def _ranges(item: dict[str, object]) -> tuple[tuple[str, str], ...]:
-    events: list[tuple[str, str]] = []
+def _ranges(item: dict[str, object]) -> tuple[tuple[Event, ...], ...]:
+    ranges: list[tuple[Event, ...]] = []
     for rng in _list(item.get("ranges")):
         if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", None):
             continue
-        for event in _list(rng.get("events")):
-            if isinstance(event, dict) and len(event) >= 1:
-                events += [
-                    (key, event[key])
-                    for key in ("introduced", "fixed", "last_affected", "limit")
-                    if isinstance(event.get(key), str)
-                ]
-        events.append(("end", ""))
-    return tuple(events)
+        events = [
+            (kind, event[kind])
+            for event in _list(rng.get("events"))
+            if isinstance(event, dict)
+            for kind in EVENT_KINDS
+            if isinstance(event.get(kind), str)
+        ]
+        if events:
+            ranges.append(tuple(events))
+    return tuple(ranges)
 
 
 def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
@@ -135,7 +144,7 @@ def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
             AffectedRange(
                 ecosystem=str(pkg.get("ecosystem", "")),
                 package=str(pkg.get("name", "")),
-                events=_ranges(item),
+                ranges=_ranges(item),
                 versions=_strs(item.get("versions")),
                 severity=worst([sev, top]),
             )
@@ -151,41 +160,63 @@ def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
     )
 
 
-def _in_ranges(version: str, events: tuple[tuple[str, str], ...], cmp: Compare) -> Evaluation:
-    """OSV evaluation per range (ranges separated by an ``end`` marker)."""
-    hit, fixes = False, []
-    ranges: list[list[tuple[str, str]]] = [[]]
-    for event in events:
-        if event[0] == "end":
-            ranges.append([])
-        else:
-            ranges[-1].append(event)
-    for rng in filter(None, ranges):
-        key = functools.cmp_to_key(cmp)
-        ordered = sorted(rng, key=lambda e: (e != ("introduced", "0"), key(e[1])))
-        vulnerable = False
-        for kind, value in ordered:
-            if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
-                vulnerable = True
-            elif kind in ("fixed", "limit", "last_affected"):
-                order = cmp(version, value)
-                if order > 0 or (order == 0 and kind != "last_affected"):
-                    vulnerable = False
-        if vulnerable:
-            hit = True
-            fixes += [v for k, v in rng if k == "fixed" and cmp(v, version) > 0]
-    fixed = min(fixes, key=functools.cmp_to_key(cmp)) if fixes else None
-    return Evaluation(hit, fixed)
+def _before_limits(version: str, events: tuple[Event, ...], cmp: Compare) -> bool:
+    """``BeforeLimits``: below any ``limit`` (one containing ``*`` is infinity); no limit
+    event means an implicit ``"*"``."""
+    limits = [value for kind, value in events if kind == "limit"]
+    return not limits or any("*" in value or cmp(version, value) < 0 for value in limits)
+
+
+def _event_order(cmp: Compare) -> Callable[[Event, Event], int]:
+    """``sorted(range.events)``: by version, ``introduced: "0"`` before everything, a limit
+    containing ``*`` after everything; equal versions keep their record order."""
+
+    def order(a: Event, b: Event) -> int:
+        rank_a, rank_b = _rank(a), _rank(b)
+        if rank_a or rank_b:
+            return rank_a - rank_b
+        return cmp(a[1], b[1])
+
+    return order
+
+
+def _rank(event: Event) -> int:
+    if event == ("introduced", "0"):
+        return -1
+    return 1 if event[0] == "limit" and "*" in event[1] else 0
+
+
+def _in_range(version: str, events: tuple[Event, ...], cmp: Compare) -> bool:
+    """One iteration of ``IncludedInRanges``."""
+    if not _before_limits(version, events, cmp):
+        return False
+    vulnerable = False
+    for kind, value in sorted(events, key=functools.cmp_to_key(_event_order(cmp))):
+        if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
+            vulnerable = True
+        elif (kind == "fixed" and cmp(version, value) >= 0) or (
+            kind == "last_affected" and cmp(version, value) > 0
+        ):
+            vulnerable = False
+    return vulnerable
+
+
+def _affected(rng: AffectedRange, version: str, cmp: Compare) -> bool:
+    """``IncludedInVersions || IncludedInRanges`` for one ``affected[]`` entry."""
+    return version in rng.versions or any(_in_range(version, ev, cmp) for ev in rng.ranges)
 
 
 def evaluate(rng: AffectedRange, version: str, cmp: Compare) -> Evaluation:
-    """Is ``version`` affected by ``rng`` (``versions[]`` or ``ECOSYSTEM`` events)?"""
-    if version in rng.versions:
-        fixed = next((v for k, v in rng.events if k == "fixed" and cmp(v, version) > 0), None)
-        return Evaluation(True, fixed)
-    if not rng.events:
+    """Is ``version`` affected by ``rng``? If so, the lowest ``fixed`` version above it that
+    ``rng`` does not mark affected (``None``: no such fix is known)."""
+    if not _affected(rng, version, cmp):
         return Evaluation(False)
-    return _in_ranges(version, rng.events, cmp)
+    fixes = sorted(
+        dict.fromkeys(v for events in rng.ranges for kind, v in events if kind == "fixed"),
+        key=functools.cmp_to_key(cmp),
+    )
+    fixed = next((v for v in fixes if cmp(v, version) > 0 and not _affected(rng, v, cmp)), None)
+    return Evaluation(True, fixed)
 
 
 def ecosystem_for(release: OsRelease) -> str | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import struct
+from collections.abc import Iterator
 
 from bot.errors import ScanError
 from bot.scan.packages import Package
 
-__all__ = ["build_header", "parse_rpm_header", "parse_rpmdb_sqlite"]
+__all__ = ["build_header", "iter_rpmdb_sqlite", "parse_rpm_header", "parse_rpmdb_sqlite"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,38 +74,49 @@ def _source(srpm: str) -> tuple[str, str]:
     return name, f"{ver}-{rel}"
 
 
-def parse_rpmdb_sqlite(data: bytes) -> tuple[Package, ...]:
-    """Installed packages of an ``rpmdb.sqlite`` image file."""
+def _package(blob: bytes) -> Package | None:
+    tags = parse_rpm_header(blob)
+    name = str(tags.get(NAME, ""))
+    if not name or name == "gpg-pubkey":
+        return None
+    epoch = tags.get(EPOCH)
+    evr = f"{tags.get(VERSION, '')}-{tags.get(RELEASE, '')}"
+    version = f"{epoch}:{evr}" if isinstance(epoch, int) and epoch else evr
+    src_name, src_version = _source(str(tags.get(SOURCERPM, "")))
+    if src_name and isinstance(epoch, int) and epoch:
+        src_version = f"{epoch}:{src_version}"
+    return Package(
+        name=name,
+        version=version,
+        arch=str(tags.get(ARCH, "")),
+        source_name=src_name or name,
+        source_version=src_version or version,
+        kind="rpm",
+    )
+
+
+def iter_rpmdb_sqlite(data: bytes) -> Iterator[Package]:
+    """Installed packages of an ``rpmdb.sqlite`` image file, one header row at a time."""
     conn = sqlite3.connect(":memory:")
     try:
-        conn.deserialize(data)
-        rows = conn.execute("SELECT blob FROM Packages").fetchall()
-    except sqlite3.Error as exc:
-        raise ScanError(f"rpmdb.sqlite cannot be read ({exc})") from exc
+        try:
+            conn.deserialize(data)
+            rows = conn.execute("SELECT blob FROM Packages")
+        except sqlite3.Error as exc:
+            raise ScanError(f"rpmdb.sqlite cannot be read ({exc})") from exc
+        while True:
+            try:
+                row = rows.fetchone()
+            except sqlite3.Error as exc:
+                raise ScanError(f"rpmdb.sqlite cannot be read ({exc})") from exc
+            if row is None:
+                return
+            if isinstance(row[0], bytes) and (pkg := _package(row[0])) is not None:
+                yield pkg
     finally:
         conn.close()
-    found: list[Package] = []
-    for (blob,) in rows:
-        if not isinstance(blob, bytes):
-            continue
-        tags = parse_rpm_header(blob)
-        name = str(tags.get(NAME, ""))
-        if not name or name == "gpg-pubkey":
-            continue
-        epoch = tags.get(EPOCH)
-        evr = f"{tags.get(VERSION, '')}-{tags.get(RELEASE, '')}"
-        version = f"{epoch}:{evr}" if isinstance(epoch, int) and epoch else evr
-        src_name, src_version = _source(str(tags.get(SOURCERPM, "")))
-        if src_name and isinstance(epoch, int) and epoch:
-            src_version = f"{epoch}:{src_version}"
-        found.append(
-            Package(
-                name=name,
-                version=version,
-                arch=str(tags.get(ARCH, "")),
-                source_name=src_name or name,
-                source_version=src_version or version,
-                kind="rpm",
-            )
-        )
-    return tuple(sorted(found))
+
+
+def parse_rpmdb_sqlite(data: bytes) -> tuple[Package, ...]:
+    """All installed packages of an ``rpmdb.sqlite`` image file, sorted."""
+    return tuple(sorted(iter_rpmdb_sqlite(data)))

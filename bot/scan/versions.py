@@ -1,88 +1,204 @@
-"""Distribution version ordering: dpkg (python-debian), apk and rpm. Pure.
+"""Distribution version ordering: dpkg, apk and rpm, as the package managers order them. Pure.
 
-Every comparator returns -1, 0 or 1 and is a total order, so ``>=``/``<=`` are derived from it
-(never from string order). :func:`compare` picks the comparator by package kind.
+Each comparator follows its package manager's own algorithm and returns -1, 0 or 1:
+
+* ``compare_dpkg``: dpkg's ``verrevcmp`` on epoch, upstream version and revision, split as
+  dpkg's ``parseversion`` splits them.
+* ``compare_apk``: apk-tools' ``src/version.c`` (apk-tools 3), token by token, including its
+  answers for versions apk itself calls invalid.
+* ``compare_rpm``: rpm's ``rpmvercmp`` on epoch, version and release, split as rpm's
+  ``parseEVR`` splits them; a missing release sorts below any release, as in ``rpm.vercmp``.
+
+The package managers' own test tables (``tests/data/versions/``) are run against them.
+``>=``/``<=`` are always derived from a comparator, never from string order.
+:func:`compare` picks the comparator by package kind.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Callable
-
-from debian.debian_support import Version as DebianVersion
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 __all__ = ["compare", "compare_apk", "compare_dpkg", "compare_rpm", "sort_key"]
+
+
+_DIGITS = frozenset("0123456789")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_HEX = frozenset("0123456789abcdef")
+_ZERO = frozenset("0")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
+def _span(text: str, start: int, chars: frozenset[str]) -> int:
+    end = start
+    while end < len(text) and text[end] in chars:
+        end += 1
+    return end
+
+
+def _strcmp(a: str, b: str) -> int:
+    return (a > b) - (a < b)
+
+
+# -- dpkg: lib/dpkg/version.c (verrevcmp) and parsehelp.c (parseversion) -------------------
+def _dpkg_order(ch: str) -> int:
+    """dpkg's ``order()``: digits (and the end) 0, letters first, ``~`` before everything."""
+    if not ch or ch in _DIGITS:
+        return 0
+    if ch in _ASCII_LETTERS:
+        return ord(ch)
+    return -1 if ch == "~" else ord(ch) + 256
+
+
+def _verrevcmp(a: str, b: str) -> int:
+    i = j = 0
+    while i < len(a) or j < len(b):
+        first_diff = 0
+        while (i < len(a) and a[i] not in _DIGITS) or (j < len(b) and b[j] not in _DIGITS):
+            ac, bc = _dpkg_order(a[i : i + 1]), _dpkg_order(b[j : j + 1])
+            if ac != bc:
+                return _sign(ac - bc)
+            i, j = i + 1, j + 1
+        i, j = _span(a, i, _ZERO), _span(b, j, _ZERO)
+        while i < len(a) and j < len(b) and a[i] in _DIGITS and b[j] in _DIGITS:
+            first_diff = first_diff or ord(a[i]) - ord(b[j])
+            i, j = i + 1, j + 1
+        if i < len(a) and a[i] in _DIGITS:
+            return 1
+        if j < len(b) and b[j] in _DIGITS:
+            return -1
+        if first_diff:
+            return _sign(first_diff)
+    return 0
+
+
+def _dpkg_parts(version: str) -> tuple[int, str, str]:
+    """``parseversion``: blanks trimmed, ``epoch:`` (digits) split off, revision after the last
+    ``-`` (empty when there is none). Versions dpkg rejects still get a deterministic place."""
+    text = version.strip(" \t")
+    epoch, sep, rest = text.partition(":")
+    if sep and rest and 0 < len(epoch) <= 9 and _span(epoch, 0, _DIGITS) == len(epoch):
+        number, text = int(epoch), rest
+    else:
+        number = 0
+    upstream, sep, revision = text.rpartition("-")
+    return (number, upstream, revision) if sep else (number, text, "")
+
+
 def compare_dpkg(a: str, b: str) -> int:
-    """Debian policy ordering (epoch, upstream with ``~``, revision)."""
-    try:
-        va, vb = DebianVersion(a), DebianVersion(b)
-    except ValueError:
-        return _sign((a > b) - (a < b))
-    return (va > vb) - (va < vb)
+    """dpkg ordering: epoch, then upstream version and revision with ``verrevcmp`` (``~`` before
+    everything, letters before other symbols, digit runs as numbers)."""
+    ea, ua, ra = _dpkg_parts(a)
+    eb, ub, rb = _dpkg_parts(b)
+    if ea != eb:
+        return _sign(ea - eb)
+    return _verrevcmp(ua, ub) or _verrevcmp(ra, rb)
 
 
-# -- apk ---------------------------------------------------------------------------------------
-_APK = re.compile(
-    r"^(?P<nums>\d+(?:\.\d+)*)(?P<letter>[a-z]?)(?P<suffixes>(?:_[a-z]+\d*)*)"
-    r"(?:~(?P<hash>[0-9a-f]+))?(?:-r(?P<rev>\d+))?$"
-)
-_PRE = {"alpha": -4, "beta": -3, "pre": -2, "rc": -1}
-_POST = {"cvs": 1, "svn": 2, "git": 3, "hg": 4, "p": 5}
+# -- apk: apk-tools src/version.c, "digit{.digit}...{letter}{_suf{#}}...{~hash}{-r#}" ----------
+# Token kinds in apk-tools' order: when two versions agree up to where one ends or changes kind,
+# the kind that comes later in this order is the *older* version (``1.0`` < ``1.0-r0``).
+_INITIAL, _DIGIT, _LETTER, _SUFFIX, _SUFFIX_NO, _HASH, _REVISION, _END, _INVALID = range(9)
+_SUFFIXES = {"alpha": 1, "beta": 2, "pre": 3, "rc": 4, "cvs": 6, "svn": 7, "git": 8, "hg": 9,
+             "p": 10}  # fmt: skip
+_NO_SUFFIX = 5  # suffixes ranked below it are pre-releases
+_U64 = (1 << 64) - 1
 
 
-def _apk_parts(version: str) -> tuple[list[str], str, list[tuple[int, int]], str, int] | None:
-    m = _APK.match(version)
-    if m is None:
-        return None
-    suffixes: list[tuple[int, int]] = []
-    for part in filter(None, m["suffixes"].split("_")):
-        word = part.rstrip("0123456789")
-        number = part[len(word) :]
-        rank = _PRE.get(word, _POST.get(word))
-        if rank is None:
-            return None
-        suffixes.append((rank, int(number or 0)))
-    return m["nums"].split("."), m["letter"], suffixes, m["hash"] or "", int(m["rev"] or 0)
+class _Token(NamedTuple):
+    kind: int
+    text: str = ""
+    number: int = 0
+    suffix: int = 0
 
 
-def _cmp_num(i: int, a: str, b: str) -> int:
-    # apk compares later components with a leading zero as fractions (string order)
-    if i > 0 and (a.startswith("0") or b.startswith("0")):
-        return _sign((a > b) - (a < b))
-    return _sign(int(a) - int(b))
+def _u64(digits: str) -> int:
+    """The digits as apk's ``uint64_t`` accumulator sees them (wrapping on overflow)."""
+    if len(digits) <= 19:
+        return int(digits)
+    value = 0
+    for ch in digits:
+        value = (value * 10 + ord(ch) - 48) & _U64
+    return value
+
+
+def _apk_tokens(version: str) -> Iterator[_Token]:
+    """apk-tools' tokens of ``version``; the last one is ``_END`` or ``_INVALID``."""
+    end = _span(version, 0, _DIGITS)
+    if end == 0:
+        yield _Token(_INVALID)
+        return
+    kind, i = _INITIAL, end
+    yield _Token(_INITIAL, version[:end], _u64(version[:end]))
+    while i < len(version):
+        ch, token = version[i], None
+        if ch in _LOWER and kind <= _DIGIT:
+            kind, token, i = _LETTER, _Token(_LETTER, ch), i + 1
+        elif (ch == "." and kind <= _DIGIT) or (
+            ch in _DIGITS and kind in (_INITIAL, _DIGIT, _SUFFIX)
+        ):
+            start = i + 1 if ch == "." else i
+            end = _span(version, start, _DIGITS)
+            if end > start:
+                kind = _DIGIT if kind <= _DIGIT else _SUFFIX_NO
+                token = _Token(kind, version[start:end], _u64(version[start:end]))
+            i = end
+        elif ch == "_" and kind <= _SUFFIX_NO:
+            end = _span(version, i + 1, _LOWER)
+            rank = _SUFFIXES.get(version[i + 1 : end], 0)
+            if rank:
+                kind, token, i = _SUFFIX, _Token(_SUFFIX, version[i + 1 : end], suffix=rank), end
+        elif ch == "~" and kind < _HASH:
+            end = _span(version, i + 1, _HEX)
+            if end > i + 1:
+                kind, token, i = _HASH, _Token(_HASH, version[i + 1 : end]), end
+        elif ch == "-" and kind < _REVISION and version[i + 1 : i + 2] == "r":
+            end = _span(version, i + 2, _DIGITS)
+            if end > i + 2:
+                kind, token = (
+                    _REVISION,
+                    _Token(_REVISION, version[i + 2 : end], _u64(version[i + 2 : end])),
+                )
+            i = end
+        if token is None:
+            yield _Token(_INVALID)
+            return
+        yield token
+    yield _Token(_END)
+
+
+def _apk_token_cmp(a: _Token, b: _Token) -> int:
+    if a.kind == _DIGIT and (a.text[0] == "0" or b.text[0] == "0"):
+        return _strcmp(a.text, b.text)  # a leading zero: string order, as in Gentoo's spec
+    if a.kind in (_INITIAL, _DIGIT, _SUFFIX_NO, _REVISION):
+        return _sign(a.number - b.number)
+    if a.kind == _SUFFIX:
+        return _sign(a.suffix - b.suffix)
+    return _strcmp(a.text, b.text)  # letter, commit hash
 
 
 def compare_apk(a: str, b: str) -> int:
-    """apk-tools ordering: numbers, letter, ``_alpha<_beta<_pre<_rc<(none)<_cvs…_p``, ``-rN``."""
-    pa, pb = _apk_parts(a), _apk_parts(b)
-    if pa is None or pb is None:
-        return _sign((a > b) - (a < b))
-    nums_a, nums_b = pa[0], pb[0]
-    for i, (x, y) in enumerate(zip(nums_a, nums_b, strict=False)):
-        if c := _cmp_num(i, x, y):
-            return c
-    if len(nums_a) != len(nums_b):
-        return 1 if len(nums_a) > len(nums_b) else -1
-    if pa[1] != pb[1]:
-        return 1 if pa[1] > pb[1] else -1
-    sa, sb = pa[2], pb[2]
-    for x_s, y_s in zip(sa, sb, strict=False):
-        if x_s != y_s:
-            return 1 if x_s > y_s else -1
-    if len(sa) != len(sb):
-        longer, sign = (sa, 1) if len(sa) > len(sb) else (sb, -1)
-        extra = longer[min(len(sa), len(sb))]
-        return sign if extra[0] > 0 else -sign
-    if pa[3] != pb[3]:
-        return 1 if pa[3] > pb[3] else -1
-    return _sign(pa[4] - pb[4])
+    """apk-tools ordering: numbers, letter, ``_alpha<_beta<_pre<_rc<(none)<_cvs…_p``,
+    ``~hash``, ``-rN``; a bare suffix sorts below the same suffix numbered (``_rc`` <
+    ``_rc0``) and a version without ``-r`` below ``-r0``."""
+    tokens_a, tokens_b = _apk_tokens(a), _apk_tokens(b)
+    ta, tb = next(tokens_a), next(tokens_b)
+    while ta.kind == tb.kind and ta.kind < _END:
+        if order := _apk_token_cmp(ta, tb):
+            return order
+        ta, tb = next(tokens_a), next(tokens_b)
+    if ta.kind == tb.kind:
+        return 0
+    if ta.kind == _SUFFIX and ta.suffix < _NO_SUFFIX:
+        return -1  # a pre-release suffix where the other version has nothing more
+    if tb.kind == _SUFFIX and tb.suffix < _NO_SUFFIX:
+        return 1
+    return -1 if ta.kind > tb.kind else 1
 
 
 # -- rpm ---------------------------------------------------------------------------------------
@@ -145,25 +261,25 @@ def _rpmvercmp(a: str, b: str) -> int:
     return -1 if i >= len(a) else 1
 
 
-def _evr(version: str) -> tuple[int, str, str]:
-    epoch, sep, rest = version.partition(":")
-    if not sep or not epoch.isdigit():
+def _evr(version: str) -> tuple[str, str, str]:
+    """rpm's ``parseEVR``: leading digits and ``:`` are the epoch (empty or missing: ``0``),
+    the release follows the *last* ``-`` (missing: empty, which sorts below any release)."""
+    digits = _span(version, 0, _DIGITS)
+    if version[digits : digits + 1] == ":":
+        epoch, rest = version[:digits] or "0", version[digits + 1 :]
+    else:
         epoch, rest = "0", version
-    ver, _, rel = rest.partition("-")
-    return int(epoch), ver, rel
+    ver, sep, rel = rest.rpartition("-")
+    return (epoch, ver, rel) if sep else (epoch, rest, "")
 
 
 def compare_rpm(a: str, b: str) -> int:
-    """rpm ordering of ``[epoch:]version[-release]`` (``~`` sorts before, ``^`` after)."""
-    ea, va, ra = _evr(a)
-    eb, vb, rb = _evr(b)
-    if ea != eb:
-        return _sign(ea - eb)
-    if c := _rpmvercmp(va, vb):
-        return c
-    if not ra or not rb:
-        return 0
-    return _rpmvercmp(ra, rb)
+    """rpm ordering of ``[epoch:]version[-release]`` (``~`` sorts before, ``^`` after;
+    ``3.0.7`` < ``3.0.7-27.el9``)."""
+    for one, two in zip(_evr(a), _evr(b), strict=True):
+        if order := _rpmvercmp(one, two):
+            return order
+    return 0
 
 
 _BY_KIND: dict[str, Callable[[str, str], int]] = {

@@ -6,7 +6,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.describe.model import Commit
 from bot.errors import GitHubError
-from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState, Forge, RepoSnapshot
+from bot.forge.protocol import (
+    BotPullRequest,
+    BranchCommit,
+    BranchState,
+    Forge,
+    PathSelector,
+    RepoSnapshot,
+)
 
 REFUSED = "service is shutting down: write not attempted"
 
@@ -37,9 +44,12 @@ class GuardedForge:
         ignore: Sequence[str] = (),
         *,
         extra_paths: Sequence[str] = (),
+        select: PathSelector | None = None,
     ) -> RepoSnapshot:
         """See :class:`bot.forge.protocol.Forge`."""
-        return self._forge.read_dockerfiles(repo, include, ignore, extra_paths=extra_paths)
+        return self._forge.read_dockerfiles(
+            repo, include, ignore, extra_paths=extra_paths, select=select
+        )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:
         """See :class:`bot.forge.protocol.Forge`."""

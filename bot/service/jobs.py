@@ -13,16 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
 from bot.models import RunReport
-from bot.pipeline.audit import Auditor
-from bot.pipeline.repos import RepoRun, expand_repositories, run_repository
-from bot.registry import HttpRegistryClient, settings_from_config
-from bot.report.prbody import render_body
+from bot.pipeline.repos import run_repositories
+from bot.pipeline.wiring import open_pipeline
+from bot.registry import HttpRegistryClient
 from bot.service.guard import GuardedForge
 from bot.service.metrics import ServiceMetrics, error_kind
 from bot.service.scheduler import schedule_groups
@@ -91,12 +89,13 @@ class Worker:
         dry_run = self.settings.service.dry_run
         started = time.monotonic()
         outcome = "ok"
-        reports: list[RunReport] = []
+        report = RunReport(repo_mode=True)
+        repositories: list[RunReport] = []
         try:
-            reports = self._repositories(entries, dry_run)
+            report = self._repositories(entries, dry_run, repositories)
             if self.stopping.is_set():
                 outcome = "interrupted"
-            elif any(r.errors for r in reports):
+            elif report.errors:
                 outcome = "partial"
         except BotError as exc:
             outcome = "failed"
@@ -111,45 +110,37 @@ class Worker:
         self.metrics.runs.labels(trigger, outcome).inc()
         if outcome == "ok":
             self.metrics.last_success.set(time.time())
-        report = RunReport.merge(reports, repo_mode=True)
         logger.info(
             "%s run %s in %.1f s: %d repositories, %d updates, %d pull request actions, %d errors",
             trigger,
             outcome,
             elapsed,
-            len(reports),
+            len(repositories),
             len(report.updates),
             len(report.pull_requests),
             len(report.errors),
         )
         return report
 
-    def _repositories(self, entries: Sequence[RepoSettings], dry_run: bool) -> list[RunReport]:
+    def _repositories(
+        self, entries: Sequence[RepoSettings], dry_run: bool, reports: list[RunReport]
+    ) -> RunReport:
+        """The run's report; each repository's report is appended to ``reports`` as it ends."""
         settings = self.settings
         forge = GuardedForge(self._forge_factory(settings), self._writes_allowed)
-        repos, errors = expand_repositories(forge, entries)
-        reports = [RunReport(errors=tuple(errors), repo_mode=True)] if errors else []
-        client = HttpRegistryClient(settings_from_config(settings))
-        try:
-            auditor = Auditor(
-                client, settings, datetime.now(UTC), max_workers=settings.lookup.max_workers
-            )
-            for done, entry in enumerate(repos):
-                if self.stopping.is_set():
-                    logger.info(
-                        "stopping: %d repositories left for the next run", len(repos) - done
-                    )
-                    break
-                report = run_repository(
-                    forge, auditor, settings, RepoRun(entry, dry_run), render_body
+
+        def done(report: RunReport) -> None:
+            self.metrics.repositories.inc()
+            self.metrics.record_report(report, dry_run=dry_run)
+            reports.append(report)
+
+        with open_pipeline(settings, forge=forge) as pipeline:
+            try:
+                return run_repositories(
+                    pipeline, entries, dry_run=dry_run, stop=self.stopping.is_set, done=done
                 )
-                self.metrics.repositories.inc()
-                self.metrics.record_report(report, dry_run=dry_run)
-                reports.append(report)
-        finally:
-            self._record_registry(client, reports)
-            client.close()
-        return reports
+            finally:
+                self._record_registry(pipeline.client, reports)
 
     def _record_registry(self, client: HttpRegistryClient, reports: list[RunReport]) -> None:
         hosts = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter as Counter_
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.models import RunReport
@@ -60,6 +62,13 @@ class ServiceMetrics:
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, float("inf")),
             registry=r,
         )
+        self.findings = Gauge(
+            "base_image_bot_findings",
+            "Governance findings in the latest run of every repository, by rule and severity.",
+            ["rule", "severity"],
+            registry=r,
+        )
+        self._findings: dict[str, Counter_[tuple[str, str]]] = {}
         self.last_success = Gauge(
             "base_image_bot_last_success_timestamp_seconds",
             "Unix time of the last run without errors.",
@@ -67,14 +76,27 @@ class ServiceMetrics:
         )
 
     def record_report(self, report: RunReport, *, dry_run: bool) -> None:
-        """Count what one repository's (or one run's) report found and did."""
+        """Count what one repository's (or one run's) report found and did; a repository's
+        report replaces that repository's share of the findings gauge."""
         self.updates.inc(len(report.updates))
+        repos = {r.repo for r in report.references} | {f.repo for f in report.findings}
+        if len(repos) == 1 and None not in repos:
+            self._record_findings(str(repos.pop()), report)
         for pr in report.pull_requests:
             action = _PR_ACTIONS.get(pr.action)
             if action is not None and pr.error is None:
                 self.pull_requests.labels(action, str(dry_run).lower()).inc()
         for error in report.errors:
             self.errors.labels(error_kind(error.error)).inc()
+
+    def _record_findings(self, repo: str, report: RunReport) -> None:
+        previous = set(self._findings.get(repo, {}))
+        self._findings[repo] = Counter_((f.rule, f.severity) for f in report.findings)
+        total: Counter_[tuple[str, str]] = Counter_()
+        for counts in self._findings.values():
+            total.update(counts)
+        for key in previous | set(total):
+            self.findings.labels(*key).set(total.get(key, 0))
 
     def record_registry(self, stats: TransportStats, remaining: dict[str, int]) -> None:
         """Add a run's registry request count and the latest rate-limit figures."""

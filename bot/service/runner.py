@@ -19,6 +19,7 @@ from types import FrameType
 
 from bot.config import Settings
 from bot.errors import EXIT_OK, ConfigError
+from bot.forge.connect import connect_github
 from bot.logsetup import register_secret
 from bot.service.http import Endpoints, HttpServer, Reply
 from bot.service.jobs import ForgeFactory, Worker, install
@@ -182,8 +183,6 @@ class Service:
 def serve(settings: Settings, forge_factory: ForgeFactory | None = None) -> int:
     """Run the service until SIGTERM/SIGINT; returns the exit code (0 after a clean stop)."""
     if forge_factory is None:
-        from bot.runcmd import connect_github
-
         forge_factory = connect_github
         if settings.repos and not os.environ.get(settings.github.token_env):
             raise ConfigError(

@@ -124,7 +124,7 @@ def test_digest_only_update_says_what_changed_underneath(
     assert d.changelog.compare_url is None  # same revision: a rebuild
     assert d.changelog.notes == (
         f"same source revision {OLD_REV[:12]} (rebuild)",
-        "parent image `debian:bookworm-slim` was refreshed",
+        "parent image debian:bookworm-slim was refreshed",
         f"source revision unchanged ({OLD_REV[:12]})",
         "3 environment variable(s) changed",
         "OS packages: 5 upgraded, 1 added, 2 removed",

@@ -59,6 +59,35 @@ def test_golden_body(description: Description) -> None:
     assert body == GOLDEN.read_text()
 
 
+QUIET = GOLDEN.with_name("pr-body-quiet.md")
+
+
+def test_golden_body_with_nothing_to_list(description: Description) -> None:
+    """Empty lists are a sentence, rows with nothing known are left out, no local path shows."""
+    unknown = ImageSide(None, None)
+    quiet = replace(
+        description,
+        update_type="digest",
+        old=replace(unknown, tag="3.12", digest="sha256:" + "1" * 64),
+        new=replace(unknown, tag="3.12", digest="sha256:" + "2" * 64, os="Debian GNU/Linux 12"),
+        package_changes=(),
+        fixed=(),
+        introduced=(),
+        unchanged=(),
+        changelog=None,
+        advisory_source="OSV Debian:12 (/home/jane/osv-mirror)",
+        errors=("old image scan: layer sha256:0123 is larger than 512 MiB",),
+    )
+    body = render_body(quiet, marker=MARKER)
+    if os.environ.get("UPDATE_GOLDEN"):
+        QUIET.write_text(body)
+    assert body == QUIET.read_text()
+    assert "/home/jane" not in body
+    assert "|---|---|---|---|" not in body  # no header-only table
+    for row in ("| packages", "| vulnerabilities", "| compressed size", "| source"):
+        assert row not in body
+
+
 def _finding(i: int) -> Finding:
     return Finding(f"CVE-2024-{i:05d}", f"pkg{i % 97}", ("critical", "high", "low")[i % 3],
                    "1.0-1", "1.0-2" if i % 2 else None, (f"DEBIAN-CVE-2024-{i:05d}",),

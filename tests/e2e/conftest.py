@@ -19,6 +19,7 @@ import pytest
 from bot.cli import main
 from bot.errors import RegistryError
 from tests.e2e.harness import ROOT, CliResult, SeededRegistry, seed_corpus
+from tests.support.clock import freeze_run_clock
 from tests.support.registry import start_registry
 
 RunCli = Callable[..., CliResult]
@@ -44,6 +45,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     docker_config = tmp_path / "docker-config"
     docker_config.mkdir()
     monkeypatch.setenv("DOCKER_CONFIG", str(docker_config))
+    freeze_run_clock(monkeypatch)  # end-of-life findings depend on the day
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.dockerfile.discover import discover
-from bot.dockerfile.extract import extract
+from bot.kinds.discover import Discovery
+from bot.pipeline.sources import collect_local
 from tests.support.images import Pusher
 from tests.support.manifests import ImageSpec
 from tests.support.registry import RunningRegistry
@@ -63,10 +63,12 @@ def extra_tags() -> Mapping[str, tuple[str, ...]]:
 
 
 def references_under(root: Path) -> list[tuple[str, str | None]]:
-    """``(image name, tag)`` of every reference (looked up or skipped) in Dockerfiles under root."""
+    """``(image name, tag)`` of every reference (looked up or skipped) in the files of every kind
+    under root (Dockerfiles, compose files, manifests...)."""
     pairs: list[tuple[str, str | None]] = []
-    for relpath in discover(root):
-        extraction = extract((root / relpath).read_bytes(), relpath)
+    files, _ = collect_local([root], Discovery())
+    for source in files:
+        extraction = source.extraction
         pairs += [(r.ref.name, r.ref.tag) for r in extraction.references]
         pairs += [(s.ref.name, s.ref.tag) for s in extraction.skipped if s.ref is not None]
     return pairs

@@ -16,8 +16,10 @@ from tests.e2e.harness import CORPUS, EXAMPLES, SeededRegistry
 pytestmark = pytest.mark.registry
 
 ANSI = re.compile(r"\x1b\[")
-# Hand-counted: 4 files; references api 4 (syntax, 2 FROM, 1 stage), tools 3, web 4, worker 2.
-EXAMPLES_SUMMARY = "4 files, 13 references, 7 updates, 4 skipped, 0 errors"
+# Hand-counted: 7 files; references api 4 (syntax, 2 FROM, 1 stage), tools 3, web 4, worker 2,
+# compose.yaml 2 (postgres, nginx), .env 1 (python), k8s/api.yaml 3 (alpine, python, ubuntu);
+# the governance findings are listed in tests/data/run-expected/findings-examples.json.
+EXAMPLES_SUMMARY = "7 files, 19 references, 13 updates, 4 skipped, 0 errors, 13 findings"
 
 
 def short(version: dict[str, str | None]) -> str:
@@ -65,7 +67,7 @@ def test_table_after_a_write_says_what_was_rewritten(
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     result = cli("run", "--format", "table", tmp_path / "examples", *corpus_registry.alias_args)
     assert result.code == 0
-    assert result.out.splitlines()[-1] == f"{EXAMPLES_SUMMARY}, 4 files rewritten"
+    assert result.out.splitlines()[-1] == f"{EXAMPLES_SUMMARY}, 7 files rewritten"
 
 
 def test_markdown_is_a_table_with_one_row_per_update(
@@ -111,8 +113,9 @@ def test_sarif_has_one_located_result_per_update(
     assert driver["version"] == __version__
     rule_ids = [rule["id"] for rule in driver["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
-    assert len(run["results"]) == len(updates) > 0
-    for res, update in zip(run["results"], updates, strict=True):
+    outdated = [r for r in run["results"] if r["ruleId"].startswith("outdated-base-image/")]
+    assert len(outdated) == len(updates) > 0
+    for res, update in zip(outdated, updates, strict=True):
         (location,) = res["locations"]
         physical = location["physicalLocation"]
         assert physical["artifactLocation"]["uri"] == update["path"]

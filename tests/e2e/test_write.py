@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.dockerfile.extract import extract
-from bot.dockerfile.model import Reference
+from bot.dockerfile.model import Extraction, Reference
+from bot.kinds.discover import Discovery, classify
+from bot.kinds.extract import FoundFile, extract_files
 from tests.e2e.conftest import RunCli
 from tests.e2e.harness import CORPUS, EXAMPLES, SeededRegistry
 
@@ -42,9 +43,21 @@ def modes(root: Path) -> dict[str, int]:
     }
 
 
-def find_reference(data: bytes, path: str, update: dict[str, object]) -> Reference:
+def extraction_of(files: dict[str, bytes], path: str) -> Extraction:
+    """The extraction of ``path`` as a run makes it (a compose file's ``.env`` included)."""
+    directory = path.rpartition("/")[0]
+    kinds = classify(list(files), Discovery())
+    found = [
+        FoundFile(p, kind, files[p])
+        for p, kind in kinds.items()
+        if p.rpartition("/")[0] == directory
+    ]
+    return next(e.extraction for e in extract_files(found) if e.file.path == path)
+
+
+def find_reference(files: dict[str, bytes], path: str, update: dict[str, object]) -> Reference:
     """The extracted reference an update record is about (same line and image)."""
-    extraction = extract(data, path)
+    extraction = extraction_of(files, path)
     pinned_skips = [s.reference for s in extraction.skipped if s.reference is not None]
     candidates = [
         r
@@ -63,11 +76,13 @@ class SpanEdit(NamedTuple):
     line: int
 
 
-def edits_for(data: bytes, path: str, updates: list[dict[str, object]]) -> dict[int, SpanEdit]:
-    """``start → SpanEdit`` for every span the reported updates must change."""
+def edits_for(
+    files: dict[str, bytes], path: str, updates: list[dict[str, object]]
+) -> dict[int, SpanEdit]:
+    """``start → SpanEdit`` for every span the reported updates of ``path`` must change."""
     edits: dict[int, SpanEdit] = {}
     for update in updates:
-        reference = find_reference(data, path, update)
+        reference = find_reference(files, path, update)
         current, proposed = update["current"], update["proposed"]
         assert isinstance(current, dict)
         assert isinstance(proposed, dict)
@@ -143,13 +158,13 @@ def test_write_mode_changes_only_the_reported_spans(
     assert sorted(after) == sorted(before), "files appeared or vanished (temp files left?)"
     assert modes(tree) == modes_before
     updated = sorted({u["path"] for u in document["updates"]})
-    assert len(updated) == 12
+    assert len(updated) == 15  # 12 Dockerfiles, examples' compose.yaml, .env and k8s/api.yaml
     for path in before:
         updates = [u for u in document["updates"] if u["path"] == path]
         if not updates:
             assert after[path] == before[path], f"{path} changed without a reported update"
             continue
-        edits = edits_for(before[path], path, updates)
+        edits = edits_for(before, path, updates)
         assert_changes_inside(before[path], after[path], edits)
         assert after[path] == apply(before[path], edits), path
 
@@ -243,7 +258,7 @@ def rewrite_and_check(
     edits: dict[str, dict[int, SpanEdit]] = {}
     for path, old in before.items():
         updates = [u for u in result.json()["updates"] if u["path"] == path]
-        edits[path] = edits_for(old, path, updates)
+        edits[path] = edits_for(before, path, updates)
         assert_changes_inside(old, after[path], edits[path])
         assert after[path] == apply(old, edits[path]), path
     return edits
@@ -253,8 +268,9 @@ def test_pinning_digests_in_write_mode_changes_only_the_reported_spans(
     corpus_registry: SeededRegistry, cli: RunCli, tree: Path
 ) -> None:
     edits = rewrite_and_check(corpus_registry, cli, tree / "examples", "--pin-digests")
-    # 6 tag changes; 10 digests: 6 moved with their tags, 3 pins, 1 refresh (ubuntu).
-    assert sum(len(e) for e in edits.values()) == 16
+    # 11 tag changes (6 in Dockerfiles, 5 in compose.yaml, .env and k8s/api.yaml); 16 digests:
+    # 11 moved with their tags, 3 pins, 2 refreshes (ubuntu in the Containerfile and the CronJob).
+    assert sum(len(e) for e in edits.values()) == 27
     again = cli("run", "--format", "json", "--pin-digests", tree / "examples",
                 *corpus_registry.alias_args)  # fmt: skip
     assert again.json()["updates"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.dockerfile.discover import is_dockerfile_path
@@ -22,6 +22,7 @@ from bot.forge.branches import (
     is_bot_commit_message,
     parse_marker,
     render_template,
+    replace_marker,
     repo_branch,
     slugify,
     update_branch,
@@ -78,15 +79,26 @@ _text = st.text(max_size=40)
 _updates = st.lists(st.builds(MarkedUpdate, _text, _text, _text, _text, _text, _text), max_size=4)
 
 
-@given(_updates, st.integers(min_value=0, max_value=99), _text, _text)
-def test_marker_round_trips_inside_any_body(
-    updates: list[MarkedUpdate], version: int, before: str, after: str
+@given(_updates, st.integers(min_value=0, max_value=99), _text, st.sampled_from(["", "\n", "\r\n"]))
+def test_marker_round_trips_at_the_end_of_any_body(
+    updates: list[MarkedUpdate], version: int, before: str, end: str
 ) -> None:
     marker = PullRequestMarker(tuple(updates), version)
     encoded = encode_marker(marker)
     assert encoded.count("-->") == 1
     assert "\n" not in encoded
-    assert parse_marker(before.replace("<!--", "") + "\n" + encoded + "\n" + after) == marker
+    assert parse_marker(before + "\n" + encoded + end) == marker
+    assert parse_marker(replace_marker(before + "\n" + encoded + end, marker)) == marker
+
+
+@given(_updates, _text)
+def test_a_marker_anywhere_but_the_last_line_is_not_read(
+    updates: list[MarkedUpdate], after: str
+) -> None:
+    """Only the bot's fixed position counts: a marker quoted earlier in the body is text."""
+    encoded = encode_marker(PullRequestMarker(tuple(updates)))
+    assume(after.strip() and not after.strip().startswith("<!-- base-image-bot:"))
+    assert parse_marker(encoded + "\n" + after.replace("\n", " ")) is None
 
 
 @pytest.mark.parametrize(

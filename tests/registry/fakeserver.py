@@ -1,4 +1,10 @@
-"""A tiny threaded HTTP server on loopback for wire cases Distribution cannot produce."""
+"""A tiny threaded HTTP server on loopback for wire cases Distribution cannot produce.
+
+Each route answers a :class:`Reply`. Besides status, headers and body it can stream a chunked body,
+wait before answering (``delay``), and send its body -- or its status line and headers too -- one
+byte at a time (``drip`` seconds apart), which is how a hostile server keeps a client's per-read
+timeout from ever firing.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +26,19 @@ class Seen:
 
 @dataclass
 class Reply:
-    """What to answer: status, headers, body (``chunks`` streams without Content-Length)."""
+    """What to answer: status, headers, body (``chunks`` streams without Content-Length).
+
+    ``delay``: seconds to wait before answering; ``drip``: seconds between the body's bytes
+    (with ``drip_headers`` also between the bytes of the status line and headers).
+    """
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     chunks: list[bytes] | None = None
+    delay: float = 0.0
+    drip: float = 0.0
+    drip_headers: bool = False
 
 
 Route = Callable[[Seen], Reply]
@@ -37,6 +50,7 @@ class FakeServer:
     def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
+        self.stopping = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +72,11 @@ class FakeServer:
                     if route
                     else Reply(404, body=b'{"errors":[{"code":"NAME_UNKNOWN"}]}')
                 )
+                if reply.delay and server.stopping.wait(reply.delay):
+                    return
+                if reply.drip_headers:
+                    self._drip_head(reply)
+                    return
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
@@ -71,16 +90,33 @@ class FakeServer:
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(reply.body)
+                    self._write(reply.body, reply.drip)
 
-            do_GET = do_HEAD = _handle
+            def _write(self, data: bytes, drip: float) -> None:
+                if not drip:
+                    self.wfile.write(data)
+                    return
+                for i in range(len(data)):
+                    if server.stopping.wait(drip):
+                        return
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+
+            def _drip_head(self, reply: Reply) -> None:
+                head = f"HTTP/1.1 {reply.status} OK\r\n".encode()
+                for key, value in {**reply.headers, "Content-Length": str(len(reply.body))}.items():
+                    head += f"{key}: {value}\r\n".encode()
+                self._write(head + b"\r\n" + reply.body, reply.drip)
+                self.close_connection = True
+
+            do_GET = do_HEAD = do_POST = _handle
 
             def log_message(self, format: str, *args: object) -> None:
                 return
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
-                return  # clients that hang up early (size limits) are expected
+                return  # clients that hang up early (size limits, deadlines) are expected
 
         self._httpd = Server((host, 0), Handler)
         self._httpd.daemon_threads = True
@@ -92,10 +128,15 @@ class FakeServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
+    def paths(self, method: str = "GET") -> list[str]:
+        """Paths of the requests received with ``method``."""
+        return [s.path for s in self.seen if s.method == method]
+
     def __enter__(self) -> FakeServer:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()

@@ -121,3 +121,64 @@ def test_known_host_families() -> None:
 def test_settings_reject_non_positive_limits(field: str) -> None:
     with pytest.raises(ConfigError, match=field):
         RegistrySettings(**{field: 0})
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "123456789012.dkr-ecr.us-east-2.on.aws",  # dual-stack (AWS General Reference, ECR)
+        "123456789012.dkr-ecr-fips.us-east-2.on.aws",
+        "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+        "123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu",  # European Sovereign Cloud
+    ],
+)
+def test_ecr_endpoints_of_every_partition(host: str) -> None:
+    assert is_ecr(host)
+    assert not is_google(host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "gcr.io",
+        "eu.gcr.io",
+        "mirror.gcr.io",
+        "marketplace.gcr.io",
+        "us-docker.pkg.dev",
+        "europe-west1-docker.pkg.dev",
+        "asia-northeast1-docker.pkg.dev",
+    ],
+)
+def test_google_registries(host: str) -> None:
+    assert is_google(host)
+    assert not is_ecr(host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evilgcr.io", "gcr.io.evil.example", "docker.pkg.dev.evil.example", "dkr-ecr.on.aws"],
+)
+def test_lookalike_hosts_are_not_recognised(host: str) -> None:
+    assert not is_google(host)
+    assert not is_ecr(host)
+
+
+def test_list_upstream_alias_lists_on_the_source_and_resolves_through_the_mirror() -> None:
+    alias = parse_alias("docker.io=harbor.example.com/hub", "upstream")
+    listing = resolve_endpoint("docker.io", "python", [alias], listing=True)
+    lookup = resolve_endpoint("docker.io", "python", [alias])
+    assert (listing.host, listing.repository, listing.aliased) == (
+        "registry-1.docker.io",
+        "library/python",
+        False,
+    )
+    assert (lookup.host, lookup.repository, lookup.aliased) == (
+        "harbor.example.com",
+        "hub/library/python",
+        True,
+    )
+    assert lookup.image == listing.image == "docker.io/library/python"
+    with pytest.raises(ConfigError, match="list must be one of"):
+        parse_alias("docker.io=harbor.example.com", "cached")

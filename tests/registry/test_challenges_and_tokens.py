@@ -16,7 +16,7 @@ from responses import matchers
 from bot.errors import RegistryAuthError, RegistryProtocolError
 from bot.registry import HostSettings
 from bot.registry.auth import Challenge, parse_challenges, parse_token_reply
-from tests.registry.helpers import client
+from tests.registry.helpers import FakeClock, client
 
 
 def test_bearer_challenge_with_quoted_values() -> None:
@@ -176,3 +176,58 @@ def test_concurrent_callers_share_one_tag_listing_and_one_token() -> None:
 @given(st.text(alphabet=' ,=";\\abBrealmscopeservice', max_size=80))
 def test_parse_challenges_fuzz(header: str) -> None:
     assert all(c.scheme for c in parse_challenges(header))
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'ES256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def test_token_without_expires_in_lives_as_long_as_its_jwt_says() -> None:
+    """GHCR and ACR send no ``expires_in`` (oras-project/rust-oci-client#6 for GHCR;
+    Azure/azure-sdk-for-python#18557 reads ACR's expiry from the JWT): the JWT's own
+    ``exp - iat`` decides, not the 60 s default."""
+    jwt = _jwt({"iat": 1_700_000_000, "exp": 1_700_000_300, "access": []})
+    assert parse_token_reply(json.dumps({"token": jwt}).encode(), 100.0, "t").expires_at == (
+        pytest.approx(395.0)
+    )
+    # An explicit expires_in wins; a token that is not a JWT (GHCR's anonymous ones are
+    # opaque) falls back to 60 s; garbage in the payload is ignored.
+    reply = json.dumps({"token": jwt, "expires_in": 120}).encode()
+    assert parse_token_reply(reply, 0.0, "t").expires_at == pytest.approx(115.0)
+    for opaque in ("djE6b3duZXIvaW1n", "a.b.c", "a." + "x" * 20000 + ".c"):
+        token = parse_token_reply(json.dumps({"token": opaque}).encode(), 0.0, "t")
+        assert token.expires_at == pytest.approx(55.0)
+
+
+@responses.activate
+def test_a_jwt_token_is_reused_until_its_own_expiry() -> None:
+    ghcr = "https://ghcr.io/v2/owner/img"
+    challenge = (
+        'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"'
+    )
+    responses.get(f"{ghcr}/tags/list?n=1000", status=401, headers={"WWW-Authenticate": challenge})
+    jwt = _jwt({"iat": 1_700_000_000, "exp": 1_700_000_300})
+    responses.get("https://ghcr.io/token", json={"token": jwt})
+    responses.get(f"{ghcr}/tags/list?n=1000", json={"tags": ["1"]})
+    for tag in ("1", "2", "3"):
+        responses.head(
+            f"{ghcr}/manifests/{tag}", headers={"Docker-Content-Digest": "sha256:" + "a" * 64}
+        )
+    clock = FakeClock()
+    c = client(clock=clock)
+    c.list_tags("ghcr.io", "owner/img")
+    clock.now += 200  # past the 55 s a token without expires_in used to get
+    c.head_digest("ghcr.io", "owner/img", "1")
+    tokens = [
+        call for call in responses.calls if call.request.url.startswith("https://ghcr.io/token")
+    ]
+    assert len(tokens) == 1
+    clock.now += 100  # past exp - iat
+    c.head_digest("ghcr.io", "owner/img", "2")
+    tokens = [
+        call for call in responses.calls if call.request.url.startswith("https://ghcr.io/token")
+    ]
+    assert len(tokens) == 2

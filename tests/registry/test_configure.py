@@ -48,3 +48,40 @@ def test_config_and_cli_become_client_settings(tmp_path: Path) -> None:
 def test_bad_cli_alias_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="registry alias"):
         settings_from_config(Settings(), ["docker.io"])
+
+
+def test_a_long_form_alias_lists_tags_upstream(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    path = tmp_path / "bot.yaml"
+    path.write_text(
+        "registry_aliases:\n"
+        "  docker.io: {mirror: harbor.example.com/hub, list: upstream}\n"
+        "  quay.io: q.example.com\n"
+        "lookup: {max_tags: 5000, request_deadline: 30, page_size: 100, verify_digests: always}\n",
+        encoding="utf-8",
+    )
+    got = settings_from_config(load_settings(path, environ={}))
+    lists = {a.source: a.list for a in got.aliases}
+    assert lists == {"docker.io": "upstream", "quay.io": "mirror"}
+    assert (got.max_tags, got.request_deadline, got.page_size) == (5000, 30.0, 100)
+    assert got.verify_digests == "always"
+    listing = resolve_endpoint("docker.io", "python", got.aliases, listing=True)
+    assert listing.host == "registry-1.docker.io"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{mirror: harbor.example.com, list: cached}",
+        "{list: upstream}",
+        "{mirror: harbor.example.com, extra: 1}",
+    ],
+)
+def test_a_bad_long_form_alias_is_a_config_error(tmp_path: Path, entry: str) -> None:
+    from bot.config import load_settings
+
+    path = tmp_path / "bot.yaml"
+    path.write_text(f"registry_aliases:\n  docker.io: {entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="registry_aliases"):
+        load_settings(path, environ={})

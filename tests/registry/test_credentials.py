@@ -200,7 +200,7 @@ def test_missing_env_variable_is_a_config_error() -> None:
         ("gcr.io", "ya29.access", ("oauth2accesstoken", "ya29.access", "basic")),
         ("europe-west1-docker.pkg.dev", "ya29.ar", ("oauth2accesstoken", "ya29.ar", "basic")),
         ("ghcr.io", "ghp_pat", ("token", "ghp_pat", "basic")),
-        ("registry.example.com", "opaque", ("", "opaque", "bearer")),
+        ("registry.example.com", "opaque", ("token", "opaque", "basic")),
     ],
 )
 def test_token_env_shapes_per_known_host(
@@ -293,8 +293,8 @@ def test_ghcr_placeholder_scope_is_replaced_and_refusal_is_an_auth_error() -> No
     with pytest.raises(RegistryAuthError) as info:
         c.list_tags("ghcr.io", "owner/img")
     message = str(info.value)
-    assert "ghcr.io/owner/img" in message
-    assert "repository:owner/img:pull" in message
+    assert "may not pull ghcr.io/owner/img" in message
+    assert "HTTP 401" in message
     assert "ghp_supersecret" not in message
     assert _b64("token:ghp_supersecret") not in message
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.errors import DigestMismatchError, NotFoundError, RegistryProtocolError
+from bot.errors import DigestMismatchError, NotFoundError, RegistryError, RegistryProtocolError
 from bot.registry import HostSettings, HttpRegistryClient, ImageManifest
 from tests.registry.fakeserver import FakeServer, Reply, Seen
 from tests.registry.helpers import OCI_MANIFEST, client, digest, manifest_bytes
@@ -136,3 +136,25 @@ def test_error_messages_never_contain_the_password(servers: tuple[FakeServer, Fa
     assert PASSWORD not in str(info.value)
     assert base64.b64encode(f"ci:{PASSWORD}".encode()).decode() not in str(info.value)
     assert "127.0.0.1" in str(info.value)
+
+
+def test_a_blob_trickling_in_ends_at_its_deadline(servers: tuple[FakeServer, FakeServer]) -> None:
+    """A blob's total deadline is ``request_deadline`` plus a second per announced MiB: a small
+    blob sent a byte every 0.1 s (each read well inside the read timeout) ends with a timeout
+    naming the host, and the connection it held is not reused for later requests."""
+    registry, cdn = servers
+    data = b"x" * 200
+    blob_digest = digest(data)
+    registry.routes[f"/v2/app/blobs/{blob_digest}"] = _needs_auth(
+        Reply(307, {"Location": f"{cdn.url}/slow"})
+    )
+    cdn.routes["/slow"] = lambda seen: Reply(body=data, drip=0.1)
+    registry.routes["/v2/app/tags/list"] = _needs_auth(Reply(body=b'{"tags": ["1"]}'))
+    c = _client(registry, request_deadline=1.0, read_timeout=5.0)
+
+    with (
+        pytest.raises(RegistryError, match=rf"request to {cdn.host} timed out.*request_deadline"),
+        c.open_blob(registry.host, "app", blob_digest) as reader,
+    ):
+        b"".join(reader)
+    assert c.list_tags(registry.host, "app").tags == ("1",)

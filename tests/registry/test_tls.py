@@ -2,61 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from bot.errors import RegistryError
 from bot.registry import HostSettings
 from tests.registry.fakeserver import FakeServer, Reply
 from tests.registry.helpers import client
+from tests.registry.tlsca import LocalCA
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeServer, Path]]:
-    """An HTTPS fake registry on 127.0.0.1 and the path of its self-signed certificate."""
-    directory = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test registry")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path = directory / "ca.pem"
-    key_path = directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    with FakeServer(tls=context) as server:
+    """An HTTPS fake registry on 127.0.0.1 and the path of the CA that signed its certificate."""
+    ca = LocalCA.create(tmp_path_factory.mktemp("tls"))
+    with FakeServer(tls=ca.server_context("registry")) as server:
         server.routes["/v2/app/tags/list"] = lambda seen: Reply(body=b'{"tags": ["1.0"]}')
-        yield server, cert_path
+        yield server, ca.ca_path
 
 
 def test_untrusted_certificate_fails_with_a_registry_error(

@@ -81,7 +81,10 @@ def test_docker_hub_anonymous_token_flow_and_ratelimit_headers() -> None:
 
 
 @responses.activate
-def test_hub_limit_exhausted_stops_further_lookups() -> None:
+def test_hub_remaining_zero_stops_pulls_only() -> None:
+    """``ratelimit-remaining: 0`` on a successful HEAD (Docker's usage docs show these headers on
+    HEAD, which is not a pull): HEADs and tag lists go on, manifest GETs stop before they are
+    sent, with a message that suggests credentials."""
     body = manifest_bytes()
     responses.head(
         f"{HUB}/v2/library/python/manifests/3.12",
@@ -89,21 +92,30 @@ def test_hub_limit_exhausted_stops_further_lookups() -> None:
         headers={"WWW-Authenticate": CHALLENGE},
     )
     _hub_token()
-    responses.head(
-        f"{HUB}/v2/library/python/manifests/3.12",
-        headers={"Docker-Content-Digest": digest(body), "ratelimit-remaining": "0;w=21600"},
-    )
+    for tag in ("3.12", "3.13"):
+        responses.head(
+            f"{HUB}/v2/library/python/manifests/{tag}",
+            headers={
+                "Docker-Content-Digest": digest(body),
+                "Content-Type": OCI_MANIFEST,
+                "ratelimit-limit": "10;w=3600",
+                "ratelimit-remaining": "0;w=3600",
+            },
+        )
+    responses.get(f"{HUB}/v2/library/python/tags/list?n=1000", json={"tags": ["3.12", "3.13"]})
     c = client()
     c.head_digest("docker.io", "library/python", "3.12")
-    before = len(responses.calls)
 
-    with pytest.raises(RateLimitedError, match="docker.io/library/python:3.13.*rate-limited"):
-        c.head_digest("docker.io", "library/python", "3.13")
-    with pytest.raises(RateLimitedError):
-        c.list_tags("docker.io", "library/python")
-    assert len(responses.calls) == before
-    assert c.rate_limited("docker.io") == "ratelimit-remaining 0"
-    assert c.stats().rate_limited_hosts == ("registry-1.docker.io",)
+    assert c.head_digest("docker.io", "library/python", "3.13").digest == digest(body)
+    assert c.list_tags("docker.io", "library/python").tags == ("3.12", "3.13")
+    before = len(responses.calls)
+    with pytest.raises(RateLimitedError, match="pull limit of docker.io.*configure credentials"):
+        c.get_manifest("docker.io", "library/python", "3.13")
+    assert len(responses.calls) == before  # stopped before the quota, not by a 429
+    assert c.rate_limited("docker.io") is None
+    (use,) = c.usage()
+    assert (use.host, use.pulls, use.ratelimit_remaining) == ("registry-1.docker.io", 0, 0)
+    assert any("pull limit reached" in note for note in use.notes)
 
 
 @responses.activate
@@ -308,3 +320,50 @@ def test_expired_token_is_refetched_once_per_scope() -> None:
     c.head_digest("docker.io", "python", "2")
     tokens = [call for call in responses.calls if call.request.url.startswith(AUTH)]
     assert len(tokens) == 2
+
+
+@responses.activate
+def test_hub_429_to_a_pull_stops_pulls_but_not_heads_or_tag_lists() -> None:
+    """Docker Hub's 429 to a manifest GET is its pull limit ("You have reached your pull rate
+    limit", docker/docs pulls.md); HEADs and tag lists are not pulls and go on."""
+    responses.get(
+        f"{HUB}/v2/library/python/manifests/3.12",
+        status=429,
+        json={
+            "errors": [
+                {"code": "TOOMANYREQUESTS", "message": "You have reached your pull rate limit."}
+            ]
+        },
+    )
+    responses.head(
+        f"{HUB}/v2/library/python/manifests/3.13",
+        headers={"Docker-Content-Digest": digest(b"x"), "Content-Type": OCI_MANIFEST},
+    )
+    responses.get(f"{HUB}/v2/library/python/tags/list?n=1000", json={"tags": ["3.12", "3.13"]})
+    c = client()
+    with pytest.raises(RateLimitedError, match="pull limit of docker.io is used up .*HTTP 429"):
+        c.get_manifest("docker.io", "python", "3.12")
+    with pytest.raises(RateLimitedError, match="configure credentials for docker.io"):
+        c.get_manifest("docker.io", "python", "3.13")
+    assert c.head_digest("docker.io", "python", "3.13").digest == digest(b"x")
+    assert c.list_tags("docker.io", "python").tags == ("3.12", "3.13")
+    assert c.rate_limited("docker.io") is None
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_ecr_is_never_asked_for_more_than_1000_tags_per_page() -> None:
+    ecr = "https://123456789012.dkr-ecr.eu-west-1.on.aws"
+    responses.get(f"{ecr}/v2/app/tags/list?n=1000", json={"tags": ["1"]})
+    c = client(page_size=5000)
+    assert c.list_tags("123456789012.dkr-ecr.eu-west-1.on.aws", "app").tags == ("1",)
+    assert [call.request.url for call in responses.calls] == [f"{ecr}/v2/app/tags/list?n=1000"]
+
+
+@responses.activate
+def test_tags_that_are_not_tag_names_are_dropped() -> None:
+    responses.get(
+        f"{BASE}/v2/team/app/tags/list?n=1000",
+        json={"tags": ["1.0", "a" * 129, "../x", "", "-x", "1.1", "1.0"]},
+    )
+    assert client().list_tags(HOST, "team/app").tags == ("1.0", "1.1")

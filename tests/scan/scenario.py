@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.server
+import io
 import sqlite3
+import tarfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +17,7 @@ from pathlib import Path
 
 from bot.registry import HttpRegistryClient, RegistrySettings
 from bot.scan.rpmdb import ARCH, EPOCH, NAME, RELEASE, SOURCERPM, VERSION, build_header
-from tests.support.layers import WHITEOUT, Symlink
+from tests.support.layers import WHITEOUT, Layer, Symlink, sha256_digest
 from tests.support.registry import RunningRegistry
 from tests.support.rootfs import os_release
 
@@ -229,3 +233,40 @@ def osv_server(root: Path) -> Iterator[OsvServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def hostile_status(packages: int, tag: str = "x") -> bytes:
+    """A distroless-style ``status.d`` file of ``packages`` tiny installed packages (about 58
+    bytes each, so a 60 MiB file holds 1.1 million), as an attacker would write one."""
+    return b"".join(
+        b"Package: p%d%s\nVersion: 1.%d\nArchitecture: amd64\n\n" % (i, tag.encode(), i)
+        for i in range(packages)
+    )
+
+
+class _GzipSink:
+    """A write-only file: gzip-compresses (level 1) and hashes the uncompressed tar."""
+
+    def __init__(self) -> None:
+        self.out = io.BytesIO()
+        self.comp = zlib.compressobj(1, zlib.DEFLATED, 31)
+        self.sha = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.out.write(self.comp.compress(data))
+        return len(data)
+
+
+def streamed_layer(files: dict[str, bytes]) -> Layer:
+    """A gzip layer of regular ``files`` built without holding the uncompressed tar, so a
+    layer of several hundred megabytes of (compressible) files stays cheap to make."""
+    sink = _GzipSink()
+    with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+        for path, data in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    sink.out.write(sink.comp.flush())
+    data = sink.out.getvalue()
+    return Layer(data, sha256_digest(data), "sha256:" + sink.sha.hexdigest(), "gzip")

@@ -188,8 +188,14 @@ def test_zstd_bomb_and_size_limit() -> None:
 def test_oversized_headers_files_and_member_counts() -> None:
     with pytest.raises(ScanError, match="tar header"):
         _read(_tar([("a", b"x")], pax={"comment": "x" * (2 << 20)}))
-    with pytest.raises(ScanError, match="limit 100"):
-        _read(_tar([("var/lib/dpkg/status", OLD_STATUS)]), LayerLimits(max_file_bytes=100))
+    big = _read(_tar([("etc/os-release", DEBIAN_RELEASE)]), LayerLimits(max_file_bytes=100))
+    assert [(e.kind, e.note) for e in big.entries] == [
+        ("skipped", f"{len(DEBIAN_RELEASE)} bytes, over the 100-byte limit; not read")
+    ]
+    inv = inventory_from_layers([big])
+    assert inv.os is None
+    assert inv.notes == (f"/etc/os-release: {len(DEBIAN_RELEASE)} bytes, over the 100-byte "
+                         "limit; not read",)  # fmt: skip
     with pytest.raises(ScanError, match="more than 3 tar members"):
         _read(_tar([(f"f{i}", b"") for i in range(5)]), LayerLimits(max_members=3))
 

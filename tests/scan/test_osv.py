@@ -63,8 +63,8 @@ def test_fixed_event(version: str, affected: bool, fixed: str | None) -> None:
 
 def test_last_affected_limit_and_multiple_ranges() -> None:
     rng = AffectedRange("Alpine:v3.20", "x", (
-        ("introduced", "1.0-r0"), ("last_affected", "1.2-r3"), ("end", ""),
-        ("introduced", "2.0-r0"), ("fixed", "2.0-r10"), ("end", ""),
+        (("introduced", "1.0-r0"), ("last_affected", "1.2-r3")),
+        (("introduced", "2.0-r0"), ("fixed", "2.0-r10")),
     ))  # fmt: skip
     assert not evaluate(rng, "0.9-r0", apk).affected
     assert evaluate(rng, "1.2-r3", apk).affected  # last_affected is inclusive
@@ -87,7 +87,7 @@ def test_versions_list_match() -> None:
 
 @given(st.integers(0, 40), st.integers(1, 40))
 def test_fixed_range_boundary_property(installed: int, fixed: int) -> None:
-    rng = AffectedRange("Alpine:v3.20", "x", (("introduced", "0"), ("fixed", f"1.0-r{fixed}")))
+    rng = AffectedRange("Alpine:v3.20", "x", ((("introduced", "0"), ("fixed", f"1.0-r{fixed}")),))
     assert evaluate(rng, f"1.0-r{installed}", apk).affected == (installed < fixed)
 
 

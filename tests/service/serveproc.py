@@ -1,7 +1,9 @@
 """``base-image-bot serve`` as a subprocess on loopback, for the service tests and the benchmark.
 
 The service listens on port 0 and logs JSON; a reader thread collects stderr lines and the port
-comes from the ``serving on http://HOST:PORT`` line.
+comes from the ``serving on http://HOST:PORT`` line. The process cannot reach the internet
+(:mod:`tests.service.offline_main`), and unless the configuration says otherwise it does not
+describe updates (which would download advisories).
 """
 
 from __future__ import annotations
@@ -34,13 +36,21 @@ class ServeProcess:
         self, config: Mapping[str, object], workdir: Path, env: Mapping[str, str] | None = None
     ) -> None:
         self.config_path = workdir / "serve.yaml"
-        self.config_path.write_text(yaml.safe_dump(dict(config)), encoding="utf-8")
+        document = {"describe": {"enabled": False}, **dict(config)}
+        self.config_path.write_text(yaml.safe_dump(document), encoding="utf-8")
         environ = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
         environ.update({"DOCKER_CONFIG": str(workdir), **(env or {})})
         self.lines: list[str] = []
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--config", str(self.config_path)],
+            [
+                sys.executable,
+                "-m",
+                "tests.service.offline_main",
+                "serve",
+                "--config",
+                str(self.config_path),
+            ],
             cwd=ROOT,
             env=environ,
             stdin=subprocess.DEVNULL,

@@ -12,9 +12,15 @@ every match when ``times`` is ``None``). What a fault does (``action``):
 * ``corrupt_json``: forward, replace the body with invalid JSON (headers kept, length fixed);
 * ``swap_digest``: forward, replace ``Docker-Content-Digest`` with ``digest``;
 * ``replace_body``: forward, answer 200 with ``body`` (and ``headers``) instead of the registry's;
+* ``add_headers``: forward, and add ``headers`` to the registry's reply;
+* ``hold``: wait until the test sets ``fault.release`` (at most ``stall_seconds``), then forward
+  (``fault.fired`` tells the test the request is being held: it can act in between);
 * ``redirect``: answer 307 to the same target on ``http://localhost:PORT`` (another origin:
   requests arriving there get ``foreign_authorization`` added, like a presigned URL would;
   give the fault ``host=r"^127\.0\.0\.1"`` so the redirected request is not redirected again).
+
+:meth:`FaultProxy.docker_hub_quota` makes the proxy count pulls the way Docker Hub does (see
+:class:`PullQuota`).
 
 ``requests`` logs what arrived (:class:`ProxiedRequest`, with the ``Authorization`` header and
 the ``Host`` the client addressed). Usage::
@@ -47,8 +53,24 @@ ACTIONS = frozenset(
         "swap_digest",
         "replace_body",
         "redirect",
+        "add_headers",
+        "hold",
     }
 )
+_MANIFEST = re.compile(r"^/v2/.+/manifests/[^/?]+")
+#: Docker Hub's reply once the pull limit is reached (docker/docs,
+#: content/manuals/docker-hub/usage/pulls.md: "You have reached your pull rate limit").
+HUB_LIMIT_BODY = json.dumps(
+    {
+        "errors": [
+            {
+                "code": "TOOMANYREQUESTS",
+                "message": "You have reached your pull rate limit. You may increase the limit "
+                "by authenticating and upgrading: https://www.docker.com/increase-rate-limit",
+            }
+        ]
+    }
+).encode()
 SWAPPED_DIGEST = "sha256:" + "5ca1ab1e" * 8
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"}
@@ -73,6 +95,7 @@ class Fault:
     host: str = ""  # regex searched in the Host header ("" matches every host)
     seen: int = 0
     fired: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -89,6 +112,28 @@ class Fault:
             return False
         self.fired += 1
         return True
+
+
+@dataclass
+class PullQuota:
+    """Docker Hub's pull accounting, as its usage docs describe it (docker/docs,
+    content/manuals/docker-hub/usage/pulls.md, and the limits table changed in docker/docs#22134:
+    10 pulls per hour for unauthenticated users): a manifest ``GET`` is a pull, a ``HEAD`` is not
+    ("Using GET emulates a real pull and counts towards the limit. Using HEAD won't"); manifest
+    replies carry ``ratelimit-limit: <limit>;w=<window>`` and ``ratelimit-remaining:
+    <left>;w=<window>``; a ``GET`` past the limit gets 429 ``TOOMANYREQUESTS``."""
+
+    limit: int
+    window: int = 3600
+    pulls: int = 0
+    refused: int = 0
+
+    def headers(self) -> dict[str, str]:
+        left = max(self.limit - self.pulls, 0)
+        return {
+            "ratelimit-limit": f"{self.limit};w={self.window}",
+            "ratelimit-remaining": f"{left};w={self.window}",
+        }
 
 
 @dataclass(frozen=True)
@@ -122,6 +167,7 @@ class FaultProxy:
         self.foreign_authorization = foreign_authorization
         self.faults: list[Fault] = []
         self.requests: list[ProxiedRequest] = []
+        self.quota: PullQuota | None = None
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -175,6 +221,12 @@ class FaultProxy:
         with self.lock:
             self.faults.append(fault)
         return fault
+
+    def docker_hub_quota(self, limit: int, window: int = 3600) -> PullQuota:
+        """Count manifest GETs as pulls against ``limit`` (see :class:`PullQuota`)."""
+        with self.lock:
+            self.quota = PullQuota(limit, window)
+            return self.quota
 
     def clear(self) -> None:
         """Remove every fault and forget the request log."""
@@ -253,12 +305,31 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     body = error_body(fault.code, f"injected HTTP {fault.status}")
                 headers = {"Content-Type": "application/json", **fault.headers}
                 return self._send(fault.status, headers, body)
+            if fault is not None and fault.action == "hold":
+                fault.release.wait(fault.stall_seconds)
+                return self._send(*self._forward(payload, host))
             if fault is not None and fault.action == "redirect":
                 location = f"http://localhost:{proxy.port}{self.path}"
                 return self._send(307, {"Location": location}, b"")
+            quota = proxy.quota
+            manifest = quota is not None and _MANIFEST.match(self.path) is not None
+            if manifest and quota is not None and self.command == "GET":
+                with proxy.lock:
+                    over = quota.pulls >= quota.limit
+                    quota.refused += 1 if over else 0
+                if over:
+                    headers = {"Content-Type": "application/json", **quota.headers()}
+                    return self._send(429, headers, HUB_LIMIT_BODY)
             status, headers, body = self._forward(payload, host)
+            if manifest and quota is not None:
+                with proxy.lock:
+                    if self.command == "GET" and 200 <= status < 300:
+                        quota.pulls += 1
+                    headers = {**headers, **quota.headers()}
             if fault is None:
                 return self._send(status, headers, body)
+            if fault.action == "add_headers":
+                return self._send(status, {**headers, **fault.headers}, body)
             if fault.action == "truncate":
                 return self._send(status, headers, body, cut=max(1, len(body) // 2))
             if fault.action == "corrupt_json":
@@ -326,10 +397,12 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
 
 __all__ = [
+    "HUB_LIMIT_BODY",
     "SWAPPED_DIGEST",
     "Fault",
     "FaultProxy",
     "ProxiedRequest",
+    "PullQuota",
     "error_body",
     "tag_list_body",
 ]

@@ -1,0 +1,37 @@
+"""Connect to GitHub from the configuration: a GitHub App or a token, credentials masked."""
+
+from __future__ import annotations
+
+import os
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.forge.protocol import Forge
+from bot.logsetup import register_secret
+
+
+def connect_github(settings: Settings) -> Forge:
+    """A GitHub client from the configuration: a GitHub App when ``github.app_id`` is set, else
+    the token in ``github.token_env``; every credential is registered for masking."""
+    from bot.forge.github import GitHubForge
+
+    github = settings.github
+    base_url = github.api_url or os.environ.get("GITHUB_API_URL")
+    if github.app_id is not None:
+        from bot.forge.app import AppCredentials, AppForge, load_private_key
+
+        key = load_private_key(github.private_key_env, github.private_key_file)
+        credentials = AppCredentials(github.app_id, key, github.installation_id)
+        return AppForge(credentials, base_url=base_url, throttle=github.throttle)
+    name = github.token_env
+    token = os.environ.get(name)
+    if not token:
+        raise ConfigError(f"github.token_env: environment variable {name} is not set")
+    register_secret(token)
+    return GitHubForge(token, base_url=base_url, throttle=github.throttle)
+
+
+def has_github_credentials(settings: Settings) -> bool:
+    """True when :func:`connect_github` has something to authenticate with."""
+    github = settings.github
+    return github.app_id is not None or bool(os.environ.get(github.token_env))

@@ -1,0 +1,82 @@
+"""Extraction of every discovered file, whatever its kind (pure).
+
+Pairs each compose file with the ``.env`` beside it: references whose tag is set in ``.env``
+become references of the ``.env`` file (that is where their bytes change), merged when several
+compose files share one. Kubernetes candidates that turn out not to be manifests are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.dockerfile.extract import extract
+from bot.dockerfile.model import Extraction, Reference
+from bot.kinds import discover as kinds
+from bot.kinds.compose import DotEnv, extract_compose
+from bot.kinds.devcontainer import extract_devcontainer
+from bot.kinds.gitlab import extract_gitlab
+from bot.kinds.helm import extract_helm
+from bot.kinds.kubernetes import extract_kubernetes
+from bot.kinds.workflows import extract_workflow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A discovered file: its relative path, kind and exact bytes."""
+
+    path: str
+    kind: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A file that holds references, with its extraction."""
+
+    file: FoundFile
+    extraction: Extraction
+
+
+_SINGLE = {
+    kinds.HELM: extract_helm,
+    kinds.GITHUB_ACTIONS: extract_workflow,
+    kinds.GITLAB_CI: extract_gitlab,
+    kinds.DEVCONTAINER: extract_devcontainer,
+}
+
+
+def extract_files(files: Sequence[FoundFile]) -> list[Extracted]:
+    """The extraction of every file that turned out to hold image references, in path order."""
+    envs = {f.path: f for f in files if f.kind == kinds.COMPOSE_ENV}
+    env_refs: dict[str, list[Reference]] = {}
+    out: list[Extracted] = []
+    for found in files:
+        if found.kind == kinds.COMPOSE_ENV:
+            continue
+        if found.kind == kinds.COMPOSE:
+            directory = found.path.rpartition("/")[0]
+            env_path = f"{directory}/.env" if directory else ".env"
+            env_file = envs.get(env_path)
+            dotenv = DotEnv(env_path, env_file.data) if env_file is not None else None
+            result = extract_compose(found.data, found.path, dotenv)
+            if result.env:
+                env_refs.setdefault(env_path, []).extend(result.env)
+            extraction: Extraction | None = result.compose
+        elif found.kind == kinds.KUBERNETES:
+            extraction = extract_kubernetes(found.data, found.path)
+            if extraction is None:
+                logger.debug("%s: not a Kubernetes manifest", found.path)
+        elif found.kind in _SINGLE:
+            extraction = _SINGLE[found.kind](found.data, found.path)
+        else:
+            extraction = extract(found.data, found.path)
+        if extraction is not None:
+            out.append(Extracted(found, extraction))
+    for env_path, references in env_refs.items():
+        unique = tuple(sorted(dict.fromkeys(references), key=lambda r: r.line))
+        out.append(Extracted(envs[env_path], Extraction(env_path, unique, (), ())))
+    return sorted(out, key=lambda e: e.file.path)

@@ -1,0 +1,109 @@
+"""The composition root: the one place a run is assembled from :class:`~bot.config.Settings`.
+
+``run PATH…``, ``run --repo``, ``serve`` (schedules and webhooks) and the GitHub Action (which
+calls ``run --repo``) all get their registry client, auditor, describer, pull-request body
+renderer, forge and pull-request options from :func:`open_pipeline`, so nothing a pull request
+contains can depend on the mode that made it. Callers add only what their mode owns: command-line
+registry flags, a progress display, or the service's write guard around the forge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.checks.wiring import build_governance
+from bot.config import Settings
+from bot.describe import CommitSource
+from bot.forge.executor import PullRequestOptions
+from bot.forge.protocol import Forge
+from bot.pipeline.audit import Auditor, FileResult, Progress
+from bot.pipeline.describe import Describer, render_pull_request_body
+from bot.pipeline.proposals import BodyRenderer
+from bot.registry import HttpRegistryClient, settings_from_config
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Everything one run uses, built once per run from the settings.
+
+    ``forge`` is None for local runs; ``describer`` is None when the describe stage is off.
+    """
+
+    settings: Settings
+    client: HttpRegistryClient
+    auditor: Auditor
+    describer: Describer | None
+    render_body: BodyRenderer
+    forge: Forge | None
+
+    def describe(
+        self, results: Sequence[FileResult], settings: Settings | None = None
+    ) -> list[FileResult]:
+        """``results`` described (package, vulnerability and changelog diff), when describing is
+        on for ``settings`` (a repository's own configuration may turn it off)."""
+        settings = settings or self.settings
+        if self.describer is None or not settings.describe.enabled:
+            return list(results)
+        return self.describer.describe(results, settings)
+
+
+def pull_request_options(settings: Settings) -> PullRequestOptions:
+    """Labels, reviewers, assignees and draft state of new pull requests (``settings`` may be a
+    repository's own configuration merged in)."""
+    options = settings.pull_requests
+    return PullRequestOptions(
+        labels=options.labels,
+        reviewers=options.reviewers,
+        assignees=options.assignees,
+        draft=options.draft,
+    )
+
+
+@contextmanager
+def open_pipeline(
+    settings: Settings,
+    *,
+    forge: Forge | None = None,
+    describe: bool | None = None,
+    commits: CommitSource | None = None,
+    aliases: Sequence[str] = (),
+    insecure: Sequence[str] = (),
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Pipeline]:
+    """Build a run's pipeline; its registry connections are closed on exit.
+
+    ``describe`` None follows ``describe.enabled``; ``commits`` (default: ``forge``) lists the
+    source commits of image changelogs; ``aliases``/``insecure`` are ``run``'s registry flags.
+    """
+    moment = now or datetime.now(UTC)
+    client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
+    try:
+        auditor = Auditor(
+            client,
+            settings,
+            moment,
+            max_workers=settings.lookup.max_workers,
+            progress=progress,
+            governance=build_governance(settings, client, moment),
+        )
+        enabled = settings.describe.enabled if describe is None else describe
+        describer = (
+            Describer(settings, client, now=moment, commits=commits or forge) if enabled else None
+        )
+        yield Pipeline(
+            settings=settings,
+            client=client,
+            auditor=auditor,
+            describer=describer,
+            render_body=render_pull_request_body,
+            forge=forge,
+        )
+    finally:
+        client.close()
