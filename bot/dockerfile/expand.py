@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -97,6 +97,24 @@ class Mapped:
     def uses_args(self) -> bool:
         """Whether any character came from an ARG."""
         return any(s.label is not None for s in self.segments)
+
+
+def offset_runs(start: int, text: str, offsets: Sequence[int]) -> list[tuple[int, int, int]]:
+    """``(start, end, byte_offset)`` runs of characters of ``text`` (the first at index
+    ``start``) that are contiguous in the file, given each character's byte offset."""
+    runs: list[tuple[int, int, int]] = []
+    for i, offset in enumerate(offsets):
+        if runs and offset == runs[-1][2] + text_bytes(text[runs[-1][0] - start : i]):
+            runs[-1] = (runs[-1][0], start + i + 1, runs[-1][2])
+        else:
+            runs.append((start + i, start + i + 1, offset))
+    return runs
+
+
+def from_offsets(text: str, offsets: Sequence[int]) -> Mapped:
+    """Literal ``text`` (no ARG) whose character ``i`` sits at byte ``offsets[i]``."""
+    segments = tuple(Segment(a, b, origin, None) for a, b, origin in offset_runs(0, text, offsets))
+    return Mapped(text, segments)
 
 
 def unknown(name: str) -> Mapped:

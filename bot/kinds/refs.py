@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from bot.dockerfile.expand import Mapped, expand
+from bot.dockerfile.expand import Mapped, expand, from_offsets
 from bot.dockerfile.imageref import ImageRef, parse
 from bot.dockerfile.model import Extraction, Reference, Skipped, Span, TagPart, TagSlot
 from bot.dockerfile.spans import Site, locate
@@ -55,7 +55,7 @@ def whole_reference(
         expansion = expand(raw, 0, len(raw), env or {}, _NO_ESCAPE, positions)
         mapped, unresolved = expansion.value, expansion.unresolved
     else:
-        mapped = Mapped(raw, tuple(positions.offsets(0, len(raw))), (None,) * len(raw))
+        mapped = from_offsets(raw, positions.offsets(0, len(raw)))
         unresolved = ()
     line = source.line_of(positions.byte_at(0)) if raw else value.line
     if unresolved:
