@@ -13,21 +13,14 @@ from tests.reliability.harness import (
     ALPINE_OLD,
     PYTHON_OLD,
     SeededImages,
+    json_registry_flags,
     write_tree,
 )
 
 pytestmark = pytest.mark.registry
 
 
-def _flags(seeded: SeededImages) -> list[str]:
-    return [
-        "--format",
-        "json",
-        "--registry-alias",
-        seeded.alias(),
-        "--insecure-registry",
-        seeded.registry.host,
-    ]
+_flags = json_registry_flags
 
 
 def _squeezed(text: str) -> str:

@@ -27,21 +27,14 @@ from tests.reliability.harness import (
     PYTHON_NEW,
     PYTHON_OLD,
     SeededImages,
+    json_registry_flags,
     write_tree,
 )
 
 pytestmark = pytest.mark.registry
 
 
-def _flags(seeded: SeededImages) -> list[str]:
-    return [
-        "--format",
-        "json",
-        "--registry-alias",
-        seeded.alias(),
-        "--insecure-registry",
-        seeded.registry.host,
-    ]
+_flags = json_registry_flags
 
 
 def _many_froms(count: int) -> str:
