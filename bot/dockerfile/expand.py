@@ -18,7 +18,6 @@ than :data:`MAX_VALUE_CHARS` or assembled from more than :data:`MAX_SEGMENTS` pl
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -78,20 +77,6 @@ class Mapped:
     text: str
     segments: tuple[Segment, ...]
     unresolved: tuple[str, ...] = ()
-
-    def segment_at(self, index: int) -> Segment:
-        """The segment holding character ``index``."""
-        k = bisect.bisect_right([s.start for s in self.segments], index) - 1
-        return self.segments[max(k, 0)]
-
-    def origin(self, index: int) -> int:
-        """Byte offset in the file of character ``index``."""
-        seg = self.segment_at(index)
-        return seg.origin + text_bytes(self.text[seg.start : index])
-
-    def label(self, index: int) -> str | None:
-        """The ARG character ``index`` came from (``None``: the instruction's own text)."""
-        return self.segment_at(index).label
 
     @property
     def uses_args(self) -> bool:
