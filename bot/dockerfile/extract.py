@@ -253,7 +253,9 @@ class _Extractor:
             self._error(line, "expansion-limit", f"{raw[:80]!r}: {exp.problem}")
         elif exp.unresolved:
             names = ", ".join(exp.unresolved)
-            message = f"{raw!r}: no value for {names} (a build argument without a default)"
+            message = (
+                f"{raw!r}: no value for {names} (set only at build time: no default in the file)"
+            )
             self._skip(kind, line, raw, "unresolved-variable", message)
         elif len(text) > MAX_REFERENCE_CHARS:
             message = (

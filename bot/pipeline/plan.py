@@ -103,7 +103,9 @@ def outcome(
     proposed_digest = new_digest if digest_type is not None else None
     reason = can_rewrite(reference, new_tag, proposed_digest)
     if reason is not None:
-        return Outcome(skip=_skip(reference, reason, POLICY_SKIP_REASONS[reason], repo))
+        wanted = f" ({ref.tag} -> {new_tag})" if new_tag is not None else ""
+        message = f"{POLICY_SKIP_REASONS[reason]}{wanted}"
+        return Outcome(skip=_skip(reference, reason, message, repo))
     update_type = decision.update_type if tag_changed else digest_type
     assert update_type is not None
     record = UpdateRecord(
