@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = {}
     totals: Counter[str] = Counter()
-    for path in sorted(TAGS.glob("*.json")):
+    for path in sorted([*TAGS.glob("*.json"), *TAGS.glob("extra/*.json")]):
         doc = json.loads(path.read_text(encoding="utf-8"))
         image = doc["image"].rsplit("/", 1)[-1]
         result = compare(image, [t["tag"] for t in doc["tags"]], args.renovate)

@@ -18,7 +18,10 @@ EXTRA_IMAGES = ("golang", "eclipse-temurin", "openjdk", "windows-servercore")
 
 
 def _load(image: str) -> list[dict[str, str]]:
-    doc = json.loads((DATA / f"{image}.json").read_text(encoding="utf-8"))
+    path = DATA / f"{image}.json"
+    if not path.exists():
+        path = DATA / "extra" / f"{image}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["image"].rsplit("/", 1)[-1] in (image, "servercore")
     return list(doc["tags"])
 
