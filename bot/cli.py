@@ -7,14 +7,17 @@ tracebacks of unexpected errors are shown only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import dump_yaml, load_settings
+from bot.config import load_settings
+from bot.configdump import dump_yaml
 from bot.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -26,6 +29,7 @@ from bot.errors import (
     UsageError,
 )
 from bot.logsetup import mask, setup_logging
+from bot.report import terminal
 from bot.runcmd import run_command
 
 logger = logging.getLogger(__name__)
@@ -46,10 +50,41 @@ FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser that raises UsageError instead of exiting."""
+    """An ArgumentParser that raises UsageError (with a "did you mean" hint) instead of exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        hint = suggestion(message, _option_strings(self))
+        raise UsageError(f"{message}{hint} (see '{self.prog} --help')")
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every ``--flag`` of ``parser`` and its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found += _option_strings(sub)
+    return list(dict.fromkeys(found))
+
+
+def suggestion(message: str, options: Sequence[str]) -> str:
+    """``; did you mean 'run'?`` for an argparse error about a mistyped choice or flag."""
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        candidates = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), candidates, n=1, cutoff=0.6)
+        return f"; did you mean '{close[0]}'?" if close else ""
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        hints = []
+        for word in unknown.group(1).split():
+            flag = word.split("=", 1)[0]
+            if flag.startswith("-"):
+                close = difflib.get_close_matches(flag, options, n=1, cutoff=0.6)
+                hints += [f"{close[0]} for {flag}"] if close else []
+        return f"; did you mean {', '.join(hints)}?" if hints else ""
+    return ""
 
 
 def _common_options(defaults: bool) -> _Parser:
@@ -78,6 +113,12 @@ def _common_options(defaults: bool) -> _Parser:
         metavar="FILE",
         help="configuration file (default: $BASE_IMAGE_BOT_CONFIG, else built-in defaults)",
     )
+    common.add_argument(
+        "--no-color",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="no colour in any output (also: a non-empty $NO_COLOR)",
+    )
     return common
 
 
@@ -90,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common_options(defaults=True)],
+    )
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"base-image-bot {__version__}"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -116,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         "inventory-json list every base image version in use, where, and its status",
     )
     run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    run.add_argument(
+        "--show-pull-requests",
+        action="store_true",
+        help="also show the pull requests a local run would open, with their bodies "
+        "(repository runs always show what they did)",
+    )
     run.add_argument(
         "--update-types",
         metavar="TYPES",
@@ -169,13 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $BASE_IMAGE_BOT_SHARD, or $JOB_COMPLETION_INDEX/$BASE_IMAGE_BOT_SHARD_COUNT)",
     )
 
-    sub.add_parser(
+    serve = sub.add_parser(
         "serve",
         parents=[common],
         help="long-lived service: scheduled runs, health, metrics and GitHub webhooks",
         description="Run the configured repositories on their cron schedules (schedule, "
         "repos[].schedule) and serve /healthz, /readyz, /metrics and /webhook (service.*) until "
         "SIGTERM or SIGINT.",
+    )
+    serve.add_argument("--host", metavar="ADDRESS", help="listen address (default: service.host)")
+    serve.add_argument(
+        "--port", type=int, metavar="PORT", help="listen port, 0 for any (default: service.port)"
     )
 
     config = sub.add_parser("config", parents=[common], help="configuration tools")
@@ -184,11 +238,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config_sub.required = True
     check = config_sub.add_parser(
-        "check", parents=[common], help="validate a configuration file and print the result"
+        "check",
+        parents=[common],
+        help="validate a configuration file as serve and run would (every problem, by line)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("file", nargs="?", type=Path, metavar="FILE")
     check.add_argument(
-        "--show", action="store_true", help="print the effective configuration as YAML"
+        "--show",
+        action="store_true",
+        help="print the effective configuration (file, environment, flags) as a configuration "
+        "file that config check accepts",
     )
 
     sub.add_parser("version", parents=[common], help="print the version")
@@ -206,7 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BotError as exc:
         if debug:
             logger.exception("%s", exc.message)
-        print(f"base-image-bot: error: {mask(exc.message)}", file=sys.stderr)
+        lines = exc.message.splitlines() or [exc.message]
+        for line in lines:
+            print(f"base-image-bot: error: {mask(line)}", file=sys.stderr)
+        if len(lines) > 1:
+            print(f"base-image-bot: {len(lines)} errors", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("base-image-bot: interrupted", file=sys.stderr)
@@ -223,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    terminal.configure(no_color=args.no_color)
     if args.command == "version":
         print(f"base-image-bot {__version__}")
         return EXIT_OK
@@ -243,6 +309,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         overrides["log_format"] = args.log_format
     if args.command == "run":
         return run_command(args, config_path, overrides)
+    if args.command == "serve":
+        if args.host is not None:
+            overrides["service.host"] = args.host
+        if args.port is not None:
+            overrides["service.port"] = args.port
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
     if args.command == "serve":

@@ -20,20 +20,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-import jsonschema
-import yaml
-
 from bot.checks.settings import ChecksSettings, checks_from_config
+from bot.configcheck import check_document, raise_problems
 from bot.configload import (
     Positions,
     YamlDocument,
-    format_path,
     load_yaml,
     parse_env_value,
     parse_yaml,
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
-from bot.errors import ConfigError, PolicyError
+from bot.errors import ConfigError
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.versioning import ImageRule, UpdateType
 
@@ -291,55 +288,13 @@ def load_settings(
         _set_path(data, keys, value)
         positions.set_origin(keys, f"command-line option for {dotted}")
     validate(data, positions)
-    settings = _build(data, source=positions.origin)
-    check_policies(settings, positions)
-    return settings
+    return _build(data, source=positions.origin)
 
 
-def validate(data: object, positions: Positions) -> None:
-    """Validate ``data`` against the schema; raise ConfigError naming the first bad key."""
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = [_deepest(e) for e in validator.iter_errors(data)]
-    if not errors:
-        return
-    # "Unevaluated properties" is often a side effect of another error in the same object.
-    specific = [e for e in errors if e.validator != "unevaluatedProperties"] or errors
-    error = min(specific, key=lambda e: positions.order(tuple(e.absolute_path)))
-    keys = tuple(error.absolute_path)
-    message = error.message
-    part = error.schema
-    if (
-        error.validator in ("additionalProperties", "unevaluatedProperties")
-        and isinstance(error.instance, dict)
-        and isinstance(part, Mapping)
-    ):
-        allowed = set(part.get("properties", {})) | _evaluated_names(part)
-        unknown = sorted(k for k in error.instance if k not in allowed)
-        if unknown:
-            keys = (*keys, unknown[0])
-            known = ", ".join(sorted(allowed)) or "none"
-            message = f"unknown key {unknown[0]!r} (known keys: {known})"
-    where = positions.describe(keys)
-    raise ConfigError(f"{where}: {format_path(keys) or '<top level>'}: {message}")
-
-
-def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
-    """For oneOf/anyOf failures, descend to the most specific sub-error."""
-    while error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is None or len(best.absolute_path) < len(error.absolute_path):
-            break
-        error = best
-    return error
-
-
-def _evaluated_names(schema_part: Mapping[str, Any]) -> set[str]:
-    names: set[str] = set()
-    for sub in [schema_part, *schema_part.get("allOf", [])]:
-        ref = sub.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            names |= set(schema()["$defs"][ref.removeprefix("#/$defs/")].get("properties", {}))
-    return names
+def validate(data: object, positions: Positions, *, separator: str = "\n") -> None:
+    """Raise ConfigError listing every problem of ``data`` (schema, cron, time zone, policies,
+    templates ...), one per line in document order; see :mod:`bot.configcheck`."""
+    raise_problems(check_document(data, positions), separator)
 
 
 def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: object) -> None:
@@ -353,7 +308,9 @@ def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: object) -> Non
     node[keys[-1]] = copy.deepcopy(value)
 
 
-def _overrides(entry: Mapping[str, Any]) -> PolicyOverrides:
+def overrides_of(entry: Mapping[str, Any]) -> PolicyOverrides:
+    """The policy keys of a ``policy``, ``rules[]`` or ``repos[]`` entry."""
+
     def tup(key: str) -> tuple[Any, ...] | None:
         value = entry.get(key)
         return None if value is None else tuple(value)
@@ -379,7 +336,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         RepoSettings(name=entry)
         if isinstance(entry, str)
         else RepoSettings(
-            name=entry["name"], overrides=_overrides(entry), schedule=entry.get("schedule")
+            name=entry["name"], overrides=overrides_of(entry), schedule=entry.get("schedule")
         )
         for entry in data.get("repos", [])
     )
@@ -391,9 +348,9 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         include=tuple(discovery.get("include", defaults.include)),
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
         file_kinds=_file_kinds(discovery, defaults.file_kinds),
-        policy=Policy().with_overrides(_overrides(data.get("policy", {}))),
+        policy=Policy().with_overrides(overrides_of(data.get("policy", {}))),
         rules=tuple(
-            ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+            ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
             for rule in data.get("rules", [])
         ),
         registries=tuple(
@@ -449,27 +406,6 @@ def _file_kinds(discovery: Mapping[str, Any], base: tuple[KindRule, ...]) -> tup
     return tuple(rules)
 
 
-def check_policies(settings: Settings, positions: Positions) -> None:
-    """Build every policy the configuration describes, so a bad version range or regex is a
-    configuration error at load time (naming its key), not one lookup error per reference."""
-
-    def check(policy: Policy, keys: tuple[str | int, ...]) -> None:
-        try:
-            policy.to_rule()
-        except PolicyError as exc:
-            field_name, _, reason = str(exc).partition(": ")
-            where = (*keys, field_name)
-            raise ConfigError(
-                f"{positions.describe(where)}: {format_path(where)}: {reason}"
-            ) from exc
-
-    check(settings.policy, ("policy",))
-    for index, rule in enumerate(settings.rules):
-        check(settings.policy.with_overrides(rule.overrides), ("rules", index))
-    for index, repo in enumerate(settings.repos):
-        check(settings.policy.with_overrides(repo.overrides), ("repos", index))
-
-
 def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
     advisories = entry.get("advisories", {})
     base = DescribeSettings()
@@ -507,7 +443,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
     :data:`REPO_CONFIG_KEYS` are rejected with a ConfigError naming them.
     """
     document = parse_yaml(raw, origin=origin)
-    validate(document.data, document.positions)
+    validate(document.data, document.positions, separator="; ")
     data = document.data
     for key in sorted(data):
         if key not in REPO_CONFIG_KEYS:
@@ -525,9 +461,8 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
                     "the bot, not in a repository's configuration"
                 )
     discovery = data.get("discovery", {})
-    check_policies(_build(data, source=origin), document.positions)
     rules = tuple(
-        ImageRuleSettings(match=rule["match"], overrides=_overrides(rule))
+        ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
         for rule in data.get("rules", [])
     )
     return replace(
@@ -535,22 +470,7 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
         include=tuple(discovery.get("include", settings.include)),
         ignore=tuple(discovery.get("ignore", settings.ignore)),
         file_kinds=_file_kinds(discovery, settings.file_kinds),
-        policy=settings.policy.with_overrides(_overrides(data.get("policy", {}))),
+        policy=settings.policy.with_overrides(overrides_of(data.get("policy", {}))),
         rules=settings.rules + rules,
         pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),
     )
-
-
-def dump_yaml(settings: Settings) -> str:
-    """Render the effective settings as YAML (secrets are never part of settings)."""
-    return yaml.safe_dump(_plain(settings), sort_keys=False)
-
-
-def _plain(value: object) -> object:
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in vars(value).items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value

@@ -3,7 +3,11 @@
 Only this module configures handlers, and only on the ``bot`` package logger (third-party loggers
 keep their own levels). Every record passes through :class:`SecretMaskingFilter`, which replaces
 each registered secret, and anything that looks like an ``Authorization`` header value, with
-``****`` in the message, its arguments and any exception text.
+``****`` in the message, its arguments, its fields and any exception text.
+
+Log calls attach structured fields with ``extra=log_fields(repo=..., duration_ms=...)``; the JSON
+format writes them as top-level keys next to the message (for log collectors to filter on), the
+text format shows the message only. Messages never carry object reprs.
 """
 
 from __future__ import annotations
@@ -65,6 +69,22 @@ def mask(text: str) -> str:
     return SECRETS.mask(text)
 
 
+#: Fields a log line may carry (``log_fields``); anything else is a programming error.
+FIELDS = frozenset({
+    "repo", "image", "path", "delivery", "event", "trigger", "outcome", "action", "number",
+    "duration_ms", "files", "references", "updates", "skipped", "errors", "pull_requests",
+    "repositories", "written",
+})  # fmt: skip
+
+
+def log_fields(**values: object) -> dict[str, object]:
+    """``extra=`` for a log call: structured fields (None values left out)."""
+    unknown = set(values) - FIELDS
+    if unknown:
+        raise ValueError(f"unknown log field(s): {sorted(unknown)}")
+    return {"fields": {k: v for k, v in values.items() if v is not None}}
+
+
 class SecretMaskingFilter(logging.Filter):
     """Replace registered secrets in a record's message, arguments and exception text."""
 
@@ -76,6 +96,11 @@ class SecretMaskingFilter(logging.Filter):
         """Mask the record in place; never drops it."""
         record.msg = self._secrets.mask(record.getMessage())
         record.args = None
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {
+                k: self._secrets.mask(v) if isinstance(v, str) else v for k, v in fields.items()
+            }
         if record.exc_info and record.exc_info[0] is not None:
             formatter = logging.Formatter()
             record.exc_text = self._secrets.mask(formatter.formatException(record.exc_info))
@@ -86,7 +111,8 @@ class SecretMaskingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message (and exception text)."""
+    """One JSON object per line: time, level, logger, message, the record's fields (and the
+    exception text)."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as a JSON line."""
@@ -96,6 +122,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            payload.update({k: v for k, v in fields.items() if k not in payload})
         if record.exc_text:
             payload["exception"] = record.exc_text
         return json.dumps(payload, ensure_ascii=False)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +16,6 @@ from bot.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_UPDATES_FOUND,
-    OutputError,
     UsageError,
 )
 from bot.forge.connect import connect_github, has_github_credentials
@@ -27,11 +24,11 @@ from bot.logsetup import setup_logging
 from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline import repos
 from bot.pipeline.apply import apply_rewrites
-from bot.pipeline.audit import Progress
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import check_roots, collect_local
 from bot.pipeline.wiring import open_pipeline
-from bot.report import render
+from bot.report.terminal import progress as progress_display
+from bot.report.terminal import write_report
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 logger = logging.getLogger(__name__)
@@ -96,15 +93,8 @@ def run_command(
             )
         )
     report = RunReport.merge(reports)
-    fmt = args.format or ("table" if _is_tty(args.output) else "json")
-    text = render(report, fmt, color=args.output is None and sys.stdout.isatty())
-    if args.output is not None:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise OutputError(f"{args.output}: cannot write report: {exc.strerror}") from exc
-    else:
-        sys.stdout.write(text)
+    write_report(report, args.format, args.output,
+                 show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
     if report.errors:
         return EXIT_PARTIAL
     if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
@@ -135,7 +125,7 @@ def audit_paths(
     files, errors = collect_local(paths, settings.discovery)
     commits = connect_github(settings) if describe and has_github_credentials(settings) else None
     with (
-        _progress() as progress,
+        progress_display() as progress,
         open_pipeline(
             settings,
             describe=describe,
@@ -190,7 +180,7 @@ def run_repositories(
     """
     forge = forge or connect_github(settings)
     with (
-        _progress() as progress,
+        progress_display() as progress,
         open_pipeline(
             settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
         ) as pipeline,
@@ -211,25 +201,3 @@ def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings
             raise UsageError(f"--repo {name!r}: expected OWNER/NAME, OWNER/* or */*")
         entries.append(configured.get(name, RepoSettings(name)))
     return entries
-
-
-def _is_tty(output: Path | None) -> bool:
-    return output is None and sys.stdout.isatty()
-
-
-@contextmanager
-def _progress() -> Iterator[Progress | None]:
-    """A rich progress display on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress as RichProgress
-
-    with RichProgress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("resolving", total=None)
-
-        def update(phase: str, done: int, total: int) -> None:
-            bar.update(task, description=phase, completed=done, total=total or None)
-
-        yield update

@@ -70,16 +70,36 @@ def _compile(glob: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@functools.lru_cache(maxsize=128)
+def _combined(globs: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One regex for the name globs and one for the path globs of ``globs`` (None: none)."""
+    names = [
+        _compile(g.strip("/")).pattern for g in globs if g.strip("/") and "/" not in g.strip("/")
+    ]
+    paths = [_compile(g.strip("/")).pattern for g in globs if "/" in g.strip("/")]
+    return (
+        re.compile("|".join(f"(?:{p})" for p in names)) if names else None,
+        re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None,
+    )
+
+
 def matches(relpath: str, globs: Sequence[str], is_dir: bool = False) -> bool:
     """True when the POSIX relative path ``relpath`` matches any of ``globs``.
 
     For a directory, ``dir/**`` also matches ``dir`` itself (so the walk can prune it).
     """
+    if not is_dir:  # the common case, once per file: one regex for all globs
+        names, paths = _combined(tuple(globs))
+        name = relpath.rsplit("/", 1)[-1]
+        return bool(
+            (names is not None and names.match(name))
+            or (paths is not None and paths.match(relpath))
+        )
     name = relpath.rsplit("/", 1)[-1]
     for glob in globs:
         pattern = glob.strip("/")
         candidates = [pattern]
-        if is_dir and pattern.endswith("/**"):
+        if pattern.endswith("/**"):  # a directory (files took the fast path above)
             candidates.append(pattern[:-3])
         for candidate in candidates:
             if not candidate:

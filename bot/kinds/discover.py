@@ -14,6 +14,7 @@ manifests, and are left out. A ``.env`` file is read only beside a compose file.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,13 @@ class Discovery:
     ignore: tuple[str, ...] = ()
     rules: tuple[KindRule, ...] = DEFAULT_RULES
 
+    @functools.cached_property
+    def any_include(self) -> tuple[str, ...]:
+        """Every include glob of every enabled kind (a path matching none is of no kind)."""
+        return self.dockerfile_include + tuple(
+            g for r in self.rules if r.enabled for g in r.include
+        )
+
     def max_bytes(self, kind: str) -> int | None:
         """The size bound of ``kind`` (None: the Dockerfile reader's own)."""
         for rule in self.rules:
@@ -102,6 +110,8 @@ def _chart_templates(paths: Sequence[str]) -> set[str]:
 
 def kind_of(path: str, discovery: Discovery, templates: Iterable[str] = ()) -> str | None:
     """The kind of one relative path by name alone, or None (``.env`` files are not decided here)."""
+    if not matches(path, discovery.any_include):
+        return None
     if matches(path, discovery.dockerfile_include) and not matches(path, SKIP_FILES):
         return DOCKERFILE
     for rule in discovery.rules:

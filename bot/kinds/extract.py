@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.extract import extract
-from bot.dockerfile.model import Extraction, Reference
+from bot.dockerfile.model import ExtractError, Extraction, Reference
 from bot.kinds import discover as kinds
 from bot.kinds.compose import DotEnv, extract_compose
 from bot.kinds.devcontainer import extract_devcontainer
@@ -57,26 +57,40 @@ def extract_files(files: Sequence[FoundFile]) -> list[Extracted]:
     for found in files:
         if found.kind == kinds.COMPOSE_ENV:
             continue
-        if found.kind == kinds.COMPOSE:
-            directory = found.path.rpartition("/")[0]
-            env_path = f"{directory}/.env" if directory else ".env"
-            env_file = envs.get(env_path)
-            dotenv = DotEnv(env_path, env_file.data) if env_file is not None else None
-            result = extract_compose(found.data, found.path, dotenv)
-            if result.env:
-                env_refs.setdefault(env_path, []).extend(result.env)
-            extraction: Extraction | None = result.compose
-        elif found.kind == kinds.KUBERNETES:
-            extraction = extract_kubernetes(found.data, found.path)
-            if extraction is None:
-                logger.debug("%s: not a Kubernetes manifest", found.path)
-        elif found.kind in _SINGLE:
-            extraction = _SINGLE[found.kind](found.data, found.path)
-        else:
-            extraction = extract(found.data, found.path)
+        try:
+            extraction = _extract_one(found, envs, env_refs)
+        except Exception as exc:  # defensive: one file must never take the run down
+            logger.exception("internal error extracting %s", found.path)
+            error = ExtractError(found.path, 0, "internal-error", f"extractor failed: {exc!r}")
+            extraction = Extraction(found.path, (), (), (error,))
         if extraction is not None:
             out.append(Extracted(found, extraction))
     for env_path, references in env_refs.items():
         unique = tuple(sorted(dict.fromkeys(references), key=lambda r: r.line))
         out.append(Extracted(envs[env_path], Extraction(env_path, unique, (), ())))
     return sorted(out, key=lambda e: e.file.path)
+
+
+def _extract_one(
+    found: FoundFile, envs: dict[str, FoundFile], env_refs: dict[str, list[Reference]]
+) -> Extraction | None:
+    """One file's extraction (None: a Kubernetes candidate that is not a manifest); compose
+    references whose tag lives in ``.env`` are added to ``env_refs``."""
+    if found.kind == kinds.COMPOSE:
+        directory = found.path.rpartition("/")[0]
+        env_path = f"{directory}/.env" if directory else ".env"
+        env_file = envs.get(env_path)
+        dotenv = DotEnv(env_path, env_file.data) if env_file is not None else None
+        result = extract_compose(found.data, found.path, dotenv)
+        if result.env:
+            env_refs.setdefault(env_path, []).extend(result.env)
+        extraction: Extraction | None = result.compose
+    elif found.kind == kinds.KUBERNETES:
+        extraction = extract_kubernetes(found.data, found.path)
+        if extraction is None:
+            logger.debug("%s: not a Kubernetes manifest", found.path)
+    elif found.kind in _SINGLE:
+        extraction = _SINGLE[found.kind](found.data, found.path)
+    else:
+        extraction = extract(found.data, found.path)
+    return extraction

@@ -15,8 +15,8 @@ from yaml.nodes import Node
 
 from bot.dockerfile.expand import from_offsets, unknown
 from bot.dockerfile.model import Extraction, Reference, Skipped
-from bot.kinds.load import load_yaml
-from bot.kinds.refs import Env, collect, whole_reference
+from bot.kinds.load import extract_documents
+from bot.kinds.refs import Env, whole_reference
 from bot.kinds.text import TextSource
 from bot.kinds.yamlspan import get, items, scalar, sequence
 
@@ -32,19 +32,18 @@ _GLOBAL_KEYS = frozenset({
 
 def extract_gitlab(data: bytes, path: str) -> Extraction:
     """Image references of one GitLab CI file."""
-    loaded = load_yaml(data, path)
-    if isinstance(loaded, Extraction):
-        return loaded
-    source, docs = loaded
+    return extract_documents(data, path, _document, first_only=True)
+
+
+def _document(source: TextSource, doc: Node, path: str) -> list[Reference | Skipped]:
     found: list[Reference | Skipped] = []
-    for doc in docs[:1]:
-        top = _variables(source, get(doc, "variables"), {})
-        found += _images(source, doc, path, top)
-        found += _images(source, get(doc, "default"), path, top)
-        for name, job in items(doc):
-            if name not in _GLOBAL_KEYS:
-                found += _images(source, job, path, _variables(source, get(job, "variables"), top))
-    return collect(path, found)
+    top = _variables(source, get(doc, "variables"), {})
+    found += _images(source, doc, path, top)
+    found += _images(source, get(doc, "default"), path, top)
+    for name, job in items(doc):
+        if name not in _GLOBAL_KEYS:
+            found += _images(source, job, path, _variables(source, get(job, "variables"), top))
+    return found
 
 
 def _variables(source: TextSource, node: Node | None, inherited: Env) -> Env:

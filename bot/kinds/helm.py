@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, Node
 
 from bot.dockerfile.model import Extraction, Reference, Skipped
-from bot.kinds.load import load_yaml
-from bot.kinds.refs import collect, structured_reference, whole_reference
+from bot.kinds.load import extract_documents
+from bot.kinds.refs import structured_reference, whole_reference
+from bot.kinds.text import TextSource
 from bot.kinds.yamlspan import items, scalar, walk
 
 logger = logging.getLogger(__name__)
@@ -25,36 +26,35 @@ KIND = "helm"
 
 def extract_helm(data: bytes, path: str) -> Extraction:
     """Image references of one values file."""
-    loaded = load_yaml(data, path)
-    if isinstance(loaded, Extraction):
-        return loaded
-    source, docs = loaded
+    return extract_documents(data, path, _document)
+
+
+def _document(source: TextSource, doc: Node, path: str) -> list[Reference | Skipped]:
     found: list[Reference | Skipped] = []
-    for doc in docs:
-        for _, node in walk(doc):
-            if not isinstance(node, MappingNode):
+    for _, node in walk(doc):
+        if not isinstance(node, MappingNode):
+            continue
+        fields = dict(items(node))
+        tag_node, digest_node = fields.get("tag"), fields.get("digest")
+        name = scalar(source, fields.get("repository")) or scalar(source, fields.get("image"))
+        if (tag_node is not None or digest_node is not None) and name is not None:
+            if not name.is_string or not name.value:
                 continue
-            fields = dict(items(node))
-            tag_node, digest_node = fields.get("tag"), fields.get("digest")
-            name = scalar(source, fields.get("repository")) or scalar(source, fields.get("image"))
-            if (tag_node is not None or digest_node is not None) and name is not None:
-                if not name.is_string or not name.value:
-                    continue
-                registry = scalar(source, fields.get("registry"))
-                prefix = registry.value.rstrip("/") + "/" if registry and registry.value else ""
-                found.append(
-                    structured_reference(
-                        KIND,
-                        path,
-                        source,
-                        prefix + name.value,
-                        name.line,
-                        scalar(source, tag_node),
-                        scalar(source, digest_node),
-                    )
+            registry = scalar(source, fields.get("registry"))
+            prefix = registry.value.rstrip("/") + "/" if registry and registry.value else ""
+            found.append(
+                structured_reference(
+                    KIND,
+                    path,
+                    source,
+                    prefix + name.value,
+                    name.line,
+                    scalar(source, tag_node),
+                    scalar(source, digest_node),
                 )
-                continue
-            image = scalar(source, fields.get("image"))
-            if image is not None and image.is_string and (":" in image.value or "@" in image.value):
-                found.append(whole_reference(KIND, path, source, image))
-    return collect(path, found)
+            )
+            continue
+        image = scalar(source, fields.get("image"))
+        if image is not None and image.is_string and (":" in image.value or "@" in image.value):
+            found.append(whole_reference(KIND, path, source, image))
+    return found

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from yaml.nodes import Node
 
-from bot.dockerfile.model import ExtractError, Extraction
+from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped
+from bot.kinds.refs import collect
 from bot.kinds.text import DecodeProblem, TextSource
 from bot.kinds.yamlspan import YamlProblem, documents
 
@@ -35,3 +37,20 @@ def load_yaml(data: bytes, path: str) -> tuple[TextSource, list[Node]] | Extract
         return source, documents(source)
     except YamlProblem as exc:
         return problem(path, exc.line, "yaml-syntax", exc.message)
+
+
+#: What an extractor finds in one YAML document: ``(source, document, path) -> findings``.
+DocumentExtractor = Callable[[TextSource, Node, str], Sequence[Reference | Skipped]]
+
+
+def extract_documents(
+    data: bytes, path: str, per_document: DocumentExtractor, *, first_only: bool = False
+) -> Extraction:
+    """Run ``per_document`` over the documents of a YAML file (the first only, for formats that
+    have one) and collect what it finds; a file that cannot be read is its own extraction."""
+    loaded = load_yaml(data, path)
+    if isinstance(loaded, Extraction):
+        return loaded
+    source, docs = loaded
+    chosen = docs[:1] if first_only else docs
+    return collect(path, [found for doc in chosen for found in per_document(source, doc, path)])

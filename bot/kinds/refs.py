@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from bot.dockerfile.expand import Mapped, expand, from_offsets
-from bot.dockerfile.imageref import ImageRef, parse
+from bot.dockerfile.imageref import parse
 from bot.dockerfile.model import Extraction, Reference, Skipped, Span, TagPart, TagSlot
 from bot.dockerfile.spans import Site, locate
 from bot.errors import ImageReferenceError
@@ -159,4 +159,4 @@ def _span(source: TextSource, value: Scalar) -> Span:
     return Span(start, end, value.value, source.line_of(start))
 
 
-__all__ = ["SKIP_REASONS", "ImageRef", "collect", "structured_reference", "whole_reference"]
+__all__ = ["SKIP_REASONS", "collect", "structured_reference", "whole_reference"]

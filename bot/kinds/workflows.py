@@ -14,8 +14,8 @@ from dataclasses import replace
 from yaml.nodes import Node
 
 from bot.dockerfile.model import Extraction, Reference, Skipped
-from bot.kinds.load import load_yaml
-from bot.kinds.refs import collect, whole_reference
+from bot.kinds.load import extract_documents
+from bot.kinds.refs import whole_reference
 from bot.kinds.text import TextSource
 from bot.kinds.yamlspan import Scalar, get, items, scalar, sequence
 
@@ -27,28 +27,27 @@ _DOCKER = "docker://"
 
 def extract_workflow(data: bytes, path: str) -> Extraction:
     """Image references of a workflow or action metadata file."""
-    loaded = load_yaml(data, path)
-    if isinstance(loaded, Extraction):
-        return loaded
-    source, docs = loaded
+    return extract_documents(data, path, _document, first_only=True)
+
+
+def _document(source: TextSource, doc: Node, path: str) -> list[Reference | Skipped]:
     found: list[Reference | Skipped] = []
-    for doc in docs[:1]:
-        for _, job in items(get(doc, "jobs")):
-            container = get(job, "container")
-            value = scalar(source, container) or scalar(source, get(container, "image"))
-            if value is not None and value.value:
-                found.append(whole_reference(CONTAINER, path, source, value))
-            for _, service in items(get(job, "services")):
-                image = scalar(source, get(service, "image"))
-                if image is not None and image.value:
-                    found.append(whole_reference(SERVICE, path, source, image))
-            found += _docker_steps(source, get(job, "steps"), path)
-        runs = get(doc, "runs")
-        image = _docker_uri(scalar(source, get(runs, "image")))
-        if image is not None:
-            found.append(whole_reference(STEP, path, source, image))
-        found += _docker_steps(source, get(runs, "steps"), path)
-    return collect(path, found)
+    for _, job in items(get(doc, "jobs")):
+        container = get(job, "container")
+        value = scalar(source, container) or scalar(source, get(container, "image"))
+        if value is not None and value.value:
+            found.append(whole_reference(CONTAINER, path, source, value))
+        for _, service in items(get(job, "services")):
+            image = scalar(source, get(service, "image"))
+            if image is not None and image.value:
+                found.append(whole_reference(SERVICE, path, source, image))
+        found += _docker_steps(source, get(job, "steps"), path)
+    runs = get(doc, "runs")
+    image = _docker_uri(scalar(source, get(runs, "image")))
+    if image is not None:
+        found.append(whole_reference(STEP, path, source, image))
+    found += _docker_steps(source, get(runs, "steps"), path)
+    return found
 
 
 def _docker_steps(source: TextSource, steps: Node | None, path: str) -> list[Reference | Skipped]:

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -29,6 +30,9 @@ _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER = yaml.resolver.Resolver()
+#: Mappings one ``items`` call follows through ``<<`` merges (real files use a handful; a crafted
+#: chain of thousands would otherwise make every walk over it quadratic).
+MAX_MERGED = 16
 _PROPERTIES = re.compile(r"(?:[&!]\S*\s+)+")
 
 
@@ -69,30 +73,42 @@ def items(node: Node | None) -> list[tuple[str, Node]]:
     """Key/value pairs of a mapping, ``<<`` merges followed (explicit keys win), in file order."""
     if not isinstance(node, MappingNode):
         return []
-    explicit: list[tuple[str, Node]] = []
-    merged: list[tuple[str, Node]] = []
-    seen: set[int] = {id(node)}
-    for key, value in node.value:
-        if key.tag == _MERGE_TAG or (isinstance(key, ScalarNode) and key.value == "<<"):
-            sources = value.value if isinstance(value, SequenceNode) else [value]
-            for source in sources:
-                if isinstance(source, MappingNode) and id(source) not in seen:
-                    seen.add(id(source))
-                    merged.extend(items(source))
+    pairs = node.value
+    if not any(_is_merge(k) for k, _ in pairs):  # the common case
+        return [(k.value, v) for k, v in pairs if isinstance(k, ScalarNode)]
+    # Pre-order over the merge sources (iterative: a chain of merges can be as long as the
+    # file): a mapping's own keys win over what it merges, earlier sources over later ones.
+    out: dict[str, Node] = {}
+    stack: list[Node] = [node]
+    seen: set[int] = set()
+    while stack and len(seen) <= MAX_MERGED:
+        current = stack.pop()
+        if not isinstance(current, MappingNode) or id(current) in seen:
             continue
-        text = key_text(key)
-        if text is not None:
-            explicit.append((text, value))
-    names = {name for name, _ in explicit}
-    return explicit + [(name, value) for name, value in merged if name not in names]
+        seen.add(id(current))
+        sources: list[Node] = []
+        for key, value in current.value:
+            if _is_merge(key):
+                sources += value.value if isinstance(value, SequenceNode) else [value]
+                continue
+            text = key_text(key)
+            if text is not None:
+                out.setdefault(text, value)
+        stack.extend(reversed(sources))
+    return list(out.items())
+
+
+def _is_merge(key: Node) -> bool:
+    return key.tag == _MERGE_TAG or (isinstance(key, ScalarNode) and key.value == "<<")
 
 
 def get(node: Node | None, key: str) -> Node | None:
     """The value of ``key`` in a mapping (``<<`` merges followed), or None."""
-    for name, value in items(node):
-        if name == key:
-            return value
-    return None
+    if isinstance(node, MappingNode):
+        for k, value in node.value:
+            if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE_TAG:
+                return cast(Node, value)
+    return next((value for name, value in items(node) if name == key), None)
 
 
 def sequence(node: Node | None) -> list[Node]:
@@ -101,7 +117,8 @@ def sequence(node: Node | None) -> list[Node]:
 
 
 def walk(root: Node) -> Iterator[tuple[str | None, Node]]:
-    """Every node under ``root`` once, with the key it sits under (None in sequences)."""
+    """Every node under ``root`` once, with the key it sits under (None in sequences); the
+    targets of ``<<`` merges are visited where they are defined, not again."""
     stack: list[tuple[str | None, Node]] = [(None, root)]
     seen: set[int] = set()
     while stack:
@@ -110,8 +127,8 @@ def walk(root: Node) -> Iterator[tuple[str | None, Node]]:
             continue
         seen.add(id(node))
         yield key, node
-        if isinstance(node, MappingNode):
-            stack.extend(reversed(items(node)))
+        if isinstance(node, MappingNode):  # merge sources are visited where they are defined
+            stack.extend((key_text(k), v) for k, v in reversed(node.value) if not _is_merge(k))
         elif isinstance(node, SequenceNode):
             stack.extend((None, child) for child in reversed(node.value))
 

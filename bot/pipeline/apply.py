@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.errors import OutputError
+from bot.logsetup import log_fields
 from bot.models import ErrorRecord
 from bot.pipeline.audit import FileResult
 from bot.pipeline.sources import MAX_DOCKERFILE_BYTES, FileStamp
@@ -119,4 +120,4 @@ def write_atomically(location: Path, data: bytes, expected: FileStamp | None = N
     except OutputError:
         Path(temp).unlink(missing_ok=True)
         raise
-    logger.info("rewrote %s", location)
+    logger.info("rewrote %s", location, extra=log_fields(path=str(location)))

@@ -23,10 +23,12 @@ from bot.describe import (
     render_body,
     render_group_body,
 )
+from bot.logsetup import log_fields
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
+from bot.report.text import describe_version
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
@@ -107,7 +109,13 @@ class Describer:
 
         def one(key: Key) -> Description:
             update = wanted[key]
-            logger.info("describing %s %s -> %s", update.image, update.current, update.proposed)
+            logger.info(
+                "describing %s %s -> %s",
+                update.image,
+                describe_version(update.current),
+                describe_version(update.proposed),
+                extra=log_fields(image=update.image, repo=update.repo),
+            )
             return describe_update(
                 self.client,
                 update,

@@ -10,6 +10,7 @@ interrupted run converges on the next one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
+from bot.logsetup import log_fields
 from bot.models import ErrorRecord, PullRequestRecord, RunReport
 from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
@@ -83,13 +85,27 @@ def run_repositories(
         if stop is not None and stop():
             logger.info("stopping: %d repositories left for the next run", len(repos) - index)
             break
-        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run")
+        logger.info("%s: %s", entry.name, "dry run" if dry_run else "run",
+                    extra=log_fields(repo=entry.name))  # fmt: skip
+        started = time.monotonic()
         report = run_repository(pipeline, RepoRun(entry, dry_run))
+        _log_done(entry.name, report, started)
         if done is not None:
             done(report)
         reports.append(report)
     reports.append(RunReport(registries=pipeline.client.usage()))
     return RunReport.merge(reports, repo_mode=True)
+
+
+def _log_done(repo: str, report: RunReport, started: float) -> None:
+    elapsed = round((time.monotonic() - started) * 1000)
+    counts = {"files": report.files_scanned, "updates": len(report.updates),
+              "pull_requests": len(report.pull_requests), "errors": len(report.errors)}  # fmt: skip
+    logger.info(
+        "%s: %d files, %d updates, %d pull request actions, %d errors in %d ms",
+        repo, *counts.values(), elapsed,
+        extra=log_fields(repo=repo, duration_ms=elapsed, **counts),
+    )  # fmt: skip
 
 
 def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:

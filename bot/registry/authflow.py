@@ -43,6 +43,7 @@ from bot.registry.auth import (
     pull_scope,
 )
 from bot.registry.credentials import CredentialResolver, Credentials
+from bot.registry.hosts import canonical_host
 from bot.registry.replies import deadline_error, read_bounded
 from bot.registry.settings import RegistrySettings
 
@@ -72,7 +73,7 @@ def not_found_or_private(what: str, endpoint: Endpoint, creds: Credentials | Non
     if creds is None:
         return (
             f"{what}: not found or private: credentials needed for {endpoint.image} "
-            f"(configure registries.{endpoint.registry} or docker login)"
+            f"(configure registries.{canonical_host(endpoint.host)} or docker login)"
         )
     return (
         f"{what}: not found, or the credentials for {endpoint.host} ({creds.source}) may not "

@@ -60,7 +60,7 @@ class RegistryClient(Protocol):
     """What the lookup, changelog and scan stages need from a registry."""
 
     def list_tags(self, registry: str, repository: str, in_use: Collection[str] = ()) -> TagList:
-        """All tags (all pages); ``in_use``: tags the Dockerfiles use (a mirror lacking them
+        """All tags (all pages); ``in_use``: tags the scanned files use (a mirror lacking them
         looks like a pull-through cache, which is reported)."""
         ...
 
@@ -151,12 +151,14 @@ class HttpRegistryClient:
         """Request counters of this run."""
         return self._transport.stats()
 
-    def note(self, host: str, text: str) -> None:
-        """Record a warning about ``host`` for the run's report (once per text)."""
+    def note(self, host: str, text: str) -> bool:
+        """Record a warning about ``host`` for the run's report; False when already recorded."""
         with self._notes_lock:
             notes = self._notes.setdefault(host, [])
-            if text not in notes:
-                notes.append(text)
+            if text in notes:
+                return False
+            notes.append(text)
+            return True
 
     def usage(self) -> tuple[RegistryUse, ...]:
         """Per registry host: requests, pulls (manifest GETs), rate limits and warnings."""
@@ -201,7 +203,8 @@ class HttpRegistryClient:
     def list_tags(self, registry: str, repository: str, in_use: Collection[str] = ()) -> TagList:
         """All tags of the repository, following ``Link`` pagination (memoised).
 
-        A mirror's list that lacks a tag in ``in_use``, or holds nothing but tags in use, looks
+        A mirror's list that lacks a tag in ``in_use`` (the tags the scanned files use), or holds
+        nothing but tags in use, looks
         like a pull-through cache that lists only tags someone pulled: the list gets a
         ``warning`` (and the run's report a note).
         """
@@ -218,11 +221,9 @@ class HttpRegistryClient:
         missing = sorted(used - known)
         if missing:
             shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
-            symptom = (
-                f"lists {len(known)} tags of {ep.image} but not {shown}, which the Dockerfiles use"
-            )
+            symptom = f"lists {len(known)} tags of {ep.image} but not {shown}, which the files use"
         elif known <= used:
-            symptom = f"lists only the tags of {ep.image} the Dockerfiles use ({len(known)})"
+            symptom = f"lists only the tags of {ep.image} the files use ({len(known)})"
         else:
             return listed
         warning = (
@@ -230,8 +231,8 @@ class HttpRegistryClient:
             f"pulled tags, so newer tags may be missed (registry_aliases.{ep.registry}.list: "
             "upstream lists them on the registry itself)"
         )
-        self.note(ep.host, warning)
-        logger.warning("%s", warning)
+        if self.note(ep.host, warning):
+            logger.warning("%s", warning)
         return replace(listed, warning=warning)
 
     # -- manifests -------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class RateLimits:
         self._wake: dict[str, threading.Event] = {}
         self._paused_until: dict[str, float] = {}
         self._first_pause: dict[str, float] = {}
+        self._warned: set[str] = set()  # hosts whose low ratelimit-remaining was logged
 
     # -- state -----------------------------------------------------------------------------
     def _get(self, host: str) -> HostUsage:
@@ -145,7 +146,11 @@ class RateLimits:
                 limit=" ".join(limit.split())[:40] if limit else usage.limit,
             )
         if remaining is not None:
-            level = logging.WARNING if remaining <= 2 else logging.DEBUG
+            with self._lock:
+                first_low = remaining <= 2 and host not in self._warned
+                if first_low:
+                    self._warned.add(host)
+            level = logging.WARNING if first_low else logging.DEBUG
             logger.log(level, "%s: %s ratelimit-remaining %d", what, _name(host), remaining)
 
     # -- 429 -------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ FALLBACK_PAGE_SIZES = (1000, 100)
 ECR_MAX_PAGE_SIZE = 1000
 #: Statuses with which registries refuse a page size (Quay 400, ECR 405).
 PAGE_SIZE_REJECTED = frozenset({400, 405, 413, 422})
+#: Statuses with which a registry that does not know ``last=`` may refuse it.
+LAST_REFUSED = PAGE_SIZE_REJECTED | {404}
 #: Bytes one tag can take in a page: 128 characters, quotes, comma, some space.
 _BYTES_PER_TAG = 136
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,<]*)*)")
@@ -89,8 +91,11 @@ class _Listing:
         query = {"n": str(self.page_size), **({"last": last} if last else {})}
         return f"{self.base}?{urlencode(query)}"
 
-    def page(self, url: str) -> tuple[list[str], str, int]:
-        """One page: its tags, its ``Link`` header and its status (a rejected size: no tags)."""
+    def page(self, url: str, refused: frozenset[int] | None = None) -> tuple[list[str], str, int]:
+        """One page: its tags, its ``Link`` header and its status. A status in ``refused`` (by
+        default a refused page size, on the first page only) gives no tags instead of an error."""
+        if refused is None:
+            refused = PAGE_SIZE_REJECTED if self.pages == 0 else frozenset()
         left = self.max_tags - len(self.tags)
         limit = min(MAX_TAG_PAGE_BYTES, left * _BYTES_PER_TAG + 4096)
         try:
@@ -101,7 +106,7 @@ class _Listing:
                 self.what,
                 {"Accept": "application/json"},
                 max_bytes=limit,
-                accept=PAGE_SIZE_REJECTED if self.pages == 0 else frozenset(),
+                accept=refused,
             )
         except RegistryProtocolError as exc:
             if limit < MAX_TAG_PAGE_BYTES and "exceeds" in str(exc):
@@ -110,14 +115,11 @@ class _Listing:
                     "(lookup.max_tags) would take"
                 ) from exc
             raise
-        if reply.status in PAGE_SIZE_REJECTED:
+        if reply.status in refused:
             return [], "", reply.status
         self.pages += 1
-        return (
-            _page_tags(reply.body, f"{self.what} page {self.pages}"),
-            reply.headers.get("Link", ""),
-            reply.status,
-        )
+        tags = _page_tags(reply.body, f"{self.what} page {self.pages}")
+        return tags, reply.headers.get("Link", ""), reply.status
 
     def add(self, page: list[str]) -> int:
         """Add a page's valid tags; the number that were new."""
@@ -209,14 +211,15 @@ def fetch_tags(transport: Transport, endpoint: Endpoint, registry: str, reposito
                 pages=listing.pages,
                 warning=f"{what}: stopped after {listing.pages} pages (lookup.max_pages); the list is truncated",
             )
-        try:
+        if following:
             page, link, _ = listing.page(url)
-        except RegistryError as exc:
-            if following:
-                raise
+            continue
+        # A registry that does not know ``last`` may refuse it: then the list may be truncated.
+        page, link, status = listing.page(url, LAST_REFUSED)
+        if status in LAST_REFUSED:
             warning = (
                 f"{what}: a full page of {listing.page_size} tags without a Link header, and "
-                f"asking for more failed ({exc}); the list may be truncated"
+                f"asking for more with last= was refused (HTTP {status}); the list may be truncated"
             )
             break
     if warning:

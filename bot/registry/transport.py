@@ -323,7 +323,9 @@ class Transport:
                     f"{what}: request to {host} timed out (connect {self.settings.connect_timeout}s,"
                     f" read {self.settings.read_timeout}s)"
                 ) from exc
-            raise RegistryError(f"{what}: request to {host} failed ({type(exc).__name__})") from exc
+            raise RegistryError(
+                f"{what}: request to {host} failed ({type(exc).__name__}){_hint(exc, host)}"
+            ) from exc
 
     @contextmanager
     def _slot(self, host: str) -> Iterator[None]:
@@ -378,3 +380,21 @@ def _timed_out(exc: BaseException) -> bool:
         reason = getattr(seen.args[0], "reason", None) if seen.args else None
         seen = reason if isinstance(reason, BaseException) else seen.__cause__
     return False
+
+
+#: What OpenSSL says when the other end answers a TLS handshake in plain HTTP.
+_PLAIN_HTTP_SIGNS = ("wrong version number", "record layer failure", "packet length too long",
+                     "http request", "unknown protocol")  # fmt: skip
+
+
+def _hint(exc: BaseException, host: str) -> str:
+    """A hint for TLS failures that usually mean a plain-HTTP registry or a private CA."""
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return ""
+    text = str(exc).lower()
+    if any(sign in text for sign in _PLAIN_HTTP_SIGNS):
+        return (f": {host} seems to speak plain HTTP; if you trust it, pass --insecure-registry "
+                f"{host} (or set registries.{host}.insecure)")  # fmt: skip
+    if "certificate" in text:
+        return f": certificate not trusted; set registries.{host}.ca_bundle to its CA"
+    return ""

@@ -3,24 +3,34 @@ inventory (Markdown or JSON) — all pure."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.models import RunReport
 from bot.report.inventory import render_inventory_json, render_inventory_markdown
 from bot.report.jsonout import render_json
 from bot.report.markdown import render_markdown
-from bot.report.sarif import render_sarif
+from bot.report.sarif import SarifBase, render_sarif
 from bot.report.table import render_table
 
 FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
 
 
-def render(report: RunReport, fmt: str, *, color: bool = False, width: int = 120) -> str:
-    """Render ``report`` in one of :data:`FORMATS`."""
+def render(
+    report: RunReport,
+    fmt: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    sarif_bases: Mapping[str, SarifBase] | None = None,
+) -> str:
+    """Render ``report`` in one of :data:`FORMATS` (``width``: columns a table fits in;
+    None: as wide as its content)."""
     if fmt == "json":
         return render_json(report)
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "sarif":
-        return render_sarif(report)
+        return render_sarif(report, bases=sarif_bases)
     if fmt == "inventory":
         return render_inventory_markdown(report)
     if fmt == "inventory-json":

@@ -103,7 +103,8 @@ def _registry(use: RegistryUse) -> dict[str, object]:
 def report_document(report: RunReport) -> dict[str, object]:
     """The report as the JSON-ready document of the contract, lists in contract order.
 
-    Runs over GitHub repositories add ``pull_requests``; local runs keep the plain contract.
+    Runs over GitHub repositories add ``pull_requests``, and so do local runs that show their
+    previews (``--show-pull-requests``); other local runs keep the plain contract.
     """
     report = report.sorted()
     document: dict[str, object] = {
@@ -113,7 +114,7 @@ def report_document(report: RunReport) -> dict[str, object]:
         "errors": [_error(e) for e in report.errors],
         "findings": [finding_document(f) for f in report.findings],
     }
-    if report.repo_mode:
+    if report.repo_mode or report.pull_requests:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     if report.registries:
         document["registries"] = [_registry(u) for u in report.registries]

@@ -11,13 +11,21 @@ from rich.table import Table
 from bot.models import RunReport
 from bot.report.text import describe_version, display_name, summary_line
 
+#: Width used when none is given: tables as wide as their content.
+UNBOUNDED = 1000
 
-def render_table(report: RunReport, *, color: bool = False, width: int = 120) -> str:
-    """Render updates grouped by file, then skipped references and errors, then a summary."""
+
+def render_table(report: RunReport, *, color: bool = False, width: int | None = None) -> str:
+    """Render updates grouped by file, then skipped references and errors, then a summary
+    (``width``: columns to fit in; None: as wide as the content)."""
     report = report.sorted()
     buffer = io.StringIO()
     console = Console(
-        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
+        file=buffer,
+        width=width or UNBOUNDED,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
     )
     if report.updates:
         table = Table(title="Updates", title_justify="left", expand=False)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
+from bot.logsetup import log_fields
 from bot.models import RunReport
 from bot.pipeline.repos import run_repositories
 from bot.pipeline.wiring import open_pipeline
@@ -110,16 +111,14 @@ class Worker:
         self.metrics.runs.labels(trigger, outcome).inc()
         if outcome == "ok":
             self.metrics.last_success.set(time.time())
+        counts = {"repositories": len(repositories), "updates": len(report.updates),
+                  "pull_requests": len(report.pull_requests), "errors": len(report.errors)}  # fmt: skip
         logger.info(
             "%s run %s in %.1f s: %d repositories, %d updates, %d pull request actions, %d errors",
-            trigger,
-            outcome,
-            elapsed,
-            len(repositories),
-            len(report.updates),
-            len(report.pull_requests),
-            len(report.errors),
-        )
+            trigger, outcome, elapsed, *counts.values(),
+            extra=log_fields(trigger=trigger, outcome=outcome,
+                             duration_ms=round(elapsed * 1000), **counts),
+        )  # fmt: skip
         return report
 
     def _repositories(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter as Counter_
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,6 +15,17 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: Pull-request record actions counted as opened/updated/closed.
 _PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed"}
+#: Every label value each counter can take: their series exist (at 0) from the start, so rates
+#: and alerts work before the first event (Prometheus: "avoid missing metrics").
+KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "runs": (("schedule", "webhook"), ("ok", "partial", "failed", "interrupted")),
+    "pull_requests": (tuple(_PR_ACTIONS.values()), ("true", "false")),
+    "pull_requests_closed_upstream": (("true", "false"),),
+    "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
+                "other", "internal"),),
+    "webhooks": (("ping", "push", "pull_request", "other"),
+                 ("invalid_signature", "run", "pr_closed", "bad_request", "pong", "ignore")),
+}  # fmt: skip
 
 
 class ServiceMetrics:
@@ -74,6 +86,10 @@ class ServiceMetrics:
             "Unix time of the last run without errors.",
             registry=r,
         )
+        for name, values in KNOWN_LABELS.items():
+            counter: Counter = getattr(self, name)
+            for combination in itertools.product(*values):
+                counter.labels(*combination)
 
     def record_report(self, report: RunReport, *, dry_run: bool) -> None:
         """Count what one repository's (or one run's) report found and did; a repository's

@@ -20,7 +20,7 @@ from types import FrameType
 from bot.config import Settings
 from bot.errors import EXIT_OK, ConfigError
 from bot.forge.connect import connect_github
-from bot.logsetup import register_secret
+from bot.logsetup import log_fields, register_secret
 from bot.service.http import Endpoints, HttpServer, Reply
 from bot.service.jobs import ForgeFactory, Worker, install
 from bot.service.metrics import CONTENT_TYPE, ServiceMetrics
@@ -98,6 +98,7 @@ class Service:
                 delivery,
                 label,
                 len(body),
+                extra=log_fields(delivery=delivery, event=label),
             )
             return Reply(401, b"invalid signature\n")
         decision = decide(
@@ -122,7 +123,8 @@ class Service:
                 decision.repo,
                 datetime.now(UTC),
             )
-            logger.info("webhook %s: %s: run queued (%s)", delivery, repo, decision.reason)
+            logger.info("webhook %s: %s: run queued (%s)", delivery, repo, decision.reason,
+                        extra=log_fields(delivery=delivery, repo=decision.repo, action="run"))  # fmt: skip
             return Reply(202, b"run queued\n")
         if decision.action == "pr_closed":
             merged = "true" if decision.merged else "false"
@@ -134,10 +136,12 @@ class Service:
                 decision.number,
                 decision.reason,
                 merged,
+                extra=log_fields(delivery=delivery, repo=decision.repo, number=decision.number),
             )
             return Reply(200, b"recorded\n")
         if decision.action == "bad_request":
-            logger.warning("webhook %s: %s: bad request: %s", delivery, repo, decision.reason)
+            logger.warning("webhook %s: %s: bad request: %s", delivery, repo, decision.reason,
+                           extra=log_fields(delivery=delivery, repo=decision.repo))  # fmt: skip
             return Reply(400, (decision.reason + "\n").encode())
         if decision.action == "pong":
             return Reply(200, b"pong\n")

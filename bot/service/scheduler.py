@@ -17,14 +17,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Settings
+from bot.cron import cron_trigger
+from bot.cron import crontab_weekdays as crontab_weekdays  # re-exported
 from bot.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -66,58 +67,6 @@ def group_id(cron: str, default_cron: str) -> str:
     if cron == default_cron:
         return DEFAULT_GROUP
     return "cron-" + hashlib.sha256(" ".join(cron.split()).encode()).hexdigest()[:12]
-
-
-def cron_trigger(cron: str, timezone: str, jitter: int, key: str) -> CronTrigger:
-    """An APScheduler cron trigger; ConfigError naming ``key`` when the expression is bad."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"schedule.timezone: unknown time zone {timezone!r}") from exc
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ConfigError(f"{key}: invalid cron expression {cron!r}: expected 5 fields")
-    minute, hour, day, month, weekday = fields
-    try:
-        weekday = crontab_weekdays(weekday)
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=weekday,
-            timezone=zone,
-            jitter=jitter or None,
-        )
-    except ValueError as exc:
-        raise ConfigError(f"{key}: invalid cron expression {cron!r}: {exc}") from exc
-
-
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) in APScheduler's terms (day names).
-
-    APScheduler 3 numbers weekdays from Monday = 0, so ``1-5`` would mean Tuesday to Saturday;
-    numbers, ranges and steps are expanded to names instead. ValueError when malformed.
-    """
-    out: list[str] = []
-    for part in field.lower().split(","):
-        base, _, step_text = part.partition("/")
-        if not any(c.isdigit() for c in base) and base != "*":
-            out.append(part)  # names (mon-fri) mean the same in both
-            continue
-        step = int(step_text) if step_text else 1
-        if base == "*":
-            first, last = 0, 6
-        else:
-            low, _, high = base.partition("-")
-            first, last = int(low), int(high or (6 if step_text else low))
-        if not (0 <= first <= last <= 7) or step < 1:
-            raise ValueError(f"day of week {part!r} out of range")
-        out.extend(_DAY_NAMES[day] for day in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(out))
 
 
 def job_store_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:

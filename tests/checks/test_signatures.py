@@ -174,7 +174,7 @@ def test_require_signature_refuses_updates_whose_new_image_does_not_verify(
     # Signed with the trusted key, the same update is proposed and its PR says so.
     with Pusher(registry) as pusher:
         push_cosign_signature(pusher, repo, new.digest, trusted, reference=reference)
-    result = cli("run", "--dry-run", "--format", "markdown", "--config", gate,
+    result = cli("run", "--dry-run", "--show-pull-requests", "--format", "markdown", "--config", gate,
                  "--insecure-registry", registry.host, root)  # fmt: skip
     assert "1.0.1" in result.out
     assert "signature of the new image: cosign signature verified with" in result.out

@@ -38,9 +38,10 @@ def corpus_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No ``BASE_IMAGE_BOT_*`` variables and an empty Docker config: only what a test passes."""
+    """No ``BASE_IMAGE_BOT_*`` variables, no ``COLUMNS`` (tables as wide as their content) and
+    an empty Docker config: only what a test passes."""
     for name in list(os.environ):
-        if name.startswith("BASE_IMAGE_BOT_"):
+        if name.startswith("BASE_IMAGE_BOT_") or name in ("COLUMNS", "NO_COLOR"):
             monkeypatch.delenv(name)
     docker_config = tmp_path / "docker-config"
     docker_config.mkdir()

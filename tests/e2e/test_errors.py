@@ -265,3 +265,18 @@ def test_a_malformed_registry_alias_is_a_usage_error(cli: RunCli, alias: str) ->
     assert result.out == ""
     assert result.err.startswith("base-image-bot: error: registry alias")
     assert result.err.count("\n") == 1
+
+
+def test_tls_to_a_plain_http_registry_hints_at_insecure_registry(
+    corpus_registry: SeededRegistry, cli: RunCli, tmp_path: Path
+) -> None:
+    host = corpus_registry.registry.host
+    dockerfile = write(tmp_path / "Dockerfile", f"FROM {host}/dockerhub/library/python:3.12.1\n")
+    result = cli("run", "--dry-run", "--format", "json", dockerfile)
+    assert result.code == 1
+    (error,) = result.json()["errors"]
+    assert "SSLError" in error["error"]
+    assert (
+        f"seems to speak plain HTTP; if you trust it, pass --insecure-registry {host}"
+        in (error["error"])
+    )

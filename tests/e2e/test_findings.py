@@ -58,7 +58,7 @@ def test_os_updates_move_off_end_of_life_lines_and_the_pr_says_so(
     assert {(u["current"]["tag"], u["proposed"]["tag"], u["update_type"]) for u in moved} == {
         ("3.12.1-slim-bookworm", "3.12.14-slim-trixie", "os")
     }
-    text = cli("run", "--dry-run", "--format", "markdown", "--update-types", "patch,digest,os",
+    text = cli("run", "--dry-run", "--show-pull-requests", "--format", "markdown", "--update-types", "patch,digest,os",
                EXAMPLES / "api", *corpus_registry.alias_args).out  # fmt: skip
     assert "**Governance**" in text
     assert "- moves off Debian 12 (Bookworm), Debian Security Support ended 2026-07-11" in text

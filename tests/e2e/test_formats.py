@@ -118,12 +118,14 @@ def test_sarif_has_one_located_result_per_update(
     for res, update in zip(outdated, updates, strict=True):
         (location,) = res["locations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"]["uri"] == update["path"]
+        assert physical["artifactLocation"]["uri"] == f"tests/data/dockerfiles/{update['path']}"
         assert physical["region"]["startLine"] == update["line"]
         assert res["ruleId"] == rule_ids[res["ruleIndex"]]
         assert res["ruleId"].endswith(update["update_type"])
         assert res["level"] in ("none", "note", "warning", "error")
-        assert update["image"] in res["message"]["text"]
+        assert res["message"]["text"].startswith(
+            update["image"].removeprefix("docker.io/").removeprefix("library/")
+        )
     (invocation,) = run["invocations"]
     assert invocation["executionSuccessful"] is False
     (notification,) = invocation["toolExecutionNotifications"]

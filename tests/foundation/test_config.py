@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,7 +114,10 @@ repos:
         ("log_level: info\nlog_level: debug\n", "bot.yaml:2: log_level: duplicate key"),
         ("repos: [\n", "bot.yaml:2: invalid YAML"),
         ("- a\n- b\n", "bot.yaml:1: the configuration must be a mapping"),
-        ("repos: [nobody]\n", "bot.yaml:1: repos[0]: 'nobody' does not match"),
+        (
+            "repos: [nobody]\n",
+            "bot.yaml:1: repos[0]: 'nobody': expected OWNER/NAME, OWNER/* or */*",
+        ),
     ],
 )
 def test_errors_name_file_line_and_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -166,3 +171,72 @@ def test_environment_errors_name_the_variable(tmp_path: Path) -> None:
 def test_policy_overrides_only_replace_given_keys() -> None:
     policy = Policy().with_overrides(PolicyOverrides(lts_only=True))
     assert policy == Policy(lts_only=True)
+
+
+RICH = """
+log_level: warning
+state_dir: /var/lib/bot
+discovery:
+  include: [Dockerfile, "*.Containerfile"]
+  ignore: ["legacy/**"]
+  compose: {enabled: false}
+  helm: {include: [chart-values.yaml], max_bytes: 2048}
+policy: {update_types: [patch, minor, digest], allow: ">=1", ignore: ["2.0.1"], min_age_days: 3}
+rules:
+  - {match: docker.io/library/node, lts_only: true}
+  - {match: "ghcr.io/acme/*", versioning: semver, update_types: [major]}
+  - {match: "docker.io/library/*", require_signature: true,
+     checks: {end-of-life: {severity: high, warn_days: 30}}}
+checks:
+  unpinned-tag: {severity: high, allowed_tags: [nonroot]}
+  approved_bases: ["docker.io/library/*"]
+  signatures:
+    keys: [{match: "ghcr.io/acme/*", path: /etc/keys/acme.pub}]
+    keyless: [{match: "cgr.dev/*", identity: "https://ci.example/build", issuer: "https://token.example"}]
+registries:
+  ghcr.io: {username: bot, token_env: GHCR_TOKEN}
+  127.0.0.1:5000: {insecure: true, verify_tls: false}
+registry_aliases: {docker.io: harbor.example.com/dockerhub}
+lookup: {read_timeout: 12.5, max_workers: 3}
+platform: linux/arm64/v8
+describe: {enabled: false, advisories: {path: /srv/osv, max_age_hours: 6}, max_packages: 900}
+github: {app_id: 42, private_key_file: /run/key.pem, installation_id: 7}
+repos:
+  - acme/api
+  - {name: acme/legacy, update_types: [digest], schedule: "@daily"}
+pull_requests: {grouping: per-file, labels: [deps], draft: true, limit_open: 5}
+schedule: {cron: "30 2 * * 1-5", timezone: Europe/Berlin, jitter_seconds: 0}
+service: {port: 9000, dry_run: true}
+"""
+
+
+def test_show_prints_a_file_that_passes_the_check_and_means_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    original = write(tmp_path, RICH)
+    for name in [n for n in os.environ if n.startswith("BASE_IMAGE_BOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BASE_IMAGE_BOT_POLICY__PIN_DIGESTS", "true")
+    assert main(["config", "check", str(original), "--show"]) == 0
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(capsys.readouterr().out, encoding="utf-8")
+    monkeypatch.delenv("BASE_IMAGE_BOT_POLICY__PIN_DIGESTS")
+    assert main(["config", "check", str(shown)]) == 0
+    assert f"{shown}: configuration is valid" in capsys.readouterr().err
+    expected = load_settings(original, environ={"BASE_IMAGE_BOT_POLICY__PIN_DIGESTS": "true"})
+    again = load_settings(shown, environ={})
+    assert again == replace(expected, source=str(shown))
+    assert again.policy.pin_digests is True
+    assert load_settings(DEFAULT_YAML, environ={}) == replace(
+        load_settings(_shown(DEFAULT_YAML, tmp_path), environ={}), source=str(DEFAULT_YAML)
+    )
+
+
+def _shown(path: Path, tmp_path: Path) -> Path:
+    from bot.configdump import dump_yaml
+
+    out = tmp_path / f"{path.stem}.shown.yaml"
+    out.write_text(dump_yaml(load_settings(path, environ={})), encoding="utf-8")
+    return out

@@ -73,3 +73,26 @@ def test_mask_function() -> None:
         assert mask("authorization: basic dXNlcjpwYXNz") == "authorization: basic ****"
     finally:
         SECRETS.clear()
+
+
+def test_json_lines_carry_fields_masked_and_text_lines_do_not() -> None:
+    from bot.logsetup import log_fields
+
+    buffer = io.StringIO()
+    setup_logging("info", "json", secrets=[CANARY_TOKEN], stream=buffer)
+    log = logging.getLogger("bot.service.jobs")
+    log.info("acme/app: done", extra=log_fields(repo="acme/app", duration_ms=12, updates=3,
+                                                 delivery=f"d-{CANARY_TOKEN}", image=None))  # fmt: skip
+    record = json.loads(buffer.getvalue())
+    assert record["message"] == "acme/app: done"
+    assert (record["repo"], record["duration_ms"], record["updates"]) == ("acme/app", 12, 3)
+    assert record["delivery"] == "d-****"
+    assert "image" not in record
+    text = io.StringIO()
+    setup_logging("info", "text", stream=text)
+    log.info("plain", extra=log_fields(repo="acme/app"))
+    assert text.getvalue() == "INFO bot.service.jobs: plain\n"
+    with pytest.raises(ValueError, match="unknown log field"):
+        log_fields(colour="blue")
+    SECRETS.clear()
+    setup_logging("warning")

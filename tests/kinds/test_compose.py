@@ -113,3 +113,32 @@ def test_not_yaml_and_wrong_shapes_are_reported_not_raised() -> None:
     assert [e.code for e in shape.errors] == ["bad-compose"]
     latin = extract_compose(b"services:\n  a:\n    image: caf\xe9:1\n", "compose.yaml").compose
     assert [e.code for e in latin.errors] == ["encoding"]
+
+
+def test_merge_keys_follow_yaml_precedence() -> None:
+    data = b"""\
+x-a: &a {image: "alpine:3.18.4", restart: always}
+x-b: &b {image: "busybox:1.36.1"}
+x-c: &c {<<: *a}
+services:
+  first:
+    <<: [*b, *a]        # earlier sources win: busybox
+  own:
+    <<: *a
+    image: nginx:1.25.3 # the mapping's own key wins
+  nested:
+    <<: *c              # a merge of a merge: alpine
+"""
+    found = extract_compose(data, "compose.yaml").compose
+    assert summary(found) == ["compose 1 alpine:3.18.4", "compose 2 busybox:1.36.1",
+                              "compose 9 nginx:1.25.3"]  # fmt: skip
+
+
+def test_a_long_merge_chain_is_bounded_not_fatal() -> None:
+    chain = [b"a0: &a0 {image: 'alpine:3.18.4'}"]
+    chain += [b"a%d: &a%d {<<: *a%d}" % (i, i, i - 1) for i in range(1, 3000)]
+    data = b"\n".join([*chain, b"services:", b"  near: {<<: *a3}", b"  far: {<<: *a2999}", b""])
+    found = extract_compose(data, "compose.yaml").compose
+    # The image reached through a few merges is found; one 3,000 merges away is not followed.
+    assert summary(found) == ["compose 1 alpine:3.18.4"]
+    assert found.errors == ()

@@ -8,7 +8,7 @@ import logging
 import pytest
 import responses
 
-from bot.errors import NotFoundError, RegistryProtocolError
+from bot.errors import NotFoundError, RegistryError, RegistryProtocolError
 from tests.registry.helpers import client
 
 HOST = "registry.example.com"
@@ -157,3 +157,23 @@ def test_unknown_repository_is_not_found_with_code() -> None:
     )
     with pytest.raises(NotFoundError, match=r"registry.example.com/team/app.*NAME_UNKNOWN"):
         client().list_tags(HOST, "team/app")
+
+
+@responses.activate
+def test_a_full_page_whose_last_follow_up_is_refused_may_be_truncated() -> None:
+    first = [f"1.0.{i}" for i in range(1000)]
+    responses.get(f"{TAGS}?n=1000", json=_page(first))
+    responses.get(f"{TAGS}?n=1000&last=1.0.999", status=400, json={"errors": [{"code": "BAD"}]})
+    listed = client().list_tags(HOST, "team/app")
+    assert listed.tags == tuple(first)
+    assert "may be truncated" in listed.warning
+    assert "HTTP 400" in listed.warning
+
+
+@responses.activate
+def test_a_failing_last_follow_up_is_an_error_not_a_short_list() -> None:
+    """A rate limit or a server error while reading on is never taken for "no more tags"."""
+    responses.get(f"{TAGS}?n=1000", json=_page([f"1.0.{i}" for i in range(1000)]))
+    responses.get(f"{TAGS}?n=1000&last=1.0.999", status=503)
+    with pytest.raises(RegistryError, match="503"):
+        client(max_retries=0).list_tags(HOST, "team/app")

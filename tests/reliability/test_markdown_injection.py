@@ -9,6 +9,9 @@ closing keyword, issue reference, image or foreign HTML; and a later run still r
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from bot.forge.branches import parse_marker
@@ -78,8 +81,13 @@ def test_hostile_labels_env_and_packages_are_quoted_harmlessly(
     args = ["run", "--repo", "acme/hostile", "--describe", "--format", "json",
             "--registry-alias", f"docker.io={registry.host}/{prefix}",
             "--insecure-registry", registry.host]  # fmt: skip
-    first = cli(*args)
+    first = cli(*args, "--log-level", "info", "--log-format", "json")
     assert first.code == 0, first.err
+    logs = [json.loads(line) for line in first.err.splitlines()]
+    described = [r for r in logs if r["message"].startswith("describing")]
+    assert described
+    assert described[0]["image"] == "docker.io/evil/app"
+    assert not [r for r in logs if re.search(r"\b[A-Z][A-Za-z]+\([a-z_]+=", r["message"])]
     (pull,) = github.pulls("acme/hostile")
     body = pull.body or ""
     for quoted in ("Owned", "octocat", "evil\\|pkg", "EVIL"):

@@ -18,6 +18,9 @@ import pytest
 from tests.registry.fakeserver import FakeServer, Reply, Seen
 from tests.reliability.conftest import RunCli
 from tests.reliability.harness import Outcome, write_tree
+from tests.support.images import Pusher
+from tests.support.ports import LOOPBACK
+from tests.support.registry import RunningRegistry, unique_repo_name
 
 TOKEN = "CANARY-registry-token-6d1f"
 TOKEN_ENV = "BIB_TEST_REGISTRY_TOKEN"
@@ -356,3 +359,56 @@ def test_a_private_ghcr_package_says_credentials_are_needed_after_one_token_requ
     assert f"not found or private: credentials needed for {registry.host}/owner/private" in message
     assert scopes.count("repository:owner/private:pull") == 1
     assert _proposed(result) == {"b/Dockerfile": {"tag": "1.0.1", "digest": None}}
+
+
+def test_docker_hub_and_ghcr_token_answers_against_a_real_registry(
+    registry_factory: Callable[..., RunningRegistry], cli: RunCli, tmp_path: Path
+) -> None:
+    """The same answers from CNCF Distribution with token auth: its token server
+    (``tests/support/token_server.py``) plays Docker Hub (an empty-access token for an unknown
+    repository: Distribution then answers 401 ``insufficient_scope``), GHCR (401 at the token
+    endpoint for a private package) and both (no ``expires_in``: the JWT's ``exp`` decides).
+    Each repository costs one token request for the whole run."""
+    registry = registry_factory(auth="token", anonymous_pull=True)
+    tokens = registry.token_server
+    assert tokens is not None
+    prefix = unique_repo_name("hub").replace("/", "-")
+    with Pusher(registry) as pusher:
+        pusher.push_tags(f"{prefix}/library/python", ["3.12.1", "3.12.2"], distinct=True)
+        pusher.push_tags(f"{prefix}/owner/private", ["1.0.0", "1.0.1"], distinct=True)
+    tokens.expires_in = None
+    tokens.public = lambda name: not name.endswith(("/nosuch", "/private"))
+    tokens.private = frozenset({f"{prefix}/owner/private"})
+    before = tokens.request_count
+    result = _run(
+        cli,
+        tmp_path,
+        {
+            "a/Dockerfile": "FROM python:3.12.1\nFROM nosuch:1.0.0\n",
+            "b/Dockerfile": "FROM nosuch:1.0.0\nFROM owner/private:1.0.0\n",
+        },
+        _insecure(registry.host, f"{LOOPBACK}:{tokens.port}")
+        + f"registry_aliases: {{docker.io: '{registry.host}/{prefix}'}}\n",
+    )
+    assert result.code == 1, result.err
+    errors = {
+        (str(e["path"]), str(e["reference"])): str(e["error"]) for e in result.records("errors")
+    }
+    needed = "not found or private: credentials needed for docker.io/"
+    assert errors.keys() == {
+        ("a/Dockerfile", "nosuch:1.0.0"),
+        ("b/Dockerfile", "nosuch:1.0.0"),
+        ("b/Dockerfile", "owner/private:1.0.0"),
+    }, errors
+    assert needed + "library/nosuch" in errors[("b/Dockerfile", "nosuch:1.0.0")]
+    assert needed + "owner/private" in errors[("b/Dockerfile", "owner/private:1.0.0")]
+    assert (
+        f"configure registries.{registry.host} or docker login"
+        in errors[("b/Dockerfile", "nosuch:1.0.0")]
+    )
+    assert _proposed(result) == {"a/Dockerfile": {"tag": "3.12.2", "digest": None}}
+    scopes = [scope for r in tokens.requests[before:] for scope in r.scopes]
+    assert sorted(scopes) == sorted(
+        f"repository:{prefix}/{name}:pull"
+        for name in ("library/python", "library/nosuch", "owner/private")
+    )

@@ -11,6 +11,17 @@ Grants: Basic credentials of a known user get the requested ``pull``/``push``/``
 (only ``pull`` for users in ``read_only``); wrong credentials get 401; anonymous requests get
 ``pull`` when ``anonymous_pull`` is set and nothing otherwise (a token with empty ``access``, as
 the spec's "intersection" rule says). Every request is recorded in :attr:`requests`.
+
+Real hosts, switched on per test by setting attributes:
+
+* ``public``: a predicate on repository names. Anonymous ``pull`` is granted only where it is
+  true; elsewhere the token has empty ``access``, and the registry answers 401
+  ``insufficient_scope`` -- Docker Hub's answer for a repository that does not exist or is
+  private (distribution/distribution#2376);
+* ``private``: repository names for which an anonymous token request is refused with 401 at the
+  token endpoint -- GHCR's answer for a private package (openai/tunnel-client#75);
+* ``expires_in = None``: the reply has no ``expires_in`` -- GHCR's and ACR's tokens
+  (oras-project/rust-oci-client#6); the JWT's own ``exp`` still says how long it lives.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,9 +87,10 @@ def _signing_material(
     return key, cert
 
 
-def _grant(actions: list[str], account: str | None, server: TokenServer) -> list[str]:
+def _grant(actions: list[str], account: str | None, server: TokenServer, name: str) -> list[str]:
     if account is None:
-        allowed: tuple[str, ...] = ("pull",) if server.anonymous_pull else ()
+        public = server.public is None or server.public(name)
+        allowed: tuple[str, ...] = ("pull",) if server.anonymous_pull and public else ()
     elif account in server.read_only:
         allowed = ("pull",)
     else:
@@ -101,7 +113,7 @@ class TokenServer:
         alg: Algorithm = "ES256",
         service: str = "bib-test-registry",
         issuer: str = "bib-test-token-issuer",
-        expires_in: int = 300,
+        expires_in: int | None = 300,
     ) -> None:
         self.cert_path = cert_path
         self.users = dict(users)
@@ -111,6 +123,8 @@ class TokenServer:
         self.service = service
         self.issuer = issuer
         self.expires_in = expires_in
+        self.public: Callable[[str], bool] | None = None
+        self.private: frozenset[str] = frozenset()
         self.requests: list[TokenRequest] = []
         self._lock = threading.Lock()
         self._key, cert = _signing_material(alg)
@@ -176,7 +190,7 @@ class TokenServer:
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
-            allowed = _grant([a for a in actions.split(",") if a], account, self)
+            allowed = _grant([a for a in actions.split(",") if a], account, self, name)
             access.append({"type": kind, "name": name, "actions": allowed})
             if allowed:
                 granted.append(f"{kind}:{name}:{','.join(allowed)}")
@@ -185,7 +199,7 @@ class TokenServer:
             "iss": self.issuer,
             "sub": account or "",
             "aud": self.service,
-            "exp": now + self.expires_in,
+            "exp": now + (self.expires_in or 300),
             "nbf": now - 5,
             "iat": now,
             "jti": secrets.token_hex(16),
@@ -223,17 +237,17 @@ def _handler_for(server: TokenServer) -> type[BaseHTTPRequestHandler]:
                     401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}
                 )
                 return
+            names = {scope.partition(":")[2].rpartition(":")[0] for scope in scopes}
+            if account is None and names & server.private:
+                server.record(TokenRequest(account, service, tuple(scopes), (), 401))
+                self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]})
+                return
             token, granted = server.issue(account, scopes)
             server.record(TokenRequest(account, service, tuple(scopes), tuple(granted), 200))
             issued = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._send(
-                200,
-                {
-                    "token": token,
-                    "access_token": token,
-                    "expires_in": server.expires_in,
-                    "issued_at": issued,
-                },
-            )
+            reply: dict[str, object] = {"token": token, "access_token": token, "issued_at": issued}
+            if server.expires_in is not None:
+                reply["expires_in"] = server.expires_in
+            self._send(200, reply)
 
     return Handler
