@@ -117,14 +117,16 @@ def _ranges(item: dict[str, object]) -> tuple[tuple[Event, ...], ...]:
     return tuple(ranges)
 
 
-def parse_advisory(data: bytes) -> Advisory:
-    """Parse one OSV JSON record. Its CVEs: the id when it is one, else the CVE ids among
-    ``aliases`` and ``upstream`` (none: the record's own id). ``affected`` entries without a
-    package ecosystem and name are left out."""
-    try:
-        obj = json.loads(data)
-    except ValueError as exc:
-        raise ScanError("OSV record is not valid JSON") from exc
+def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
+    """Parse one OSV JSON record (bytes, or already decoded). Its CVEs: the id when it is one,
+    else the CVE ids among ``aliases`` and ``upstream`` (none: the record's own id).
+    ``affected`` entries without a package ecosystem and name are left out."""
+    obj: object = data
+    if isinstance(data, bytes):
+        try:
+            obj = json.loads(data)
+        except ValueError as exc:
+            raise ScanError("OSV record is not valid JSON") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise ScanError("OSV record has no id")
     ident: str = obj["id"]

@@ -35,6 +35,8 @@ def test_records_that_are_not_osv_are_refused_with_a_reason() -> None:
         parse_advisory(b'{"id": 5}')
     with pytest.raises(ScanError, match="^OSV record has no id$"):
         parse_advisory(b"[]")
+    decoded = parse_advisory({"id": "CVE-1", "affected": []})  # an already decoded record
+    assert (decoded.id, decoded.cves) == ("CVE-1", ("CVE-1",))
 
 
 def test_affected_entries_without_ecosystem_and_name_are_left_out() -> None:
