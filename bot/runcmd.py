@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:
