@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot import __version__
 from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
@@ -24,8 +25,9 @@ from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
+from bot.models import ErrorRecord, GitHubUse, PullRequestRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import build_proposals, update_key
+from bot.pipeline.repostate import RepoState, digest_of
 from bot.pipeline.sources import SourceFile
 from bot.pipeline.wiring import Pipeline, pull_request_options
 from bot.sharding import ShardSpec
@@ -133,19 +135,50 @@ def _log_done(repo: str, report: RunReport, started: float) -> None:
 
 
 def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
-    """Audit one repository and open/update/close its pull requests (unless a dry run)."""
+    """Audit one repository and open/update/close its pull requests (unless a dry run); the
+    report carries what it cost on GitHub (requests, rate-limit points)."""
     forge = pipeline.forge
     assert forge is not None, "repository runs need a forge"
+    before = forge.usage()
+    report, unchanged = _run_repository(pipeline, forge, run)
+    used = forge.usage() - before
+    use = GitHubUse(run.entry.name, used.requests, used.points, unchanged)
+    return replace(report, github=(use,))
+
+
+def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[RunReport, bool]:
+    """The repository's report, and whether its GitHub reads were skipped (unchanged).
+
+    With a state store (:mod:`bot.pipeline.repostate`) the run first asks the forge for the
+    repository's fingerprint (two conditional requests, free when nothing changed). Same
+    fingerprint and configuration as the last run: the files it read are reused (no tree, no
+    blobs) and every reference is still resolved against the registry, so a new tag still makes
+    a new update; when the run then wants exactly the pull requests the last run wanted, the
+    last run's pull-request records stand and nothing else is read. Anything different (a push,
+    a pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
+    """
     repo = run.entry.name
     settings = pipeline.settings
+    store = pipeline.repo_state
+    config = digest_of(__version__, settings, run.entry)
+    fingerprint: str | None = None
+    stored: RepoState | None = None
     try:
-        snapshot, settings = _read(forge, settings, repo)
+        if store is not None:
+            fingerprint = forge.fingerprint(repo)
+            stored = store.get(repo) if fingerprint is not None else None
+        if stored is not None and (stored.fingerprint, stored.config) == (fingerprint, config):
+            snapshot = stored.snapshot
+            settings = _own_config(settings, snapshot, repo)
+        else:
+            stored = None
+            snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
-        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
+        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True), False
     if snapshot.archived:
         skip = repository_skip(repo, "archived (read-only)")
         logger.info("%s", skip.message)
-        return RunReport(skipped=(skip,), repo_mode=True)
+        return RunReport(skipped=(skip,), repo_mode=True), False
     files, read_errors = _sources(snapshot, settings, repo)
     results = pipeline.describe(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings
@@ -166,6 +199,11 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     )
     options = settings.pull_requests
     proposals = build_proposals(results, options, pipeline.render_body)
+    unknown = _unknown_keys(report.errors)
+    wanted = digest_of(tuple(p.change for p in proposals), unknown)
+    if stored is not None and stored.wanted == wanted and stored.dry_run == run.dry_run:
+        logger.info("%s: unchanged since the last run; nothing to do", repo)
+        return replace(report, pull_requests=stored.records), True
     try:
         seen = observe(
             forge,
@@ -175,26 +213,33 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
             wanted=[p.change.branch for p in proposals],
         )
     except GitHubError as exc:
-        return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
+        return replace(report, errors=(*report.errors, _repo_error(repo, exc))), False
     actions = plan(
         PlanInput(
             desired=tuple(p.change for p in proposals),
             pull_requests=seen.pull_requests,
             branches=seen.branches,
             states=seen.states,
-            unknown_keys=_unknown_keys(report.errors),
+            unknown_keys=unknown,
             labels=options.labels,
             limit_per_run=options.limit_per_run,
             limit_open=options.limit_open,
             always_rebase=options.always_rebase,
         )
     )
+
+    def remember(records: Sequence[PullRequestRecord]) -> None:
+        if store is not None and fingerprint is not None:
+            state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run, tuple(records))
+            store.put(repo, state)
+
     if run.dry_run:
         records = [
             PullRequestRecord(repo, a.kind, a.branch, a.title, a.reason, a.number, a.body)
             for a in actions
         ]
-        return replace(report, pull_requests=tuple(records))
+        remember(records)
+        return replace(report, pull_requests=tuple(records)), False
     outcomes = apply_actions(
         forge,
         repo,
@@ -215,19 +260,28 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         )
         if outcome.error is not None and outcome.error != "not attempted":
             errors.append(ErrorRecord("", None, None, f"{a.branch}: {outcome.error}", repo))
-    return replace(report, errors=tuple(errors), pull_requests=tuple(records))
+    if not any(a.writes for a in actions) and len(errors) == len(report.errors):
+        remember(records)  # nothing written: what GitHub showed is still what it shows
+    elif store is not None:
+        store.forget(repo)
+    return replace(report, errors=tuple(errors), pull_requests=tuple(records)), False
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
     """The repository's files of every kind, with its own configuration file applied."""
     snapshot = _read_files(forge, settings, repo)
-    own = snapshot.file(REPO_CONFIG_PATH)
-    if own is None:
-        return snapshot, settings
-    merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
+    merged = _own_config(settings, snapshot, repo)
     if merged.discovery != settings.discovery:
         snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
+
+
+def _own_config(settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
+    """``settings`` with the repository's own configuration file (when it has one) applied."""
+    own = snapshot.file(REPO_CONFIG_PATH)
+    if own is None:
+        return settings
+    return apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
 
 
 def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:

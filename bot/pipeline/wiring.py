@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.describe import CommitSource
     from bot.forge.executor import PullRequestOptions
     from bot.forge.protocol import Forge
+    from bot.pipeline.repostate import RepoStateStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    #: What each repository's last run saw (repository runs with a state directory or job store).
+    repo_state: RepoStateStore | None = None
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -90,7 +93,12 @@ def open_pipeline(
     """
     moment = now or datetime.now(UTC)
     client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
+    repo_state = None
     try:
+        if forge is not None:
+            from bot.pipeline.repostate import open_state_store
+
+            repo_state = open_state_store(settings)
         auditor = Auditor(
             client,
             settings,
@@ -110,6 +118,9 @@ def open_pipeline(
             describer=describer,
             render_body=render_pull_request_body,
             forge=forge,
+            repo_state=repo_state,
         )
     finally:
         client.close()
+        if repo_state is not None:
+            repo_state.close()

@@ -75,6 +75,8 @@ class GitRepo:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._batch: subprocess.Popen[bytes] | None = None
+        #: When a ref last moved (GitHub's ``pushed_at``: any push to any branch moves it).
+        self.pushed_at = datetime.now(tz=UTC)
 
     def close(self) -> None:
         """Stop the persistent ``cat-file --batch`` reader."""
@@ -268,10 +270,12 @@ class GitRepo:
         if old is not None:
             args.append(old)
         self.git(*args)
+        self.pushed_at = datetime.now(tz=UTC)
 
     def delete_ref(self, ref: str) -> None:
         """Delete a ref."""
         self.git("update-ref", "-d", ref)
+        self.pushed_at = datetime.now(tz=UTC)
 
     # history -----------------------------------------------------------------------------------
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
