@@ -5,7 +5,8 @@ to, a digest, and config blobs), re-verified against its digest when read, so a 
 ignored (and deleted), never trusted. ``tag_lists``: the last complete tag list of each
 repository with the time it was fetched and its ``ETag`` / ``Last-Modified``: within
 ``lookup.cache_ttl`` it answers without a request, after that it is revalidated with a
-conditional request (a 304 keeps it). Thread-safe (one connection behind a lock); several
+conditional request (a 304 keeps it). ``facts``: conclusions drawn from several requests (which
+precise tag a floating tag's digest is), kept for the same window. Thread-safe (one connection behind a lock); several
 processes (shards) may share the file (WAL).
 """
 
@@ -44,6 +45,17 @@ CREATE TABLE IF NOT EXISTS tag_lists (
 """
 
 
+_FACTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS facts (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    stored_at REAL NOT NULL,
+    PRIMARY KEY (kind, key)
+)
+"""
+
+
 @dataclass(frozen=True)
 class CachedTags:
     """A repository's tag list as last fetched: when (Unix time) and its validators."""
@@ -66,6 +78,7 @@ class DigestCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(_SCHEMA)
             self._db.execute(_TAGS_SCHEMA)
+            self._db.execute(_FACTS_SCHEMA)
 
     def get(self, digest: str) -> tuple[str, bytes] | None:
         """``(media_type, data)`` for ``digest`` when present and intact, else ``None``."""
@@ -134,6 +147,22 @@ class DigestCache:
                 "INSERT OR REPLACE INTO tag_lists "
                 "(host, repository, tags, fetched_at, validators) VALUES (?, ?, ?, ?, ?)",
                 (host, repository, json.dumps(tags), fetched_at, json.dumps(validators)),
+            )
+
+    def get_fact(self, kind: str, key: str) -> tuple[str, float] | None:
+        """A remembered derived fact (value, Unix time stored), or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value, stored_at FROM facts WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+        return None if row is None else (str(row[0]), float(row[1]))
+
+    def put_fact(self, kind: str, key: str, value: str, stored_at: float) -> None:
+        """Remember a derived fact (e.g. which precise tag a floating tag's digest is)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO facts (kind, key, value, stored_at) VALUES (?, ?, ?, ?)",
+                (kind, key, value, stored_at),
             )
 
     def close(self) -> None:

@@ -106,6 +106,15 @@ class RegistryClient(Protocol):
         the ``<alg>-<hex>`` referrers tag schema; ``()`` when there are none."""
         ...
 
+    def recall(self, kind: str, key: str) -> str | None:
+        """A fact remembered by :meth:`remember` within ``lookup.cache_ttl`` (persistent cache
+        only; ``None`` otherwise)."""
+        ...
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        """Keep a fact drawn from several requests for later runs (persistent cache only)."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -261,6 +270,21 @@ class HttpRegistryClient:
         if not listed.truncated and not listed.warning:
             self._cache.put_tags(ep.host, ep.repository, listed.tags, now, listed.validators)
         return listed
+
+    def recall(self, kind: str, key: str) -> str | None:
+        """See :class:`RegistryClient`."""
+        ttl = self.settings.tag_cache_ttl
+        if self._cache is None or ttl <= 0:
+            return None
+        found = self._cache.get_fact(kind, key)
+        if found is None or not 0 <= self._wall_clock() - found[1] < ttl:
+            return None
+        return found[0]
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        """See :class:`RegistryClient`."""
+        if self._cache is not None and self.settings.tag_cache_ttl > 0:
+            self._cache.put_fact(kind, key, value, self._wall_clock())
 
     # -- manifests -------------------------------------------------------------------------
     def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:
