@@ -21,6 +21,7 @@ single process and the shards each start from an empty state directory and fresh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -75,21 +76,21 @@ def run_processes(
     base += ["--registry-alias", f"{HOST}={registry.host}", "--insecure-registry", registry.host]
     base += ["--format", "json", "--log-level", "error"]
     started = time.perf_counter()
-    children = []
-    for index in range(shards):
-        command = [*base, *(["--shard", f"{index}/{shards}"] if shards > 1 else [])]
-        out = tempfile.TemporaryFile()
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-        children.append((child, out))
     rss, codes, reports = [], [], []
-    for child, out in children:
-        _, status, usage = os.wait4(child.pid, 0)
-        codes.append(os.waitstatus_to_exitcode(status))
-        rss.append(usage.ru_maxrss // 1024)
-        out.seek(0)
-        reports.append(json.loads(out.read() or b"{}"))
-        if child.stderr is not None:
-            child.stderr.close()
+    with contextlib.ExitStack() as stack:
+        children = []
+        for index in range(shards):
+            command = [*base, *(["--shard", f"{index}/{shards}"] if shards > 1 else [])]
+            out = stack.enter_context(tempfile.TemporaryFile())
+            err = stack.enter_context(tempfile.TemporaryFile())
+            child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
+            children.append((child, out))
+        for child, out in children:
+            _, status, usage = os.wait4(child.pid, 0)
+            codes.append(os.waitstatus_to_exitcode(status))
+            rss.append(usage.ru_maxrss // 1024)
+            out.seek(0)
+            reports.append(json.loads(out.read() or b"{}"))
     wall = time.perf_counter() - started
     github = [g for report in reports for g in report.get("github", [])]
     return {
