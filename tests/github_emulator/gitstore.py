@@ -181,8 +181,8 @@ class GitRepo:
             return self.write_object("tree", body)
 
         signature = f"{person.name} <{person.email}> {person.git_date()}"
-        text = message if message.endswith("\n") else f"{message}\n"
-        commit = f"tree {tree(root)}\nauthor {signature}\ncommitter {signature}\n\n{text}"
+        # The message exactly as given, as ``commit_tree`` (``git commit-tree`` reading stdin) stores it.
+        commit = f"tree {tree(root)}\nauthor {signature}\ncommitter {signature}\n\n{message}"
         sha = self.write_object("commit", commit.encode())
         ref = self.path / "refs" / "heads" / branch
         ref.parent.mkdir(parents=True, exist_ok=True)
