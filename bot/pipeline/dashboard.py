@@ -17,6 +17,7 @@ from bot.errors import GitHubError
 from bot.forge.dashboard import MARKER, Dashboard, Item, Requests, read_requests, render
 from bot.forge.executor import ActionResult
 from bot.forge.protocol import BotPullRequest, Forge, IssueRecord
+from bot.logsetup import mask
 from bot.models import DashboardRecord, ErrorRecord
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def build_dashboard(
         elif action.kind == "none" and action.reason.startswith("ignored:"):
             ignored.append(Item(action.branch, title, "closed without merging", action.number))
     lines = [_error_line(e) for e in errors]
-    lines += [f"{r.action.branch}: {r.error}" for r in outcomes
+    lines += [mask(f"{r.action.branch}: {r.error}") for r in outcomes
               if r.error is not None and r.error != "not attempted"]  # fmt: skip
     return Dashboard(
         pending=tuple(sorted(pending, key=lambda i: i.branch)),
@@ -92,9 +93,10 @@ def _open_item(branch: str, title: str, number: int, foreign: set[str]) -> Item:
 
 
 def _error_line(error: ErrorRecord) -> str:
+    """One error for the (possibly public) issue: configured secrets are masked, as in logs."""
     where = error.path + (f":{error.line}" if error.line else "")
     subject = f" {error.reference}" if error.reference else ""
-    return f"{where or error.repo or ''}{subject}: {error.error}".strip()
+    return mask(f"{where or error.repo or ''}{subject}: {error.error}".strip())
 
 
 def write_dashboard(
