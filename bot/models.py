@@ -138,6 +138,19 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
+class DashboardRecord:
+    """What a run did with a repository's dependency dashboard issue (``action``: ``open``,
+    ``update``, ``none``, or ``closed`` when a person closed it and it is left alone)."""
+
+    repo: str
+    action: str
+    reason: str
+    number: int | None = None
+    error: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class RegistryUse:
     """What a run did on one registry host: requests, pulls, rate limits, warnings."""
 
@@ -206,6 +219,7 @@ class RunReport:
     references: tuple[ReferenceRecord, ...] = ()
     #: Per repository: GitHub requests and rate-limit points (``github`` in JSON).
     github: tuple[GitHubUse, ...] = ()
+    dashboards: tuple[DashboardRecord, ...] = ()
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -222,6 +236,7 @@ class RunReport:
             findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
             references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
             github=tuple(sorted(self.github, key=lambda g: g.sort_key)),
+            dashboards=tuple(sorted(self.dashboards, key=lambda d: d.repo)),
         )
 
     @staticmethod
@@ -240,4 +255,5 @@ class RunReport:
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
             github=tuple(g for r in reports for g in r.github),
+            dashboards=tuple(d for r in reports for d in r.dashboards),
         ).sorted()

@@ -16,20 +16,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import __version__
-from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
+from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
-from bot.forge.executor import apply_actions, observe
-from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, GitHubUse, PullRequestRecord, RunReport, SkipRecord
-from bot.pipeline.proposals import build_proposals, update_key
+from bot.models import ErrorRecord, GitHubUse, RunReport, SkipRecord
+from bot.pipeline.proposals import update_key
+from bot.pipeline.pullrequests import RepoContext, propose, wanted_proposals
 from bot.pipeline.repostate import RepoState, digest_of
 from bot.pipeline.sources import SourceFile
-from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.pipeline.traits import traits_of
+from bot.pipeline.wiring import Pipeline
+from bot.presetread import repository_reader
+from bot.presets import PresetRef
+from bot.repoconfig import apply_repo_config
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 
@@ -153,9 +156,10 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
     repository's fingerprint (two conditional requests, free when nothing changed). Same
     fingerprint and configuration as the last run: the files it read are reused (no tree, no
     blobs) and every reference is still resolved against the registry, so a new tag still makes
-    a new update; when the run then wants exactly the pull requests the last run wanted, the
-    last run's pull-request records stand and nothing else is read. Anything different (a push,
-    a pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
+    a new update; when the run then wants exactly the pull requests the last run wanted, and
+    the last run left nothing that time or CI could change (see :func:`_settled`), the last
+    run's pull-request records stand and nothing else is read. Anything different (a push, a
+    pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
     """
     repo = run.entry.name
     settings = pipeline.settings
@@ -169,7 +173,7 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
             stored = store.get(repo) if fingerprint is not None else None
         if stored is not None and (stored.fingerprint, stored.config) == (fingerprint, config):
             snapshot = stored.snapshot
-            settings = _own_config(settings, snapshot, repo)
+            settings = _own_config(forge, settings, snapshot, repo)
         else:
             stored = None
             snapshot, settings = _read(forge, settings, repo)
@@ -197,91 +201,64 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
         findings=review.findings,
         references=review.references,
     )
-    options = settings.pull_requests
-    proposals = build_proposals(results, options, pipeline.render_body)
-    unknown = _unknown_keys(report.errors)
-    wanted = digest_of(tuple(p.change for p in proposals), unknown)
+    context = RepoContext(run.entry, snapshot, settings, run.dry_run,
+                          _unknown_keys(report.errors))  # fmt: skip
+    proposals = wanted_proposals(pipeline, context, results)
+    wanted = digest_of(tuple(p.change for p in proposals), context.unknown_keys)
     if stored is not None and stored.wanted == wanted and stored.dry_run == run.dry_run:
         logger.info("%s: unchanged since the last run; nothing to do", repo)
         return replace(report, pull_requests=stored.records), True
     try:
-        seen = observe(
-            forge,
-            repo,
-            options.branch_prefix,
-            snapshot.default_branch,
-            wanted=[p.change.branch for p in proposals],
-        )
+        proposed = propose(pipeline, context, proposals, report)
     except GitHubError as exc:
         return replace(report, errors=(*report.errors, _repo_error(repo, exc))), False
-    actions = plan(
-        PlanInput(
-            desired=tuple(p.change for p in proposals),
-            pull_requests=seen.pull_requests,
-            branches=seen.branches,
-            states=seen.states,
-            unknown_keys=unknown,
-            labels=options.labels,
-            limit_per_run=options.limit_per_run,
-            limit_open=options.limit_open,
-            always_rebase=options.always_rebase,
-        )
-    )
-
-    def remember(records: Sequence[PullRequestRecord]) -> None:
-        if store is not None and fingerprint is not None:
-            state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run, tuple(records))
+    if store is not None:
+        if fingerprint is not None and _settled(context, report, proposed):
+            state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run,
+                              proposed.pull_requests)  # fmt: skip
             store.put(repo, state)
+        else:
+            store.forget(repo)
+    return proposed, False
 
-    if run.dry_run:
-        records = [
-            PullRequestRecord(repo, a.kind, a.branch, a.title, a.reason, a.number, a.body)
-            for a in actions
-        ]
-        remember(records)
-        return replace(report, pull_requests=tuple(records)), False
-    outcomes = apply_actions(
-        forge,
-        repo,
-        snapshot.default_branch,
-        snapshot.base_sha,
-        actions,
-        pull_request_options(settings),
-    )
-    records = []
-    errors = list(report.errors)
-    for outcome in outcomes:
-        a = outcome.action
-        reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
-        records.append(
-            PullRequestRecord(
-                repo, a.kind, a.branch, a.title, reason, outcome.number, a.body, outcome.error
-            )
-        )
-        if outcome.error is not None and outcome.error != "not attempted":
-            errors.append(ErrorRecord("", None, None, f"{a.branch}: {outcome.error}", repo))
-    if not any(a.writes for a in actions) and len(errors) == len(report.errors):
-        remember(records)  # nothing written: what GitHub showed is still what it shows
-    elif store is not None:
-        store.forget(repo)
-    return replace(report, errors=tuple(errors), pull_requests=tuple(records)), False
+
+def _settled(context: RepoContext, audited: RunReport, proposed: RunReport) -> bool:
+    """Whether the next run may stand on this run's pull-request records while nothing changes
+    on GitHub: every wanted pull request is already current (nothing opened, updated, closed
+    or waiting for a schedule window or a limit), nothing failed, no dashboard (its boxes are
+    ticked without a push) and no automerge (it waits for checks, which change without a push).
+    """
+    if context.settings.dashboard.enabled or len(proposed.errors) != len(audited.errors):
+        return False
+    if any(r.action != "none" for r in proposed.pull_requests):
+        return False
+    settings, overrides = context.settings, context.entry.overrides
+    return not any(traits_of(u, settings, overrides).automerge for u in audited.updates)
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's files of every kind, with its own configuration file applied."""
+    """The repository's files of every kind, with its own configuration file (and its
+    presets) applied."""
     snapshot = _read_files(forge, settings, repo)
-    merged = _own_config(settings, snapshot, repo)
+    merged = _own_config(forge, settings, snapshot, repo)
     if merged.discovery != settings.discovery:
         snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
 
 
-def _own_config(settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
-    """``settings`` with the repository's own configuration file (when it has one) applied."""
+def _own_config(forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
+    """``settings`` with the repository's own configuration file (when it has one) and its
+    presets applied."""
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return settings
-    return apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
+    return apply_repo_config(
+        settings,
+        own.content,
+        f"{repo}:{REPO_CONFIG_PATH}",
+        presets=repository_reader(forge),
+        location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
+    )
 
 
 def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:

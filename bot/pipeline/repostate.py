@@ -19,12 +19,12 @@ import hashlib
 import json
 import logging
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.forge.protocol import RepoFile, RepoSnapshot
+from bot.forge.protocol import MergeSettings, RepoFile, RepoSnapshot
 from bot.models import PullRequestRecord
 
 __all__ = ["RepoState", "RepoStateStore", "digest_of", "open_state_store"]
@@ -66,6 +66,7 @@ def _encode(state: RepoState) -> str:
                 "base_sha": snap.base_sha,
                 "tree_sha": snap.tree_sha,
                 "archived": snap.archived,
+                "merge": asdict(snap.merge),
                 "files": [
                     [f.path, f.sha, base64.b64encode(f.content).decode(), f.mode]
                     for f in snap.files
@@ -98,6 +99,7 @@ def _decode(text: str) -> RepoState:
             snap["tree_sha"],
             files,
             bool(snap["archived"]),
+            MergeSettings(**snap.get("merge", {})),
         ),
         records=tuple(PullRequestRecord(**record) for record in data["records"]),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,8 @@ class Pipeline:
     forge: Forge | None
     #: What each repository's last run saw (repository runs with a state directory or job store).
     repo_state: RepoStateStore | None = None
+    #: When the run started: schedule windows and hourly limits are judged at this moment.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -119,6 +121,7 @@ def open_pipeline(
             render_body=render_pull_request_body,
             forge=forge,
             repo_state=repo_state,
+            now=moment,
         )
     finally:
         client.close()

@@ -6,6 +6,7 @@ import json
 
 from bot.models import (
     SCHEMA_VERSION,
+    DashboardRecord,
     ErrorRecord,
     FindingRecord,
     ImageVersion,
@@ -130,7 +131,20 @@ def report_document(report: RunReport) -> dict[str, object]:
             }
             for g in report.github
         ]
+    if report.dashboards:
+        document["dashboards"] = [_dashboard(d) for d in report.dashboards]
     return document
+
+
+def _dashboard(record: DashboardRecord) -> dict[str, object]:
+    return {
+        "repo": record.repo,
+        "action": record.action,
+        "number": record.number,
+        "reason": record.reason,
+        "body": record.body,
+        "error": record.error,
+    }
 
 
 def render_json(report: RunReport) -> str:
