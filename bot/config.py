@@ -139,6 +139,10 @@ class DescribeSettings:
     max_database_bytes: int = 256 << 20
     max_packages: int = 50_000
     max_package_changes: int | None = 1000
+    #: Read the package list from the image's SBOM attestation when it has one.
+    sbom_attestations: bool = True
+    #: Add an "Alternatives" section (recommended other bases) to pull-request bodies.
+    recommend: bool = False
 
 
 @dataclass(frozen=True)
@@ -421,6 +425,8 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
         max_packages=entry.get("max_packages", base.max_packages),
         max_package_changes=entry.get("max_package_changes", base.max_package_changes),
+        sbom_attestations=entry.get("sbom_attestations", base.sbom_attestations),
+        recommend=entry.get("recommend", base.recommend),
     )
 
 

@@ -46,6 +46,8 @@ def _describe(describe: DescribeSettings) -> dict[str, Any]:
         "max_database_bytes": describe.max_database_bytes,
         "max_packages": describe.max_packages,
         "max_package_changes": describe.max_package_changes,
+        "sbom_attestations": describe.sbom_attestations,
+        "recommend": describe.recommend,
     }
 
 

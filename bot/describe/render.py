@@ -305,11 +305,24 @@ def _footer(d: Description) -> str:
         source = f"advisories: {_advisory_source(d.advisory_source)}{synced}"
     else:
         source = "no advisory data"
+    scope = "OS packages only"
+    if d.languages:
+        scope = f"OS and {md_text(', '.join(d.languages))} packages"
     return (
-        f"<sub>Scanned by base-image-bot ({md_text(d.platform)}) · {source} · OS packages only; "
-        "a vulnerability present in both images counts as unchanged; distro-rated severities "
-        "may differ from other scanners.</sub>"
+        f"<sub>Scanned by base-image-bot ({md_text(d.platform)}) · {source}{_inventory(d)} · "
+        f"{scope}; a vulnerability present in both images counts as unchanged; distro-rated "
+        "severities may differ from other scanners.</sub>"
     )
+
+
+def _inventory(d: Description) -> str:
+    """`` · inventory: SBOM attestation (…)`` (one source, or old → new when they differ)."""
+    old, new = d.old.inventory, d.new.inventory
+    if not old and not new:
+        return ""
+    if old == new or not old or not new:
+        return f" · inventory: {md_text(new or old or '')}"
+    return f" · inventory: {md_text(old)} → {md_text(new)}"
 
 
 def _side_name(side: ImageSide) -> str:

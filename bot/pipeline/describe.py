@@ -29,6 +29,7 @@ from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
 from bot.report.text import describe_version
+from bot.sbom.attestation import SbomCache
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
@@ -91,6 +92,7 @@ class Describer:
             now=now,
         )
         self.layers = LayerCache(directory)
+        self.sboms = SbomCache(directory)
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -122,6 +124,8 @@ class Describer:
                 parse_platform(key[-1]),
                 self.advisories,
                 layer_cache=self.layers,
+                sbom_cache=self.sboms,
+                prefer_sbom=settings.describe.sbom_attestations,
                 scanner=settings.describe.scanner,
                 commits=self.commits,
                 limits=limits,

@@ -1,6 +1,7 @@
 """OSV advisories: the record model, parsing, ecosystem names and range evaluation. Pure.
 
-Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``,
+Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``, and
+``SEMVER`` as npm and Go records use it,
 events ``introduced`` / ``fixed`` / ``last_affected`` / ``limit``, ``versions[]``). A version is
 affected exactly as the schema's "Evaluation" pseudocode says: listed in ``versions``, or inside
 a range: below one of its ``limit`` events (none means an implicit ``"*"``; a limit containing
@@ -103,7 +104,7 @@ def _severity_of(entries: object, specific: object) -> str:
 def _ranges(item: dict[str, object]) -> tuple[tuple[Event, ...], ...]:
     ranges: list[tuple[Event, ...]] = []
     for rng in _list(item.get("ranges")):
-        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", None):
+        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", "SEMVER", None):
             continue
         events = [
             (kind, event[kind])
@@ -240,9 +241,16 @@ def ecosystem_for(release: OsRelease) -> str | None:
     return None
 
 
+#: Language ecosystems of OSV and the package kind (version order) of each.
+LANGUAGE_KINDS = {"PyPI": "pypi", "npm": "npm", "Go": "golang", "RubyGems": "gem"}
+
+
 def ecosystem_kind(ecosystem: str) -> str:
-    """Package kind (version order) of an ecosystem: ``deb``, ``apk`` or ``rpm``."""
+    """Package kind (version order) of an ecosystem: ``deb``, ``apk``, ``rpm``, or a language
+    kind (``pypi``, ``npm``, ``golang``, ``gem``)."""
     base = ecosystem.split(":", 1)[0]
+    if base in LANGUAGE_KINDS:
+        return LANGUAGE_KINDS[base]
     if base in ("Debian", "Ubuntu"):
         return "deb"
     if base in ("Alpine", "Wolfi", "Chainguard"):
