@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.describe import describe_update, render_body, to_document
 from bot.models import ImageVersion, UpdateRecord
 from bot.registry import Platform
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
+from tests.sbom.scenario import BOOKWORM, NEW_TAG, OLD_PACKAGES, OLD_TAG, push_sbom_pair
 from tests.scan.scenario import OSV_DATA, registry_client
-from tests.sbom.scenario import NEW_TAG, OLD_TAG, push_sbom_pair
 from tests.support.attestations import spdx_statement
 from tests.support.registry import RunningRegistry, unique_repo_name
 
@@ -35,7 +33,8 @@ def _layer_gets(registry: RunningRegistry, repo: str, mark: int, layers: set[str
     return sum(
         1
         for e in registry.access_log.since(mark)
-        if e.method == "GET" and e.path.startswith(f"/v2/{repo}/blobs/")
+        if e.method == "GET"
+        and e.path.startswith(f"/v2/{repo}/blobs/")
         and e.path.rsplit("/", 1)[1] in layers
     )
 
@@ -50,7 +49,11 @@ def test_the_sbom_attestation_replaces_the_layers_and_brings_language_packages(
     d = describe_update(registry_client(registry), _update(registry, repo), AMD64, _advisories(),
                         layer_cache=LayerCache(tmp_path))  # fmt: skip
     assert _layer_gets(registry, repo, mark, layers) == 0  # not one layer downloaded
-    assert d.old.inventory == d.new.inventory == "SBOM attestation (SPDX-2.3 by syft-v1.18.1, buildkit-v0.20.2)"
+    assert (
+        d.old.inventory
+        == d.new.inventory
+        == "SBOM attestation (SPDX-2.3 by syft-v1.18.1, buildkit-v0.20.2)"
+    )
     assert d.languages == ("PyPI",)
     fixed = {(f.vuln_id, f.source, f.installed, f.fixed_version) for f in d.fixed or ()}
     assert ("CVE-2024-35195", "requests (PyPI)", "2.31.0", "2.32.2") in fixed
@@ -72,30 +75,20 @@ def test_an_attestation_about_another_image_is_not_believed(
     registry: RunningRegistry, tmp_path: Path
 ) -> None:
     repo = unique_repo_name("sbom-foreign")
-    pair = push_sbom_pair(registry, repo,
-                          old_sbom=lambda image: spdx_statement("sha256:" + "0" * 64,
-                                                                 *_empty()))  # fmt: skip
+    foreign = spdx_statement("sha256:" + "0" * 64, BOOKWORM, OLD_PACKAGES)
+    pair = push_sbom_pair(registry, repo, old_sbom=lambda image: foreign)
     d = describe_update(registry_client(registry), _update(registry, repo), AMD64, _advisories(),
                         layer_cache=LayerCache(tmp_path))  # fmt: skip
     assert d.old.inventory == "image layers"  # fell back: the subject named another digest
-    assert d.new.inventory is not None and d.new.inventory.startswith("SBOM attestation")
+    assert (d.new.inventory or "").startswith("SBOM attestation")
     assert d.old.package_count == 9  # the dpkg databases, read from the layers
     assert pair.old.digest != pair.new.digest
 
 
-def _empty() -> tuple[object, list[object]]:
-    from tests.sbom.scenario import BOOKWORM
-
-    return BOOKWORM, []
-
-
-@pytest.mark.parametrize("prefer", [False])
-def test_attestations_can_be_turned_off(
-    registry: RunningRegistry, tmp_path: Path, prefer: bool
-) -> None:
+def test_attestations_can_be_turned_off(registry: RunningRegistry, tmp_path: Path) -> None:
     repo = unique_repo_name("sbom-off")
     push_sbom_pair(registry, repo)
     d = describe_update(registry_client(registry), _update(registry, repo), AMD64, _advisories(),
-                        layer_cache=LayerCache(tmp_path), prefer_sbom=prefer)  # fmt: skip
+                        layer_cache=LayerCache(tmp_path), prefer_sbom=False)  # fmt: skip
     assert d.old.inventory == d.new.inventory == "image layers"
     assert d.languages == ()

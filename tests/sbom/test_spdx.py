@@ -60,7 +60,9 @@ def test_a_real_buildkit_attestation_lists_its_go_modules() -> None:
         ("not a purl", None),
     ],
 )  # fmt: skip
-def test_purls_name_the_package_advisories_are_keyed_by(purl: str, expected: Package | None) -> None:
+def test_purls_name_the_package_advisories_are_keyed_by(
+    purl: str, expected: Package | None
+) -> None:
     assert package_from_purl(purl) == expected
 
 
