@@ -33,7 +33,7 @@ from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 logger = logging.getLogger(__name__)
 
-VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "variant")
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -50,6 +50,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    if getattr(args, "recommend", False):
+        overrides["recommend.enabled"] = True
     for rule in getattr(args, "fix", None) or ():
         overrides[f"checks.{rule}.fix"] = True
     return overrides
@@ -136,7 +138,8 @@ def audit_paths(
             progress=progress,
         ) as pipeline,
     ):
-        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        audited, recommendations = pipeline.recommend(pipeline.auditor.audit(files))
+        review = pipeline.auditor.review(pipeline.describe(audited))
         results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
         registries = pipeline.client.usage()
@@ -160,6 +163,7 @@ def audit_paths(
         findings=review.findings,
         references=review.references,
         registries=registries,
+        recommendations=tuple(recommendations),
     ).sorted()
 
 

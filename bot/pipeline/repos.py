@@ -119,9 +119,10 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
     files, read_errors = _sources(snapshot, settings, repo)
-    results = pipeline.describe(
-        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    audited, recommendations = pipeline.recommend(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
     )
+    results = pipeline.describe(audited, settings)
     review = pipeline.auditor.review(results)
     results = list(review.results)
     report = RunReport(
@@ -135,6 +136,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         repo_mode=True,
         findings=review.findings,
         references=review.references,
+        recommendations=tuple(recommendations),
     )
     options = settings.pull_requests
     proposals = build_proposals(results, options, pipeline.render_body)

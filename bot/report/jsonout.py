@@ -15,6 +15,7 @@ from bot.models import (
     SkipRecord,
     UpdateRecord,
 )
+from bot.report.recommendations import recommendation_document
 
 
 def _version(version: ImageVersion) -> dict[str, str | None]:
@@ -118,6 +119,8 @@ def report_document(report: RunReport) -> dict[str, object]:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     if report.registries:
         document["registries"] = [_registry(u) for u in report.registries]
+    if report.recommendations:
+        document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
     return document
 
 

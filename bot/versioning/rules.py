@@ -7,7 +7,8 @@ key                meaning (default)
 =================  ==========================================================================
 ``match``          glob on the normalised name (``docker.io/library/python``,
                    ``ghcr.io/org/*``; ``*`` also crosses ``/``) (``*``)
-``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``
+``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``,
+                   ``variant``
                    (``{patch, digest}``: newer patch versions or refreshed digests)
 ``versioning``     ``docker`` | ``semver`` | ``pep440`` | ``loose`` | ``regex:<pattern>``
 ``allow``          a candidate must be inside this range (``>=3.12,<3.13``) (none)
@@ -51,6 +52,9 @@ class UpdateType(StrEnum):
     DIGEST = "digest"
     PIN = "pin"
     OS = "os"
+    #: Another variant of the same image (``-slim`` -> ``-alpine``), proposed only from a
+    #: recommendation (``bot.recommend``) that ranks it first; never by :func:`choose_update`.
+    VARIANT = "variant"
 
 
 DEFAULT_UPDATE_TYPES: frozenset[UpdateType] = frozenset({UpdateType.PATCH, UpdateType.DIGEST})
