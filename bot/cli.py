@@ -159,7 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="report format (default: table on a terminal, json otherwise); inventory and "
         "inventory-json list every base image version in use, where, and its status",
     )
-    run.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    run.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="[FORMAT=]FILE",
+        help="write the report to FILE instead of stdout (in --format); FORMAT=FILE writes that "
+        f"format ({', '.join(FORMATS)}); repeat it for several reports from one run",
+    )
     run.add_argument(
         "--show-pull-requests",
         action="store_true",

@@ -173,6 +173,10 @@ class GitHubSettings:
     private_key_env: str | None = None
     private_key_file: str | None = None
     installation_id: int | None = None
+    #: Seconds to wait for a secondary rate limit that names no time (doubled on each repeat).
+    secondary_rate_limit_wait: float = 60.0
+    #: Longest total wait for one request under rate limits before it fails.
+    max_rate_limit_wait: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,12 @@ class ServiceSettings:
     webhook_secret_env: str = "GITHUB_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     dry_run: bool = False
     shutdown_timeout: float = 30.0
+    #: Connections served at once; more get an immediate 503.
+    max_connections: int = 32
+    #: Webhook bodies read at once (signature checked while reading); more get a 503.
+    webhook_concurrency: int = 4
+    #: Seconds a client may take over a request (request line, headers, body).
+    request_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -405,6 +415,12 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
             private_key_env=github.get("private_key_env"),
             private_key_file=github.get("private_key_file"),
             installation_id=github.get("installation_id"),
+            secondary_rate_limit_wait=float(
+                github.get("secondary_rate_limit_wait", defaults.github.secondary_rate_limit_wait)
+            ),
+            max_rate_limit_wait=float(
+                github.get("max_rate_limit_wait", defaults.github.max_rate_limit_wait)
+            ),
         ),
         pull_requests=_pull_requests(data.get("pull_requests", {}), PullRequestSettings()),
         repos=repos,

@@ -18,6 +18,7 @@ so that ``cli.main`` catches ``BotError`` once and maps it to an exit code::
     │   ├── DigestMismatchError    bytes do not hash to the digest announced or asked for
     │   └── RegistryProtocolError  malformed reply (bad JSON, missing fields, too large)
     ├── GitHubError                any GitHub API failure
+    │   └── GitHubUncertainError   a write whose answer was lost: it may have been carried out
     ├── ScanError                  image inventory, advisories or scanner failure
     ├── CheckError                 governance data (lifecycle data, signing keys) unusable
     └── OutputError                report cannot be written
@@ -101,6 +102,10 @@ class RegistryProtocolError(RegistryError):
 
 class GitHubError(BotError):
     """A GitHub API call failed."""
+
+
+class GitHubUncertainError(GitHubError):
+    """A write failed without an answer (5xx, timeout): it may have been carried out."""
 
 
 class ScanError(BotError):

@@ -27,6 +27,7 @@ from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import check_roots, collect_local
 from bot.pipeline.wiring import open_pipeline
+from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
 from bot.report.terminal import write_report
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
@@ -95,8 +96,12 @@ def run_command(
             )
         )
     report = RunReport.merge(reports)
-    write_report(report, args.format, args.output,
-                 show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
+    outputs: list[tuple[str | None, Path | None]] = [*report_outputs(args.output, args.format)] or [
+        (args.format, None)
+    ]
+    for fmt, path in outputs:  # one run, every report asked for (--output FORMAT=FILE ...)
+        write_report(report, fmt, path,
+                     show_pull_requests=args.show_pull_requests, roots=args.paths)  # fmt: skip
     if report.errors:
         return EXIT_PARTIAL
     if getattr(args, "fail_on", None) and failing_findings(report, args.fail_on):
@@ -205,3 +210,17 @@ def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings
             raise UsageError(f"--repo {name!r}: expected OWNER/NAME, OWNER/* or */*")
         entries.append(configured.get(name, RepoSettings(name)))
     return entries
+
+
+def report_outputs(values: Sequence[str], default: str | None) -> list[tuple[str, Path]]:
+    """``--output`` values as (format, file): ``FORMAT=FILE``, or ``FILE`` in ``--format``
+    (json when none is given)."""
+    outputs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or fmt not in FORMATS:
+            fmt, path = default or "json", value
+        if not path:
+            raise UsageError(f"--output {value!r}: give a file name")
+        outputs.append((fmt, Path(path)))
+    return outputs

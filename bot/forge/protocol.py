@@ -25,13 +25,14 @@ class RepoFile:
 
 @dataclass(frozen=True)
 class RepoSnapshot:
-    """The files of interest at the head of the default branch."""
+    """The files of interest at the head of the default branch (``archived``: read-only)."""
 
     repo: str
     default_branch: str
     base_sha: str  # commit sha of the default branch head
     tree_sha: str
     files: tuple[RepoFile, ...]
+    archived: bool = False
 
     def file(self, path: str) -> RepoFile | None:
         """The file at ``path``, or None."""
@@ -58,6 +59,7 @@ class BotPullRequest:
     base_sha: str
     url: str
     labels: tuple[str, ...] = ()
+    draft: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -91,11 +93,23 @@ class BranchState:
     foreign_commits: tuple[BranchCommit, ...]
 
 
-class Forge(Protocol):
-    """Repository reads and pull-request writes; every failure raises ``bot.errors.GitHubError``."""
+@dataclass(frozen=True)
+class RepoListing:
+    """An owner's repositories the bot works on, and those it leaves out: ``(name, reason)``."""
 
-    def list_repositories(self, owner: str) -> list[str]:
-        """``owner/name`` of every non-archived, non-fork repository of a user or organisation."""
+    names: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+class Forge(Protocol):
+    """Repository reads and pull-request writes; every failure raises ``bot.errors.GitHubError``.
+
+    Writes are idempotent: each checks the state first (an existing ref, pull request, label or
+    comment) or after a lost answer, so repeating one never duplicates anything.
+    """
+
+    def list_repositories(self, owner: str) -> RepoListing:
+        """Repositories of a user or organisation; archived ones and forks are skipped."""
         ...
 
     def read_dockerfiles(
@@ -127,7 +141,9 @@ class Forge(Protocol):
         *,
         modes: Mapping[str, str] | None = None,
     ) -> str:
-        """One commit on ``base_sha`` with ``files`` (None deletes); create or force-move ``branch``."""
+        """One commit on ``base_sha`` with ``files`` (None deletes); create or force-move
+        ``branch`` — when a rule forbids force-pushes, a commit on top of the branch instead
+        (same tree, the base as second parent), so its history is never rewritten."""
         ...
 
     def open_pull_request(
@@ -143,7 +159,8 @@ class Forge(Protocol):
         reviewers: Sequence[str] = (),
         assignees: Sequence[str] = (),
     ) -> BotPullRequest:
-        """Open a PR (or adopt the open one for the same head and base)."""
+        """Open a PR (or adopt the open one for the same head and base); a draft where drafts
+        are not supported opens ready for review (``draft`` of the result says which)."""
         ...
 
     def update_pull_request(
@@ -157,11 +174,12 @@ class Forge(Protocol):
         ...
 
     def delete_branch(self, repo: str, branch: str) -> bool:
-        """Delete a branch; False when it did not exist."""
+        """Delete a branch; False when it did not exist (any other refusal is an error)."""
         ...
 
-    def comment(self, repo: str, number: int, text: str) -> None:
-        """Add a comment to a PR or issue."""
+    def comment(self, repo: str, number: int, text: str) -> bool:
+        """Add a comment to a PR or issue unless one with the same hidden marker is there
+        already; False when it was."""
         ...
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:

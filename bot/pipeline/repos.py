@@ -24,7 +24,7 @@ from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, PullRequestRecord, RunReport
+from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import build_proposals, update_key
 from bot.pipeline.sources import SourceFile
 from bot.pipeline.wiring import Pipeline, pull_request_options
@@ -42,23 +42,42 @@ class RepoRun:
     dry_run: bool
 
 
-def expand_repositories(
-    forge: Forge, entries: Sequence[RepoSettings]
-) -> tuple[list[RepoSettings], list[ErrorRecord]]:
-    """Expand ``owner/*`` entries into every repository of the owner (first entry wins)."""
+@dataclass(frozen=True)
+class Expansion:
+    """Configured entries with ``owner/*`` expanded; listing failures; repositories left out."""
+
+    entries: list[RepoSettings]
+    errors: list[ErrorRecord]
+    skipped: list[SkipRecord]
+
+
+def expand_repositories(forge: Forge, entries: Sequence[RepoSettings]) -> Expansion:
+    """Expand ``owner/*`` entries into every repository of the owner (first entry wins);
+    archived repositories and forks are left out with their reason."""
     expanded: dict[str, RepoSettings] = {}
     errors: list[ErrorRecord] = []
+    skipped: dict[str, SkipRecord] = {}
     for entry in entries:
         owner, _, name = entry.name.partition("/")
         if name != "*":
             expanded.setdefault(entry.name, entry)
             continue
         try:
-            for repo in forge.list_repositories(owner):
-                expanded.setdefault(repo, replace(entry, name=repo))
+            listing = forge.list_repositories(owner)
         except GitHubError as exc:
             errors.append(ErrorRecord("", None, None, str(exc), entry.name))
-    return list(expanded.values()), errors
+            continue
+        for repo in listing.names:
+            expanded.setdefault(repo, replace(entry, name=repo))
+        for repo, why in listing.skipped:
+            skipped.setdefault(repo, repository_skip(repo, why))
+    return Expansion(list(expanded.values()), errors, list(skipped.values()))
+
+
+def repository_skip(repo: str, why: str) -> SkipRecord:
+    """The report's record of a repository the bot leaves alone (line 0: the whole repository)."""
+    reason = "archived-repository" if why.startswith("archived") else "fork"
+    return SkipRecord("", 0, repo, reason, f"{repo} is {why}: left alone", repo)
 
 
 def run_repositories(
@@ -76,11 +95,16 @@ def run_repositories(
     ``done(report)`` sees each repository's report as it finishes.
     """
     assert pipeline.forge is not None, "repository runs need a forge"
-    repos, errors = expand_repositories(pipeline.forge, entries)
+    expansion = expand_repositories(pipeline.forge, entries)
+    repos = expansion.entries
     if shard is not None:
         repos = shard_repos(repos, shard.index, shard.count)
         logger.info("shard %s: %d repositories", shard, len(repos))
-    reports = [RunReport(errors=tuple(errors), repo_mode=True)]
+    for skip in expansion.skipped:
+        logger.info("%s", skip.message)
+    reports = [
+        RunReport(errors=tuple(expansion.errors), skipped=tuple(expansion.skipped), repo_mode=True)
+    ]
     for index, entry in enumerate(repos):
         if stop is not None and stop():
             logger.info("stopping: %d repositories left for the next run", len(repos) - index)
@@ -118,6 +142,10 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
+    if snapshot.archived:
+        skip = repository_skip(repo, "archived (read-only)")
+        logger.info("%s", skip.message)
+        return RunReport(skipped=(skip,), repo_mode=True)
     files, read_errors = _sources(snapshot, settings, repo)
     audited, recommendations = pipeline.recommend(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
@@ -141,7 +169,13 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     options = settings.pull_requests
     proposals = build_proposals(results, options, pipeline.render_body)
     try:
-        seen = observe(forge, repo, options.branch_prefix, snapshot.default_branch)
+        seen = observe(
+            forge,
+            repo,
+            options.branch_prefix,
+            snapshot.default_branch,
+            wanted=[p.change.branch for p in proposals],
+        )
     except GitHubError as exc:
         return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
     actions = plan(
@@ -175,9 +209,10 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     errors = list(report.errors)
     for outcome in outcomes:
         a = outcome.action
+        reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
         records.append(
             PullRequestRecord(
-                repo, a.kind, a.branch, a.title, a.reason, outcome.number, a.body, outcome.error
+                repo, a.kind, a.branch, a.title, reason, outcome.number, a.body, outcome.error
             )
         )
         if outcome.error is not None and outcome.error != "not attempted":
@@ -263,4 +298,11 @@ def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
     return ErrorRecord(path, None, None, str(exc), repo)
 
 
-__all__ = ["RepoRun", "expand_repositories", "run_repositories", "run_repository", "update_key"]
+__all__ = [
+    "Expansion",
+    "RepoRun",
+    "expand_repositories",
+    "run_repositories",
+    "run_repository",
+    "update_key",
+]

@@ -42,7 +42,9 @@ def _update(update: UpdateRecord) -> dict[str, object]:
 
 
 def _skip(skip: SkipRecord) -> dict[str, object]:
+    repo = {"repo": skip.repo} if skip.repo is not None else {}
     return {
+        **repo,
         "path": skip.path,
         "line": skip.line,
         "reference": skip.reference,

@@ -12,6 +12,7 @@ from bot.forge.protocol import (
     BranchState,
     Forge,
     PathSelector,
+    RepoListing,
     RepoSnapshot,
 )
 
@@ -33,7 +34,7 @@ class GuardedForge:
         if not self._allowed():
             raise GitHubError(REFUSED)
 
-    def list_repositories(self, owner: str) -> list[str]:
+    def list_repositories(self, owner: str) -> RepoListing:
         """See :class:`bot.forge.protocol.Forge`."""
         return self._forge.list_repositories(owner)
 
@@ -113,10 +114,10 @@ class GuardedForge:
         self._check()
         return self._forge.delete_branch(repo, branch)
 
-    def comment(self, repo: str, number: int, text: str) -> None:
+    def comment(self, repo: str, number: int, text: str) -> bool:
         """See :class:`bot.forge.protocol.Forge` (guarded)."""
         self._check()
-        self._forge.comment(repo, number, text)
+        return self._forge.comment(repo, number, text)
 
     def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         """See :class:`bot.forge.protocol.Forge` (guarded)."""

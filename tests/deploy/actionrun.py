@@ -1,8 +1,11 @@
 """Run a composite action's ``run:`` steps locally, the way a GitHub runner would.
 
-``${{ inputs.* }}``, ``${{ github.action_path }}`` and ``${{ runner.temp }}`` are substituted in
-each step's ``env:`` (the scripts themselves use only environment variables); any other
-expression is an error, so a new one cannot slip in untested. ``uses:`` steps are skipped.
+``${{ inputs.* }}``, ``${{ github.action_path }}``, ``${{ runner.temp }}``,
+``${{ runner.tool_cache }}`` and ``${{ steps.<id>.outputs.<name> }}`` are substituted in each
+step's ``env:`` (the scripts themselves use only environment variables); any other expression is
+an error, so a new one cannot slip in untested. ``uses:`` steps are skipped: their outputs are
+empty (a cache miss, for instance), as ``uses_outputs`` may say otherwise. Outputs a ``run``
+step writes to ``$GITHUB_OUTPUT`` become ``steps.<id>.outputs.*`` of the later steps.
 """
 
 from __future__ import annotations
@@ -16,6 +19,31 @@ from pathlib import Path
 from typing import Any
 
 _EXPR = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+#: Variables every runner sets.
+RUNNER_ENV = {"RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"}
+
+
+class _Defaulting(dict[str, str]):
+    """Step outputs never written are empty, as on a runner."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class ActionRun:
+    """The executed steps and the action's ``outputs`` (from its steps' outputs)."""
+
+    steps: list[StepResult]
+    outputs: dict[str, str]
+
+    @property
+    def codes(self) -> list[int]:
+        """Exit code of each executed step."""
+        return [step.returncode for step in self.steps]
 
 
 @dataclass(frozen=True)
@@ -46,7 +74,8 @@ def run_action(
     workspace: Path,
     temp: Path,
     env: Mapping[str, str],
-) -> list[StepResult]:
+    uses_outputs: Mapping[str, Mapping[str, str]] | None = None,
+) -> ActionRun:
     """Execute the ``run`` steps in order (stopping at the first failure)."""
     unknown = set(inputs) - set(action["inputs"])
     assert not unknown, f"inputs the action does not declare: {unknown}"
@@ -55,28 +84,52 @@ def run_action(
         "github.repository": env.get("GITHUB_REPOSITORY", ""),
         "github.token": env.get("GITHUB_TOKEN", ""),
         "runner.temp": str(temp),
+        "runner.tool_cache": str(temp / "tool-cache"),
     }
     for name, spec in action["inputs"].items():
         value = inputs.get(name, str(spec.get("default", "")))
         context[f"inputs.{name}"] = value if name in inputs else _substitute(value, context)
     results = []
     for step in action["runs"]["steps"]:
+        declared = _declared_outputs(action, step.get("id"))
         if "run" not in step:
+            given = (uses_outputs or {}).get(step.get("id", ""), {})
+            for name in declared | set(given):
+                context[f"steps.{step.get('id')}.outputs.{name}"] = given.get(name, "")
             continue
         assert step.get("shell") == "bash", "composite run steps must name their shell"
         step_env = {k: _substitute(str(v), context) for k, v in step.get("env", {}).items()}
         script = temp / f"step-{len(results)}.sh"
         script.write_text(step["run"], encoding="utf-8")
+        output = temp / f"step-{len(results)}.out"
+        output.write_text("", encoding="utf-8")
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=workspace,
-            env={**os.environ, **env, **step_env},
+            env={**RUNNER_ENV, **os.environ, **env, **step_env, "GITHUB_OUTPUT": str(output)},
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
         )
+        written = output.read_text(encoding="utf-8")
+        for line in written.splitlines():
+            name, sep, value = line.partition("=")
+            if sep and step.get("id"):
+                context[f"steps.{step['id']}.outputs.{name}"] = value
         results.append(StepResult(step.get("name", ""), done.returncode, done.stdout, done.stderr))
         if done.returncode != 0:
             break
-    return results
+    outputs = {
+        name: _substitute(str(spec.get("value", "")), _Defaulting(context))
+        for name, spec in action.get("outputs", {}).items()
+    }
+    return ActionRun(results, {k: v for k, v in outputs.items() if v})
+
+
+def _declared_outputs(action: Mapping[str, Any], step_id: str | None) -> set[str]:
+    """Output names other steps read from step ``step_id`` (``steps.<id>.outputs.<name>``)."""
+    if not step_id:
+        return set()
+    text = str(action)
+    return set(re.findall(rf"steps\.{re.escape(step_id)}\.outputs\.([\w-]+)", text))

@@ -58,7 +58,12 @@ def test_example_workflow_is_scheduled_dispatchable_and_least_privilege() -> Non
     trigger = _on(workflow)
     assert trigger["schedule"][0]["cron"].count(" ") == 4
     assert "workflow_dispatch" in trigger
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # issues: write because the default labels and the bot's notices use it
+    assert workflow["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "issues": "write",
+    }
     steps = workflow["jobs"]["update"]["steps"]
     bot = next(s for s in steps if "deploy/github-action" in s.get("uses", ""))
     assert bot["with"]["token"] == "${{ secrets.GITHUB_TOKEN }}"
@@ -114,18 +119,15 @@ def _github_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _outputs(env: dict[str, str]) -> dict[str, str]:
-    text = Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
-    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-
-
 def test_audit_run_writes_summary_and_sarif_and_fails_on_updates(
     seeded: Path, tmp_path: Path
 ) -> None:
     workspace = tmp_path / "workspace"
     shutil.copytree(FIXTURE, workspace)
     env = _github_env(tmp_path)
-    results = run_action(
+    bots = _counting_bot(tmp_path / "bin")
+    env["PATH"] = f"{bots.parent}{os.pathsep}{env['PATH']}"
+    run = run_action(
         _load("action.yml"),
         ACTION_DIR,
         {
@@ -139,7 +141,10 @@ def test_audit_run_writes_summary_and_sarif_and_fails_on_updates(
         temp=tmp_path,
         env=env,
     )
-    assert [r.returncode for r in results] == [0, 3], results[-1].stderr
+    assert run.codes == [0, 0, 3], run.steps[-1].stderr
+    # One bot run wrote the summary, the JSON and the SARIF (besides `version` at install).
+    calls = bots.with_suffix(".log").read_text(encoding="utf-8").splitlines()
+    assert [c.split()[0] for c in calls] == ["version", "run"]
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary.startswith("## Base image updates")
     rows = [
@@ -150,10 +155,16 @@ def test_audit_run_writes_summary_and_sarif_and_fails_on_updates(
     assert len(rows) == 2  # both FROMs of Dockerfile; svc/Dockerfile is current
     assert all("`3.12.3-slim`" in row for row in rows)
     assert "_2 files, 4 references, 2 updates" in summary
-    assert _outputs(env) == {"sarif": "bot.sarif", "exit-code": "3"}
+    assert run.outputs == {
+        "sarif": "bot.sarif",
+        "json": str(tmp_path / "base-image-bot.json"),
+        "exit-code": "3",
+    }
     sarif = json.loads((workspace / "bot.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
-    assert sarif["runs"][0]["results"]
+    assert len(sarif["runs"][0]["results"]) == 2
+    report = json.loads((tmp_path / "base-image-bot.json").read_text(encoding="utf-8"))
+    assert [u["proposed"]["tag"] for u in report["updates"]] == ["3.12.3-slim", "3.12.3-slim"]
     # A dry run changed nothing.
     assert (workspace / "Dockerfile").read_bytes() == (FIXTURE / "Dockerfile").read_bytes()
 
@@ -163,13 +174,13 @@ def test_update_run_rewrites_the_workspace_and_passes(seeded: Path, tmp_path: Pa
     shutil.copytree(FIXTURE, workspace)
     env = _github_env(tmp_path)
     inputs = {"config": str(seeded), "paths": ".", "update-types": "patch"}
-    results = run_action(
+    run = run_action(
         _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
     )
-    assert [r.returncode for r in results] == [0, 0], results[-1].stderr
-    assert "base-image-bot 0." in results[0].stdout  # already installed: the install is skipped
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert "base-image-bot 0." in run.steps[1].stdout  # already installed: the install is skipped
     assert (workspace / "Dockerfile").read_text(encoding="utf-8").count("3.12.3-slim") == 2
-    assert _outputs(env) == {"exit-code": "0"}
+    assert run.outputs == {"json": str(tmp_path / "base-image-bot.json"), "exit-code": "0"}
     assert "| `Dockerfile` |" in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
 
 
@@ -181,7 +192,7 @@ def test_repository_mode_reports_pull_requests_in_the_summary(
     config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
     seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {**_github_env(tmp_path), "GITHUB_TOKEN": github_emulator.token}
-    results = run_action(
+    run = run_action(
         _load("action.yml"),
         ACTION_DIR,
         {"config": str(seeded), "dry-run": "false"},
@@ -189,7 +200,20 @@ def test_repository_mode_reports_pull_requests_in_the_summary(
         temp=tmp_path,
         env=env,
     )
-    assert [r.returncode for r in results] == [0, 0], results[-1].stderr
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr
     assert len(github_emulator.pulls("o/app")) == 1
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert "o/app:Dockerfile" in summary
+
+
+def _counting_bot(bin_dir: Path) -> Path:
+    """A ``base-image-bot`` on PATH that logs its arguments to ``<bin>/base-image-bot.log``."""
+    bin_dir.mkdir()
+    script = bin_dir / "base-image-bot"
+    log = script.with_suffix(".log")
+    script.write_text(
+        f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{VENV_BIN / "base-image-bot"}" "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script

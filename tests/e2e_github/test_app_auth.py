@@ -152,3 +152,37 @@ def test_private_key_jwts_and_tokens_never_appear_in_output(
         assert not any(token in text for token in tokens)
         assert not any(line in text for line in key_lines)
         assert "eyJ" not in text  # no JWT
+
+
+def test_a_repository_outside_the_installation_is_named_as_such(
+    world: World, app: dict[str, int]
+) -> None:
+    # The installation on acme covers acme/app only: the other repository answers 404.
+    run = world.run(repos=("acme/not-granted", REPO), config=CONFIG)
+    assert run.code == 1
+    (error,) = run.report["errors"]
+    assert error["repo"] == "acme/not-granted"
+    assert (
+        f"the GitHub App installation has no access to acme/not-granted: add the repository to "
+        f"installation {app['acme']} (HTTP 404" in error["error"]
+    )
+    assert {p["repo"] for p in run.prs("open")} == {REPO}
+
+
+def test_a_missing_permission_is_named_and_nothing_is_left_half_made(
+    world: World, keys: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private, public = keys
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("APP_KEY", private)
+    world.emulator.register_app(APP_ID, public)
+    world.emulator.create_repo("jane/tool", FILES)
+    read_only_prs = {"metadata": "read", "contents": "write", "pull_requests": "read"}
+    world.emulator.install_app(APP_ID, "jane", permissions=read_only_prs)
+    run = world.run(repos=("jane/tool",), config=CONFIG)
+    assert run.code == 1
+    (error,) = run.report["errors"]
+    assert "the GitHub App installation lacks pull_requests: write" in error["error"]
+    assert "Resource not accessible by integration" in error["error"]
+    assert world.emulator.pulls("jane/tool") == []
+    assert [b for b in world.emulator.branches("jane/tool") if b != "main"] == []

@@ -190,8 +190,8 @@ def test_list_repositories_for_user_and_org(
     github_emulator.create_repo("acme/a", {"Dockerfile": "FROM a\n"})
     github_emulator.create_repo("jane/tool", {})
     github_emulator.create_repo("other/x", {})
-    assert forge.list_repositories("acme") == ["acme/a", "acme/b"]
-    assert forge.list_repositories("jane") == ["jane/tool"]
+    assert forge.list_repositories("acme").names == ("acme/a", "acme/b")
+    assert forge.list_repositories("jane").names == ("jane/tool",)
     assert [r.path for r in github_emulator.requests[-2:]] == ["/users/jane", "/users/jane/repos"]
     with pytest.raises(GitHubError, match="nobody"):
         forge.list_repositories("nobody")

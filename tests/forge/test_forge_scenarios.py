@@ -43,7 +43,7 @@ def run_bot(forge: GitHubForge, target: str) -> list[ActionResult]:
                 (FileChange(f.path, new, f.mode),),
             )
         )
-    seen = observe(forge, REPO, PREFIX, snap.default_branch)
+    seen = observe(forge, REPO, PREFIX, snap.default_branch, [d.branch for d in desired])
     actions = plan(PlanInput(tuple(desired), seen.pull_requests, seen.branches, seen.states))
     options = PullRequestOptions(labels=("dependencies",))
     return apply_actions(forge, REPO, snap.default_branch, snap.base_sha, actions, options)
@@ -163,20 +163,36 @@ def test_human_commit_on_our_branch_is_never_overwritten(
     assert len(github_emulator.comments(repo, 1)) == 1
 
 
-def test_failure_between_branch_and_pr_converges(
+def test_a_lost_open_is_checked_then_repeated_once(
     github_emulator: GitHubEmulator, forge: GitHubForge, repo: str
 ) -> None:
     github_emulator.inject("POST", r"/pulls$", 500)
+    (result,) = run_bot(forge, "3.12.3-slim")
+    assert result.error is None
+    posts = [
+        r for r in github_emulator.requests if r.method == "POST" and r.path.endswith("/pulls")
+    ]
+    assert [r.status for r in posts] == [500, 201]
+    assert len(github_emulator.pulls(repo)) == 1
+
+
+def test_failure_between_branch_and_pr_converges(
+    github_emulator: GitHubEmulator, forge: GitHubForge, repo: str
+) -> None:
+    github_emulator.inject("POST", r"/pulls$", 500, times=2)
     (failed,) = run_bot(forge, "3.12.3-slim")
     assert failed.error is not None
     assert "HTTP 500" in failed.error
-    assert BRANCH in github_emulator.branches(repo)
+    head = github_emulator.branch_sha(repo, BRANCH)
+    assert head is not None  # the PR may exist (no answer): the branch stays for the next run
     assert github_emulator.pulls(repo) == []
     (result,) = run_bot(forge, "3.12.3-slim")
     assert (result.action.kind, result.action.reason) == (
         "open",
         "branch exists without an open pull request",
     )
+    assert not result.action.files  # the branch already holds the change: not rewritten
+    assert github_emulator.branch_sha(repo, BRANCH) == head
     assert len(github_emulator.pulls(repo)) == 1
     assert [b for b in github_emulator.branches(repo) if b.startswith(PREFIX)] == [BRANCH]
     _second_run_is_silent(github_emulator, forge, "3.12.3-slim")

@@ -210,12 +210,14 @@ def test_close_pull_request_comments_then_closes_and_branch_is_deleted(
     pr = github_emulator.pulls(repo)[0]
     assert pr.state == "closed"
     assert pr.merged_at is None
-    assert [c.body for c in github_emulator.comments(repo, number)] == [
+    assert [_visible(c.body) for c in github_emulator.comments(repo, number)] == [
         "Superseded: the Dockerfile no longer uses python."
     ]
     assert BRANCH not in github_emulator.branches(repo)
     assert _paths(github_emulator) == [
+        f"GET /issues/{number}/comments",  # not commented yet?
         f"POST /issues/{number}/comments",
+        f"GET /pulls/{number}",
         f"PATCH /pulls/{number}",
         f"GET /git/ref/heads/{BRANCH}",
         f"DELETE /git/refs/heads/{BRANCH}",
@@ -233,7 +235,7 @@ def test_comment_and_add_labels_on_pr(
     forge.comment(repo, number, "hello")
     forge.add_labels(repo, number, ["docker"])
     forge.add_labels(repo, number, ["Docker", "deps"])  # case-insensitive: no duplicate label
-    assert [c.body for c in github_emulator.comments(repo, number)] == ["hello"]
+    assert [_visible(c.body) for c in github_emulator.comments(repo, number)] == ["hello"]
     assert github_emulator.pulls(repo)[0].labels == ["docker", "deps"]
     assert sorted(lab.name for lab in github_emulator.repo(repo).labels.values()) == [
         "deps",
@@ -289,3 +291,10 @@ def test_branch_state_and_list_branches(
     assert state.foreign_commits == ()
     same = forge.branch_state(repo, "main", "base-image-bot/same")
     assert (same.ahead_by, same.behind_by, same.head_sha, dict(same.files)) == (0, 0, main, {})
+
+
+def _visible(body: str) -> str:
+    """A comment without the bot's hidden marker line."""
+    text, _, marker = body.partition("\n\n<!-- base-image-bot-comment: ")
+    assert marker.endswith(" -->\n"), body
+    return text

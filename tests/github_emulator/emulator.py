@@ -11,7 +11,19 @@ from types import TracebackType
 from .gitstore import GitRepo, Person
 from .routes_pulls import merge, set_state
 from .server import Fault, LoggedRequest, Server, serve
-from .state import App, Comment, Installation, Issue, Label, Repo, Store, User, now
+from .state import (
+    DEFAULT_PERMISSIONS,
+    App,
+    Comment,
+    Installation,
+    Issue,
+    Label,
+    Repo,
+    Ruleset,
+    Store,
+    User,
+    now,
+)
 
 DEFAULT_TOKEN = "emulator-token"
 DEFAULT_LOGIN = "base-image-bot"
@@ -111,11 +123,19 @@ class GitHubEmulator:
                 f"{slug}[bot]", kind="Bot", email=f"{app_id}+{slug}[bot]@users.noreply.example.com"
             )
 
-    def install_app(self, app_id: int, account: str, repos: list[str] | None = None) -> int:
-        """Install an App on ``account`` (all repositories, or ``repos`` full names); return its id."""
+    def install_app(
+        self,
+        app_id: int,
+        account: str,
+        repos: list[str] | None = None,
+        permissions: dict[str, str] | None = None,
+    ) -> int:
+        """Install an App on ``account`` (all repositories, or ``repos`` full names) with
+        ``permissions`` (default: metadata read; contents, pull_requests, issues write)."""
         with self.lock:
             self.store.ensure_user(account)
-            inst = Installation(self.store.new_id(), app_id, account, repos)
+            granted = dict(DEFAULT_PERMISSIONS if permissions is None else permissions)
+            inst = Installation(self.store.new_id(), app_id, account, repos, granted)
             self.store.installations[inst.id] = inst
             return inst.id
 
@@ -133,8 +153,11 @@ class GitHubEmulator:
         default_branch: str = "main",
         owner_kind: str = "User",
         private: bool = False,
+        archived: bool = False,
+        fork: bool = False,
     ) -> Repo:
-        """Create ``owner/name`` with ``files`` committed on the default branch (by a human)."""
+        """Create ``owner/name`` with ``files`` committed on the default branch (by a human);
+        ``archived`` repositories refuse writes, ``fork`` marks a fork."""
         owner, _, name = full_name.partition("/")
         with self.lock:
             if self.store.user(owner) is None:
@@ -151,7 +174,35 @@ class GitHubEmulator:
             self.store.repos[full_name.lower()] = repo
             if files is not None:
                 self.push_commit(full_name, default_branch, files, "Initial commit")
+            repo.archived, repo.fork = archived, fork
             return repo
+
+    def add_ruleset(
+        self,
+        full_name: str,
+        include: tuple[str, ...],
+        rules: tuple[str, ...],
+        *,
+        name: str = "protect",
+        bypass: tuple[str, ...] = (),
+    ) -> None:
+        """A branch ruleset: ``rules`` (``deletion``, ``non_fast_forward``, ``creation``) on
+        branches matching ``include`` globs; ``bypass`` logins are exempt."""
+        with self.lock:
+            self.repo(full_name).rulesets.append(
+                Ruleset(name, include, frozenset(rules), frozenset(bypass))
+            )
+
+    def set_plan(self, login: str, plan: str) -> None:
+        """The account's plan (``free``, ``pro``, ``team``, ``enterprise``): private drafts need
+        ``team`` or ``enterprise``."""
+        with self.lock:
+            self.store.ensure_user(login).plan = plan
+
+    def set_list_lag(self, seconds: float) -> None:
+        """New refs and pull requests stay missing from list calls for ``seconds``."""
+        with self.lock:
+            self.store.list_lag = seconds
 
     def repo(self, full_name: str) -> Repo:
         """The emulator's record of a repository (KeyError when unknown)."""
@@ -247,10 +298,11 @@ class GitHubEmulator:
         with self.lock:
             self.requests.append(entry)
 
-    def count_rate(self) -> int:
-        """Count one request against the fake primary rate limit; return what remains."""
+    def count_rate(self, *, free: bool = False) -> int:
+        """Count one request against the fake primary rate limit (unless ``free``: a 304);
+        return what remains."""
         with self.lock:
-            self._rate_used += 1
+            self._rate_used += 0 if free else 1
             return max(0, 5000 - self._rate_used)
 
     def clear_log(self) -> None:
@@ -271,13 +323,44 @@ class GitHubEmulator:
         return fault
 
     def inject_secondary_rate_limit(
-        self, method: str, path: str, retry_after: int = 1, **options: object
+        self,
+        method: str,
+        path: str,
+        retry_after: int | None = 1,
+        *,
+        status: int = 403,
+        reset_in: int | None = None,
+        **options: object,
     ) -> Fault:
-        """403 "You have exceeded a secondary rate limit" with ``Retry-After``."""
+        """A secondary rate limit: 403 or 429 "You have exceeded a secondary rate limit", with
+        ``Retry-After`` (None: without), or with ``X-RateLimit-Remaining: 0`` and a reset
+        ``reset_in`` seconds ahead.
+
+        docs.github.com "Rate limits for the REST API", exceeding the rate limit: a secondary
+        limit answers 403 or 429 with a message saying so; ``retry-after`` may be present; if
+        ``x-ratelimit-remaining`` is 0 the wait lasts until ``x-ratelimit-reset``; otherwise
+        the client waits at least a minute, then exponentially longer (quoted in
+        JuliaWeb/GitHub.jl#231). The message is the one GitHub sends (hub4j/github-api#1805).
+        """
         message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-        return self.inject(
-            method, path, 403, message=message, headers={"Retry-After": str(retry_after)}, **options
-        )
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        if reset_in is not None:
+            headers.update(
+                {
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(int(time.time()) + reset_in),
+                }
+            )
+        return self.inject(method, path, status, message=message, headers=headers, **options)
+
+    def inject_lost_response(
+        self, method: str, path: str, *, timeout: bool = False, **options: object
+    ) -> Fault:
+        """The write is carried out but its answer is lost: a 502 (or, with ``timeout``, no
+        answer at all until the client gives up)."""
+        if timeout:
+            return self.inject(method, path, 0, action="hang", applied=True, **options)
+        return self.inject(method, path, 502, message="Bad Gateway", applied=True, **options)
 
     def inject_primary_rate_limit(
         self, method: str, path: str, reset_in: int = 1, **options: object

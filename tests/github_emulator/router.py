@@ -13,7 +13,12 @@ from .state import Repo, Store
 
 
 class ApiError(Exception):
-    """An error response: ``{"message", "documentation_url", "errors"}``."""
+    """An error response: ``{"message", "errors", "documentation_url", "status"}``.
+
+    The shape is GitHub's: octokit/fixtures ``scenarios/api.github.com/errors`` records
+    ``message``, ``errors`` and ``documentation_url``; current responses add ``status`` as a
+    string (actions/create-github-app-token#258: ``"status": "403"``).
+    """
 
     def __init__(
         self,
@@ -21,21 +26,22 @@ class ApiError(Exception):
         message: str,
         errors: list[Any] | None = None,
         headers: dict[str, str] | None = None,
+        documentation_url: str = "https://docs.github.com/rest",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
         self.headers = headers or {}
+        self.documentation_url = documentation_url
 
     def body(self) -> dict[str, Any]:
         """The JSON body GitHub sends with this error."""
-        out: dict[str, Any] = {
-            "message": self.message,
-            "documentation_url": "https://docs.github.com/rest",
-        }
+        out: dict[str, Any] = {"message": self.message}
         if self.errors is not None:
             out["errors"] = self.errors
+        out["documentation_url"] = self.documentation_url
+        out["status"] = str(self.status)
         return out
 
 
@@ -133,10 +139,12 @@ def match(method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
     return None
 
 
-def paginate(req: Request, items: Sequence[Any], *, wrap: str | None = None) -> Response:
+def paginate(
+    req: Request, items: Sequence[Any], *, wrap: str | None = None, max_per_page: int = 100
+) -> Response:
     """One page of ``items`` with a GitHub ``Link`` header (``per_page`` ≤ 100, default 30)."""
     try:
-        per_page = max(1, min(100, int(req.query.get("per_page", "30"))))
+        per_page = max(1, min(max_per_page, int(req.query.get("per_page", "30"))))
         page = max(1, int(req.query.get("page", "1")))
     except ValueError as exc:
         raise ApiError(400, "Invalid pagination parameter") from exc

@@ -53,7 +53,7 @@ def _installation_json(urls: Urls, store: Store, inst: Installation) -> dict[str
         "access_tokens_url": f"{urls.api}/app/installations/{inst.id}/access_tokens",
         "repositories_url": f"{urls.api}/installation/repositories",
         "html_url": f"{urls.html}/settings/installations/{inst.id}",
-        "permissions": {"contents": "write", "pull_requests": "write", "issues": "write"},
+        "permissions": dict(inst.permissions),
         "events": [],
     }
 
@@ -114,7 +114,7 @@ def create_token(req: Request) -> Response:
         {
             "token": token,
             "expires_at": iso(expires),
-            "permissions": {"contents": "write", "pull_requests": "write", "issues": "write"},
+            "permissions": dict(inst.permissions),
             "repository_selection": "all" if inst.repos is None else "selected",
         },
     )

@@ -7,10 +7,11 @@ import binascii
 import re
 from datetime import datetime
 
+from .constraints import check_rule, visible_refs
 from .gitstore import GitFailure, Person
 from .router import ApiError, Request, Response, paginate, route, validation_failed
 from .serialize import blob_json, git_commit_json, ref_json, tree_json
-from .state import Repo, now
+from .state import Repo, monotonic, now
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPO = "/repos/{owner}/{repo}"
@@ -159,8 +160,8 @@ def get_ref(req: Request) -> Response:
 def list_refs(req: Request) -> Response:
     """``GET /git/refs``."""
     repo = req.repo()
-    refs = [ref_json(req.urls, repo, n, s) for n, s in repo.git.refs().items()]
-    return paginate(req, refs)
+    found = visible_refs(req.store, repo, repo.git.refs())
+    return paginate(req, [ref_json(req.urls, repo, n, s) for n, s in found.items()])
 
 
 @route("GET", _REPO + "/git/matching-refs/{ref*}")
@@ -168,9 +169,8 @@ def matching_refs(req: Request) -> Response:
     """``GET /git/matching-refs/{prefix}``."""
     repo = req.repo()
     prefix = _ref_name(req)
-    refs = [
-        ref_json(req.urls, repo, n, s) for n, s in repo.git.refs().items() if n.startswith(prefix)
-    ]
+    found = visible_refs(req.store, repo, repo.git.refs())
+    refs = [ref_json(req.urls, repo, n, s) for n, s in found.items() if n.startswith(prefix)]
     return paginate(req, refs)
 
 
@@ -185,7 +185,9 @@ def create_ref(req: Request) -> Response:
         raise ApiError(422, "Object does not exist")
     if name in repo.git.refs(name):
         raise ApiError(422, "Reference already exists")
+    check_rule(repo, req.login, name, "creation")
     repo.git.update_ref(name, sha, "0" * 40)
+    repo.ref_created[name] = monotonic()
     return Response(201, ref_json(req.urls, repo, name, sha))
 
 
@@ -199,8 +201,10 @@ def update_ref(req: Request) -> Response:
         raise ApiError(422, "Reference does not exist")
     if not _SHA.match(sha) or repo.git.object_type(sha) != "commit":
         raise ApiError(422, "Object does not exist")
-    if not req.json_field("force", False) and not repo.git.is_ancestor(old, sha):
-        raise ApiError(422, "Update is not a fast forward")
+    if not repo.git.is_ancestor(old, sha):
+        if not req.json_field("force", False):
+            raise ApiError(422, "Update is not a fast forward")
+        check_rule(repo, req.login, name, "non_fast_forward")
     repo.git.update_ref(name, sha, old)
     return Response(200, ref_json(req.urls, repo, name, sha))
 
@@ -213,7 +217,9 @@ def delete_ref(req: Request) -> Response:
     sha = repo.git.refs(name).get(name)
     if sha is None:
         raise ApiError(422, "Reference does not exist")
+    check_rule(repo, req.login, name, "deletion")
     repo.git.delete_ref(name)
+    repo.ref_created.pop(name, None)
     if name.startswith("refs/heads/"):
         branch = name.removeprefix("refs/heads/")
         for pr in repo.pulls():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .constraints import check_comment_text, check_draft, check_issue_text, visible_pulls
 from .gitstore import Person
 from .router import ApiError, Request, Response, paginate, route, validation_failed
 from .serialize import comment_json, issue_json, label_json, pull_json, user_json
@@ -32,7 +33,7 @@ def list_pulls(req: Request) -> Response:
     head = req.query.get("head")
     base = req.query.get("base")
     items = []
-    for pr in reversed(repo.pulls()):
+    for pr in reversed(visible_pulls(req.store, repo.pulls())):
         if state != "all" and pr.state != state:
             continue
         if head and f"{pr.head_owner}:{pr.head_ref}".lower() != head.lower():
@@ -52,6 +53,7 @@ def create_pull(req: Request) -> Response:
     """``POST /pulls`` → 422 for a missing branch, no commits, or a duplicate open PR."""
     repo = req.repo()
     title, head, base = req.require("title"), str(req.require("head")), str(req.require("base"))
+    check_issue_text(title, req.json_field("body"), "pulls/pulls#create-a-pull-request")
     head_owner, _, head_ref = head.rpartition(":")
     head_owner = head_owner or repo.owner
     base_sha = repo.git.branch_sha(base)
@@ -69,6 +71,7 @@ def create_pull(req: Request) -> Response:
                     "message": f"A pull request already exists for {head_owner}:{head_ref}.",
                 }
             )
+    check_draft(req.store, repo, bool(req.json_field("draft", False)))
     if not repo.git.rev_list(head_sha, exclude=base_sha):
         raise validation_failed(
             {
@@ -137,6 +140,11 @@ def edit_pull(req: Request) -> Response:
 
 
 def _edit(req: Request, repo: Repo, issue: Issue) -> None:
+    check_issue_text(
+        req.json_field("title"),
+        req.json_field("body"),
+        "pulls/pulls#update-a-pull-request" if issue.is_pull else "issues/issues#update-an-issue",
+    )
     if req.json_field("title") is not None:
         issue.title = str(req.json_field("title"))
     if isinstance(req.body, dict) and "body" in req.body:
@@ -236,6 +244,9 @@ def list_issues(req: Request) -> Response:
 def create_issue(req: Request) -> Response:
     """``POST /issues``."""
     repo = req.repo()
+    check_issue_text(
+        req.json_field("title"), req.json_field("body"), "issues/issues#create-an-issue"
+    )
     issue = Issue(repo.next_number(), str(req.require("title")), req.json_field("body"), req.login)
     repo.issues[issue.number] = issue
     for name in req.json_field("labels", []) or []:
@@ -274,6 +285,7 @@ def create_comment(req: Request) -> Response:
     """``POST /issues/{n}/comments``."""
     repo = req.repo()
     issue = _issue(req, repo, pull=False)
+    check_comment_text(req.json_field("body"))
     comment = Comment(req.store.new_id(), issue.number, str(req.require("body")), req.login, now())
     issue.comments.append(comment)
     _touch(issue)

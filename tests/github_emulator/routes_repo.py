@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from .constraints import visible_refs
 from .gitstore import TreeEntry
 from .router import ApiError, Request, Response, paginate, route
 from .routes_app import list_installation_repos
@@ -53,7 +54,7 @@ def list_branches(req: Request) -> Response:
             "commit": {"sha": s, "url": f"{api}/commits/{s}"},
             "protected": False,
         }
-        for n, s in repo.git.refs("refs/heads/").items()
+        for n, s in visible_refs(req.store, repo, repo.git.refs("refs/heads/")).items()
     ]
     return paginate(req, items)
 
@@ -103,33 +104,41 @@ def compare(req: Request) -> Response:
     merge_base = (
         repo.git.git("merge-base", base, head).decode().strip() if ahead or behind else base
     )
-    files = [
-        {
-            "filename": path,
-            "status": {"A": "added", "D": "removed"}.get(code, "modified"),
-            "sha": None if code == "D" else sha,
-        }
-        for code, path, sha in repo.git.changed_paths(merge_base, head)
-    ]
-    return Response(
-        200,
-        {
-            "url": f"{req.urls.repo(repo)}/compare/{base_name}...{head_name}",
-            "status": status,
-            "base_commit": commit_json(req.urls, req.store, repo, repo.git.read_commit(base)),
-            "merge_base_commit": commit_json(
-                req.urls, req.store, repo, repo.git.read_commit(merge_base)
-            ),
-            "ahead_by": len(ahead),
-            "behind_by": len(behind),
-            "total_commits": len(ahead),
-            "commits": [
-                commit_json(req.urls, req.store, repo, repo.git.read_commit(s))
-                for s in reversed(ahead)
-            ],
-            "files": files,
-        },
+    # Paginated like GitHub's (PyGithub tests/ReplayData/Repository.testCompareCommitsPerPage.txt
+    # and testCompareCommitPagination.txt: ``per_page``/``page`` page the commits, oldest first,
+    # with a Link header; ``files`` is on the first page only, at most 300 of them; without
+    # ``per_page`` a page holds 250 commits; github/Comparison.py: at most 10,000 commits).
+    oldest_first = list(reversed(ahead))[:10_000]
+    query = {"per_page": "250", **req.query}
+    page = paginate(
+        Request(req.method, req.path, query, req.body, req.params, req.urls, req.login, req.store),
+        oldest_first,
+        max_per_page=1000,
     )
+    body: dict[str, object] = {
+        "url": f"{req.urls.repo(repo)}/compare/{base_name}...{head_name}",
+        "status": status,
+        "base_commit": commit_json(req.urls, req.store, repo, repo.git.read_commit(base)),
+        "merge_base_commit": commit_json(
+            req.urls, req.store, repo, repo.git.read_commit(merge_base)
+        ),
+        "ahead_by": len(ahead),
+        "behind_by": len(behind),
+        "total_commits": len(ahead),
+        "commits": [
+            commit_json(req.urls, req.store, repo, repo.git.read_commit(s)) for s in page.body
+        ],
+    }
+    if int(req.query.get("page", "1") or 1) <= 1:
+        body["files"] = [
+            {
+                "filename": path,
+                "status": {"A": "added", "D": "removed"}.get(code, "modified"),
+                "sha": None if code == "D" else sha,
+            }
+            for code, path, sha in repo.git.changed_paths(merge_base, head)
+        ][:300]
+    return Response(200, body, page.headers)
 
 
 def _repos_of(req: Request, owner: str) -> list[dict[str, object]]:

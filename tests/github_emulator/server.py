@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from . import routes_app, routes_git, routes_pulls, routes_repo  # noqa: F401  (registers routes)
+from .constraints import check_installation, check_writable, repo_of
 from .gitstore import GitFailure
 from .router import ApiError, Request, Response, match
 from .serialize import Urls
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: REST API versions (docs.github.com "API Versions"; PyGithub's
+#: tests/ReplayData/Requester.testApiVersion.txt records 2022-11-28 and 2026-03-10 and the
+#: ``x-github-api-version-selected`` response header naming the version that answered).
+API_VERSIONS = ("2022-11-28", "2026-03-10")
+DEFAULT_API_VERSION = "2022-11-28"
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class LoggedRequest:
     query: str
     status: int
     body: Any = None
+    api_version: str | None = None  # the X-GitHub-Api-Version request header
+    at: float = field(default_factory=time.monotonic)  # when it was logged
 
     @property
     def is_write(self) -> bool:
@@ -50,7 +59,9 @@ class Fault:
 
     ``action`` is ``respond`` (send ``status`` with ``message`` and ``headers``), ``close`` (drop
     the connection without answering) or ``hang`` (answer nothing for ``hang_seconds``, then drop).
-    ``path`` is a regex searched in the path without the API prefix.
+    With ``applied`` the request is carried out first and only its answer is lost: the write
+    happened, the client sees a 502 or a timeout. ``path`` is a regex searched in the path
+    without the API prefix.
     """
 
     method: str
@@ -62,6 +73,7 @@ class Fault:
     times: int = 1
     action: str = "respond"
     hang_seconds: float = 30.0
+    applied: bool = False
     seen: int = 0
     fired: int = 0
 
@@ -139,8 +151,11 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                 return
             path = path[len(prefix) :] or "/"
             fault = emulator.take_fault(self.command, path)
+            response = None
+            if fault is not None and fault.applied:
+                response = self._dispatch(path, parts.query, body)  # done; the answer is lost
             if fault is not None and fault.action != "respond":
-                emulator.record(LoggedRequest(self.command, path, parts.query, 0, body))
+                self._log(path, parts.query, 0, body)
                 if fault.action == "hang":
                     emulator.stopping.wait(fault.hang_seconds)
                 self.close_connection = True
@@ -153,7 +168,13 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                     Response(fault.status, error.body(), error.headers), path, parts.query, body
                 )
                 return
-            self._send(self._dispatch(path, parts.query, body), path, parts.query, body)
+            self._send(response or self._dispatch(path, parts.query, body), path, parts.query, body)
+
+        def _version(self) -> str | None:
+            return self.headers.get("X-GitHub-Api-Version")
+
+        def _log(self, path: str, query: str, status: int, body: Any) -> None:
+            emulator.record(LoggedRequest(self.command, path, query, status, body, self._version()))
 
         def _dispatch(self, path: str, query: str, body: Any) -> Response:
             with emulator.lock:
@@ -164,6 +185,11 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
             if found is None:
                 return Response(404, ApiError(404, "Not Found").body())
             handler, params = found
+            try:
+                with emulator.lock:
+                    self._check_access(who, path)
+            except ApiError as exc:
+                return Response(exc.status, exc.body(), exc.headers)
             host = self.headers.get("Host") or f"127.0.0.1:{emulator.port}"
             urls = Urls(api=f"http://{host}{emulator.prefix}", html=f"http://{host}")
             req = Request(
@@ -189,11 +215,37 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                 logger.exception("emulator: %s %s failed", self.command, path)
                 return Response(500, ApiError(500, f"emulator bug: {exc!r}").body())
 
+        def _check_access(self, who: Identity, path: str) -> None:
+            """Installation scope and permissions, then archived repositories."""
+            store = emulator.store
+            if who.installation_id is not None and who.installation_id in store.installations:
+                check_installation(
+                    store, store.installations[who.installation_id], self.command, path
+                )
+            found = repo_of(path)
+            repo = store.repo(*found) if found is not None else None
+            if repo is not None:
+                check_writable(repo, self.command)
+
         def _send(self, resp: Response, path: str, query: str, body: Any) -> None:
             payload = (
                 b"" if resp.status == 204 or resp.body is None else json.dumps(resp.body).encode()
             )
-            remaining = emulator.count_rate()
+            conditional: dict[str, str] = {}
+            if self.command == "GET" and resp.status == 200:
+                # GitHub sends a (weak) ETag and Cache-Control on GETs and answers a matching
+                # If-None-Match with an empty 304 that does not count against the rate limit
+                # (PyGithub tests/ReplayData/ConditionalRequestUpdate.testDidNotUpdate.txt;
+                # octokit/fixtures get-repository: etag, cache-control "private, max-age=60,
+                # s-maxage=60"; docs.github.com "Best practices for using the REST API").
+                etag = 'W/"' + hashlib.sha256(payload).hexdigest() + '"'
+                conditional = {"ETag": etag, "Cache-Control": "private, max-age=60, s-maxage=60"}
+                wanted = self.headers.get("If-None-Match") or ""
+                if etag in [tag.strip() for tag in wanted.split(",")]:
+                    resp, payload = Response(304, None, resp.headers), b""
+            remaining = emulator.count_rate(free=resp.status == 304)
+            version = self._version()
+            selected = version if version in API_VERSIONS else DEFAULT_API_VERSION
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 "Content-Length": str(len(payload)),
@@ -203,10 +255,14 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                 "X-RateLimit-Used": str(5000 - remaining),
                 "X-RateLimit-Resource": "core",
                 "X-GitHub-Media-Type": "github.v3; format=json",
+                "X-GitHub-Api-Version-Selected": selected,
+                **conditional,
             }
+            if resp.status == 304:
+                del headers["Content-Type"]
             headers.update(resp.headers)
             # logged before any byte leaves, so a client never sees a response that is not logged yet
-            emulator.record(LoggedRequest(self.command, path, query, resp.status, body))
+            self._log(path, query, resp.status, body)
             self.send_response(resp.status)
             for name, value in headers.items():
                 self.send_header(name, value)

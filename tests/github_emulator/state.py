@@ -7,6 +7,7 @@ lives here, guarded by the emulator's single lock.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,6 +17,11 @@ from .gitstore import GitRepo
 def now() -> datetime:
     """Current UTC time (the emulator is test code, not a pure stage)."""
     return datetime.now(tz=UTC)
+
+
+def monotonic() -> float:
+    """A clock for replication lag (seconds)."""
+    return time.monotonic()
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -32,6 +38,7 @@ class User:
     type: str = "User"  # "User", "Bot" or "Organization"
     name: str = ""
     email: str = ""
+    plan: str = "free"  # "free", "pro", "team" or "enterprise": decides draft support
 
 
 @dataclass
@@ -78,9 +85,22 @@ class Issue:
     last_head_sha: str = ""
     last_base_sha: str = ""
     draft: bool = False
+    created_monotonic: float = field(default_factory=monotonic)
     merged_at: datetime | None = None
     merge_commit_sha: str | None = None
     requested_reviewers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A branch ruleset: ``rules`` (``deletion``, ``non_fast_forward``, ``creation``) apply to
+    branches matching one of ``include`` (fnmatch globs such as ``base-image-bot/*``), except for
+    accounts in ``bypass``."""
+
+    name: str
+    include: tuple[str, ...]
+    rules: frozenset[str]
+    bypass: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -96,6 +116,11 @@ class Repo:
     truncate_trees_over: int | None = None  # recursive trees longer than this come back truncated
     issues: dict[int, Issue] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)  # key: lower-cased name
+    archived: bool = False
+    fork: bool = False
+    rulesets: list[Ruleset] = field(default_factory=list)
+    #: ref name → monotonic time it was created through the API (for list replication lag)
+    ref_created: dict[str, float] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -120,6 +145,15 @@ class App:
     public_key: str
 
 
+#: What a new installation may do (GitHub: chosen when the App is registered).
+DEFAULT_PERMISSIONS = {
+    "metadata": "read",
+    "contents": "write",
+    "pull_requests": "write",
+    "issues": "write",
+}
+
+
 @dataclass
 class Installation:
     """An installation of an App on an account; ``repos`` None means every repository."""
@@ -128,6 +162,7 @@ class Installation:
     app_id: int
     account: str
     repos: list[str] | None = None
+    permissions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
 
 
 @dataclass
@@ -150,6 +185,8 @@ class Store:
     installation_tokens: dict[str, InstallationToken] = field(default_factory=dict)
     installation_token_ttl: float = 3600.0
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    #: Seconds during which newly created refs and pull requests are missing from list calls.
+    list_lag: float = 0.0
 
     def new_id(self) -> int:
         """A fresh numeric id for any object."""

@@ -38,7 +38,7 @@ def seed_repo(gh: GitHubEmulator, name: str, seeded: SeededImages) -> str:
 
 @dataclass(frozen=True)
 class PullState:
-    """A PR without its number."""
+    """A PR without its number; ``comments`` are the bodies of its comments, oldest first."""
 
     head: str
     state: str
@@ -46,6 +46,7 @@ class PullState:
     title: str
     body: str
     labels: tuple[str, ...]
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,18 @@ class RepoState:
         heads = {p.head for p in self.pulls if p.state == "open"}
         return sorted(name for name, _ in self.branches if name not in heads)
 
+    def lost_labels(self, wanted: Sequence[str]) -> list[str]:
+        """Heads of open PRs that carry none of ``wanted``."""
+        return sorted(
+            p.head
+            for p in self.pulls
+            if p.state == "open" and not {label.lower() for label in p.labels} & set(wanted)
+        )
+
+    def repeated_comments(self) -> int:
+        """Comments posted more than once on the same PR."""
+        return sum(len(p.comments) - len(set(p.comments)) for p in self.pulls)
+
 
 def repo_state(gh: GitHubEmulator, full: str) -> RepoState:
     """The comparable state of ``full``."""
@@ -84,6 +97,7 @@ def repo_state(gh: GitHubEmulator, full: str) -> RepoState:
                     p.title,
                     p.body or "",
                     tuple(sorted(p.labels)),
+                    tuple(c.body for c in gh.comments(full, p.number)),
                 )
                 for p in gh.pulls(full)
             ),

@@ -1,10 +1,15 @@
 """GitHub faults at each step of the PR flow, through ``base-image-bot run --repo``.
 
-Each case: (optional clean run + a human commit on main), one run with the fault injected, then
-one clean run. The final state (default-branch files, bot branches and their files, PRs with
-title, body, state and labels) must equal that of the same steps without the fault, in a twin
-repository of the same emulator; no head ever has two open PRs and no bot branch is left without
-an open PR.
+Each case: (optional clean run + a human change), one run with the fault injected, then one
+clean run. The final state (default-branch files, bot branches and their files, PRs with title,
+body, state and labels) must equal that of the same steps without the fault, in a twin
+repository of the same emulator: no head has two open PRs (duplicates), no bot branch is left
+without an open PR (orphans), no open PR lacks its labels (lost labels), no comment is posted
+twice.
+
+Besides plain failures, every write step is tried with its answer lost after GitHub carried it
+out ("applied, then 502" and "applied, then no answer") and with a secondary rate limit (403 with
+``Retry-After``, 429 without any hint). ``BIB_RELIABILITY_STATS=FILE`` collects the figures.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import pytest
 from tests.github_emulator import GitHubEmulator
 from tests.reliability.conftest import RunCli
 from tests.reliability.forgestate import RepoState, describe_difference, repo_state, seed_repo
-from tests.reliability.harness import SeededImages, record_stats
+from tests.reliability.harness import ALPINE_NEW, SeededImages, record_stats
 
 pytestmark = pytest.mark.registry
 
 SECONDARY = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
+LABELS = ("dependencies", "docker")
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,10 @@ class GhCase:
     action: str = "respond"
     message: str = "Server Error"
     headers: dict[str, str] = field(default_factory=dict)
-    human: str = (
-        ""  # "commit" (base-branch change) or "retitle" (PR title edited) after a clean run
-    )
+    #: after a clean run: "commit" (base-branch change), "retitle" (PR title edited), "fixed"
+    #: (a human updates alpine on main: the bot closes its PR, comments, deletes the branch)
+    human: str = ""
+    applied: bool = False  # the request is carried out, only its answer is lost
     xfail: str | None = None
     slow: bool = False
 
@@ -98,6 +105,61 @@ CASES = [
 ]
 
 
+#: Every write step of the PR flow: (name, method, path, the human change that makes it happen).
+WRITE_STEPS = (
+    ("blob-create", "POST", r"/git/blobs$", ""),
+    ("tree-create", "POST", r"/git/trees$", ""),
+    ("commit-create", "POST", r"/git/commits$", ""),
+    ("ref-create", "POST", r"/git/refs$", ""),
+    ("ref-update", "PATCH", r"/git/refs/", "commit"),
+    ("pr-create", "POST", r"/pulls$", ""),
+    ("pr-update", "PATCH", r"/pulls/\d+$", "retitle"),
+    ("label-create", "POST", r"/labels$", ""),
+    ("labels", "POST", r"/issues/\d+/labels$", ""),
+    ("comment", "POST", r"/issues/\d+/comments$", "fixed"),
+    ("pr-close", "PATCH", r"/pulls/\d+$", "fixed"),
+    ("ref-delete", "DELETE", r"/git/refs/", "fixed"),
+)
+#: Run by default; the others of the matrix need ``--run-slow``.
+DEFAULT_CASES = frozenset(
+    {
+        "pr-create-applied-502",
+        "comment-applied-502",
+        "ref-create-applied-timeout",
+        "pr-update-secondary-429",
+    }
+)
+
+
+def _write_matrix() -> list[GhCase]:
+    cases = []
+    for name, method, path, human in WRITE_STEPS:
+        variants = (
+            ("applied-502", {"status": 502, "applied": True, "message": "Bad Gateway"}),
+            ("applied-timeout", {"action": "hang", "applied": True, "times": 1}),
+            (
+                "secondary-403",
+                {"status": 403, "times": 1, "message": SECONDARY, "headers": {"Retry-After": "1"}},
+            ),
+            ("secondary-429", {"status": 429, "times": 1, "message": SECONDARY}),
+        )
+        for variant, options in variants:
+            case_name = f"{name}-{variant}"
+            cases.append(
+                GhCase(
+                    case_name,
+                    method,
+                    path,
+                    human=human,
+                    slow=case_name not in DEFAULT_CASES,
+                    **options,  # type: ignore[arg-type]
+                )
+            )
+    return cases
+
+
+CASES += _write_matrix()
+
 #: Uninterrupted final state per ``GhCase.human`` (the same for every fault of that shape).
 REFERENCE: dict[str, RepoState] = {}
 
@@ -132,9 +194,12 @@ def _flags(seeded: SeededImages, repo: str) -> list[str]:
 
 @pytest.fixture
 def github(github_emulator: GitHubEmulator, monkeypatch: pytest.MonkeyPatch) -> GitHubEmulator:
-    """The emulator, with ``GITHUB_TOKEN``/``GITHUB_API_URL`` set for the CLI."""
+    """The emulator, with ``GITHUB_TOKEN``/``GITHUB_API_URL`` set for the CLI and short rate-limit
+    waits (0.2 s doubled per repeat when GitHub names no time; at most 5 s per request)."""
     monkeypatch.setenv("GITHUB_TOKEN", github_emulator.token)
     monkeypatch.setenv("GITHUB_API_URL", github_emulator.base_url)
+    monkeypatch.setenv("BASE_IMAGE_BOT_GITHUB__SECONDARY_RATE_LIMIT_WAIT", "0.2")
+    monkeypatch.setenv("BASE_IMAGE_BOT_GITHUB__MAX_RATE_LIMIT_WAIT", "5")
     return github_emulator
 
 
@@ -151,6 +216,13 @@ def _steps(
                 {"Dockerfile": b"FROM python:3.12.1-slim AS build\r\nRUN make all\r\n"},
                 "human: build all",
             )
+        elif case.human == "fixed":
+            gh.push_commit(
+                repo,
+                "main",
+                {"svc/Dockerfile": f'FROM alpine:{ALPINE_NEW}\nCMD ["sh"]\n'.encode()},
+                "human: alpine by hand",
+            )
         else:
             with gh.lock:
                 gh.pulls(repo)[0].title = "edited by a human"
@@ -165,6 +237,7 @@ def _steps(
             message=case.message,
             headers=case.headers,
             hang_seconds=1.0,
+            applied=case.applied,
         )
     codes.append(cli(*_flags(seeded, repo)).code)
     if fault is not None:
@@ -188,9 +261,21 @@ def test_fault_then_clean_run_converges_on_the_uninterrupted_state(
     codes = _steps(github, seeded, cli, faulty, case, faulty=True)
     assert codes[-1] == 0, f"final clean run exited {codes[-1]}"
     got, want = repo_state(github, faulty), REFERENCE[case.human]
+    record_stats(
+        f"github-fault-final {case.name}",
+        {
+            "duplicates": len(got.duplicates()),
+            "orphans": len(got.orphans()),
+            "lost_labels": len(got.lost_labels(LABELS)),
+            "repeated_comments": got.repeated_comments(),
+        },
+    )
     assert got.duplicates() == []
     assert got.orphans() == []
-    assert len([p for p in want.pulls if p.state == "open"]) == 3
+    assert got.lost_labels(LABELS) == []
+    assert got.repeated_comments() == 0
+    opened = 2 if case.human == "fixed" else 3
+    assert len([p for p in want.pulls if p.state == "open"]) == opened
     assert got == want, describe_difference(got, want)
 
 

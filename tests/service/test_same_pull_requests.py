@@ -159,15 +159,10 @@ def test_serve_run_and_action_open_identical_described_pull_requests(
         "DOCKER_CONFIG": str(tmp_path),
     }
     action = yaml.safe_load((ACTION_DIR / "action.yml").read_text(encoding="utf-8"))
-    results = run_action(
-        action,
-        ACTION_DIR,
-        {"config": str(action_path)},
-        workspace=tmp_path,
-        temp=tmp_path,
-        env=env,
+    run = run_action(
+        action, ACTION_DIR, {"config": str(action_path)}, workspace=tmp_path, temp=tmp_path, env=env
     )
-    assert [r.returncode for r in results][-1] == 0, results[-1].stderr
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr
 
     served, ran, acted = (_pull_requests(emulators[m]) for m in ("serve", "run", "action"))
     assert len(served) == 2
