@@ -194,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
         "recommend.ranking says (also in JSON and Markdown)",
     )
     run.add_argument(
+        "--sbom",
+        type=Path,
+        metavar="DIR",
+        help="write one CycloneDX JSON SBOM per image the run inventoried (described or "
+        "recommended) into DIR; implies --describe",
+    )
+    run.add_argument(
         "--registry-alias",
         action="append",
         default=[],

@@ -141,7 +141,8 @@ def _inventory(
             errors.append(f"{which}: {opts.scanner} reports no package list")
         side.os_label = f"{report.os.id} {report.os.version_id}" if report.os else None
         return
-    inventory = inventory_image(client, registry, repo, side.manifest, side.index, opts.inventory)
+    inventory = inventory_image(client, registry, repo, side.manifest, side.index, opts.inventory,
+                                tag=side.version.tag, platform=platform)  # fmt: skip
     side.inventory = inventory
     side.packages = inventory.packages
     side.incomplete = tuple(f"{which}: {reason}" for reason in inventory.incomplete)
@@ -182,6 +183,7 @@ def describe_update(
     layer_cache: LayerCache | None = None,
     sbom_cache: SbomCache | None = None,
     prefer_sbom: bool = True,
+    inventory: InventoryOptions | None = None,
     commits: CommitSource | None = None,
     scanner: str = "builtin",
     scanner_runner: ScannerRunner | None = None,
@@ -197,8 +199,9 @@ def describe_update(
     if scanner != "builtin" and not usable:
         errors.append(f"scanner {scanner} is not available; the built-in scanner was used")
         scanner = "builtin"
-    inventory = InventoryOptions(layer_cache or LayerCache(), sbom_cache or SbomCache(),
-                                 limits or LayerLimits(), prefer_sbom)  # fmt: skip
+    inventory = inventory or InventoryOptions(
+        layer_cache or LayerCache(), sbom_cache or SbomCache(), limits or LayerLimits(), prefer_sbom
+    )
     opts = _Options(advisories, inventory, scanner, scanner_runner or _default_runner)
     old, new = _Side(update.current), _Side(update.proposed)
     image = (registry, repo, str(platform))

@@ -31,7 +31,7 @@ from bot.report import prbody
 from bot.report.recommendations import alternatives_section
 from bot.report.text import describe_version
 from bot.sbom.attestation import SbomCache
-from bot.sbom.source import InventoryOptions
+from bot.sbom.source import InventoryLog, InventoryOptions
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
@@ -69,6 +69,8 @@ class ScanContext:
     advisories: AdvisoryDatabase
     layers: LayerCache
     sboms: SbomCache
+    #: Every image inventoried in the run (``run --sbom``).
+    log: InventoryLog
 
     def inventory(self, settings: Settings) -> InventoryOptions:
         """Inventory options under ``settings``' limits."""
@@ -76,9 +78,8 @@ class ScanContext:
             max_database_bytes=settings.describe.max_database_bytes,
             max_packages=settings.describe.max_packages,
         )
-        return InventoryOptions(
-            self.layers, self.sboms, limits, prefer_sbom=settings.describe.sbom_attestations
-        )
+        return InventoryOptions(self.layers, self.sboms, limits,
+                                prefer_sbom=settings.describe.sbom_attestations, log=self.log)  # fmt: skip
 
 
 def scan_context(settings: Settings, now: datetime) -> ScanContext:
@@ -93,7 +94,7 @@ def scan_context(settings: Settings, now: datetime) -> ScanContext:
         ),
         now=now,
     )
-    return ScanContext(advisories, LayerCache(directory), SbomCache(directory))
+    return ScanContext(advisories, LayerCache(directory), SbomCache(directory), InventoryLog())
 
 
 class Describer:
@@ -120,6 +121,7 @@ class Describer:
         self.max_workers = max_workers
         self.commits = commits
         context = context or scan_context(settings, now)
+        self.context = context
         self.advisories = context.advisories
         self.layers = context.layers
         self.sboms = context.sboms
@@ -130,10 +132,7 @@ class Describer:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
         settings = settings or self.settings
-        limits = LayerLimits(
-            max_database_bytes=settings.describe.max_database_bytes,
-            max_packages=settings.describe.max_packages,
-        )
+        inventory = self.context.inventory(settings)
         wanted: dict[Key, UpdateRecord] = {}
         for result in results:
             for update in result.updates:
@@ -153,12 +152,9 @@ class Describer:
                 update,
                 parse_platform(key[-1]),
                 self.advisories,
-                layer_cache=self.layers,
-                sbom_cache=self.sboms,
-                prefer_sbom=settings.describe.sbom_attestations,
+                inventory=inventory,
                 scanner=settings.describe.scanner,
                 commits=self.commits,
-                limits=limits,
                 max_package_changes=settings.describe.max_package_changes,
             )
 

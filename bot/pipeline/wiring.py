@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.checks.wiring import build_governance
@@ -27,6 +27,7 @@ from bot.recommend.engine import Recommender
 from bot.recommend.model import Recommendation
 from bot.recommend.variants import allows_variant, apply_variants
 from bot.registry import HttpRegistryClient, settings_from_config
+from bot.sbom.source import InventoryLog
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class Pipeline:
     render_body: BodyRenderer
     forge: Forge | None
     recommender: Recommender | None = None
+    #: Every image inventoried in the run (described or recommended): ``run --sbom``.
+    inventories: InventoryLog = field(default_factory=InventoryLog)
 
     def recommend(
         self,
@@ -147,6 +150,7 @@ def open_pipeline(
             render_body=render_pull_request_body,
             forge=forge,
             recommender=recommender,
+            inventories=context.log,
         )
     finally:
         client.close()

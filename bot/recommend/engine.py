@@ -266,7 +266,7 @@ class Recommender:
             digest = digest or self._head(candidate)
         except RegistryError as exc:
             return Evaluation(candidate, errors=(str(exc),))
-        found = self._inventory(registry, repository, digest, platform)
+        found = self._inventory(registry, repository, digest, platform, candidate.tag)
         if isinstance(found, RegistryError):
             return Evaluation(candidate, digest=digest, errors=(str(found),))
         inventory = found.inventory
@@ -289,7 +289,7 @@ class Recommender:
         )
 
     def _inventory(
-        self, registry: str, repository: str, digest: str, platform: str
+        self, registry: str, repository: str, digest: str, platform: str, tag: str
     ) -> _Found | RegistryError:
         key = (f"{registry}/{repository}", digest, platform)
         with self._lock:
@@ -297,14 +297,14 @@ class Recommender:
         if cached is not None:
             return cached
         try:
-            value: _Found | RegistryError = self._read(registry, repository, digest, platform)
+            value: _Found | RegistryError = self._read(registry, repository, digest, platform, tag)
         except RegistryError as exc:
             value = exc
         with self._lock:
             self._found[key] = value
         return value
 
-    def _read(self, registry: str, repository: str, digest: str, platform: str) -> _Found:
+    def _read(self, registry: str, repository: str, digest: str, platform: str, tag: str) -> _Found:
         top = self.client.get_manifest(registry, repository, digest)
         index = top if isinstance(top, ImageIndex) else None
         manifest = top
@@ -317,7 +317,7 @@ class Recommender:
         user = _user(config.raw)
         try:
             inventory = inventory_image(self.client, registry, repository, manifest, index,
-                                        self.inventory)  # fmt: skip
+                                        self.inventory, tag=tag, platform=platform)  # fmt: skip
         except RegistryError:
             raise
         except BotError as exc:

@@ -57,11 +57,13 @@ def _size(num: float) -> str:
     return f"{value:.1f} GB"  # pragma: no cover
 
 
-def _show(criterion: str, value: float) -> str:
+def _show(criterion: str, value: float, other: float | None = None) -> str:
     if value == _UNKNOWN:
         return "unknown"
     if criterion == "size":
-        return _size(value)
+        shown = _size(value)
+        close = other is not None and other != _UNKNOWN and _size(other) == shown
+        return f"{int(value)} B" if close else shown
     if criterion == "signed":
         return next(k for k, v in _SIGNATURE.items() if v == value)
     return str(int(value))
@@ -97,7 +99,8 @@ def winner_reason(
     label = CRITERIA[decisive][1]
     reason = (
         f"{_name(top)} ranks first on {names}: {label} "
-        f"{_show(decisive, _value(top, decisive))} against {_show(decisive, _value(current, decisive))} now"
+        f"{_show(decisive, _value(top, decisive), _value(current, decisive))} against "
+        f"{_show(decisive, _value(current, decisive), _value(top, decisive))} now"
     )
     runner = next((e for e in ranked[1:] if e.usable), None)
     if runner is not None:
@@ -105,6 +108,7 @@ def winner_reason(
         if split is not None:
             reason += (
                 f"; ahead of {_name(runner)} on {CRITERIA[split][1]} "
-                f"({_show(split, _value(top, split))} against {_show(split, _value(runner, split))})"
+                f"({_show(split, _value(top, split), _value(runner, split))} against "
+                f"{_show(split, _value(runner, split), _value(top, split))})"
             )
     return top, reason

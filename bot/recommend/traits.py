@@ -28,13 +28,8 @@ def traits_of(os: OsRelease | None, packages: Sequence[Package], user: str | Non
     names = {p.name for p in packages if p.kind in _OS_KINDS}
     libc = "glibc" if names & _GLIBC else "musl" if "musl" in names else "none"
     manager = next((label for name, label in _MANAGERS if name in names), "none")
-    return Traits(
-        os=os.label if os is not None else None,
-        libc=libc,
-        shell=bool(names & _SHELLS),
-        package_manager=manager,
-        user=user,
-    )
+    has_shell = bool(names & _SHELLS)
+    return Traits(os.label if os is not None else None, libc, has_shell, manager, user)
 
 
 def _is_root(user: str | None) -> bool:

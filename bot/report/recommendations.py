@@ -24,7 +24,7 @@ __all__ = [
     "render_markdown_section",
 ]
 
-_ABBR = (("critical", "C"), ("high", "H"), ("medium", "M"), ("low", "L"))
+_ABBR = (("critical", "C"), ("high", "H"), ("medium", "M"), ("low", "L"), ("unknown", "?"))
 
 
 def _size(num: int | None) -> str:
@@ -84,7 +84,7 @@ def _row(e: Evaluation, base: str, winner: Evaluation | None) -> list[str]:
     ]
 
 
-COLUMNS = ("candidate", "kind", "C+H", "vulns C/H/M/L", "fixed", "new", "size", "packages",
+COLUMNS = ("candidate", "kind", "C+H", "vulns C/H/M/L/?", "fixed", "new", "size", "packages",
            "support", "signature", "what changes")  # fmt: skip
 
 
@@ -210,7 +210,7 @@ def alternatives_section(r: Recommendation, limit: int = 3) -> list[str]:
         "",
         "<details><summary>Alternatives</summary>",
         "",
-        "| candidate | C+H | vulns C/H/M/L | size | support | what changes |",
+        "| candidate | C+H | vulns C/H/M/L/? | size | support | what changes |",
         "|---|---:|---|---:|---|---|",
     ]
     for e in [r.current, *usable]:

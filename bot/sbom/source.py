@@ -11,6 +11,7 @@ came from; PR footers and reports name it.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from bot.registry import ImageIndex, ImageManifest, RegistryClient
@@ -21,7 +22,15 @@ from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
 from bot.scan.packages import OsRelease, Package
 
-__all__ = ["LAYERS", "SBOM", "ImageInventory", "inventory_image"]
+__all__ = [
+    "LAYERS",
+    "SBOM",
+    "ImageInventory",
+    "InventoryLog",
+    "InventoryOptions",
+    "InventoryRecord",
+    "inventory_image",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +68,44 @@ class ImageInventory:
 
 
 @dataclass(frozen=True)
+class InventoryRecord:
+    """One inventoried image: its name, the tag it was asked by, its platform manifest."""
+
+    image: str
+    tag: str | None
+    manifest_digest: str
+    platform: str
+    inventory: ImageInventory
+
+
+class InventoryLog:
+    """Every image inventoried during a run, once per manifest digest (thread-safe): what
+    ``run --sbom DIR`` writes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[tuple[str, str], InventoryRecord] = {}
+
+    def add(self, record: InventoryRecord) -> None:
+        """Remember ``record`` (the first tag an image was asked by names it)."""
+        with self._lock:
+            self._records.setdefault((record.image, record.manifest_digest), record)
+
+    def records(self) -> list[InventoryRecord]:
+        """What was inventoried, by image then tag."""
+        with self._lock:
+            return sorted(self._records.values(), key=lambda r: (r.image, r.tag or "", r.platform))
+
+
+@dataclass(frozen=True)
 class InventoryOptions:
-    """Caches and limits shared by every inventory of a run."""
+    """Caches and limits shared by every inventory of a run (``log``: where to record them)."""
 
     layers: LayerCache
     sboms: SbomCache
     limits: LayerLimits
     prefer_sbom: bool = True
+    log: InventoryLog | None = None
 
 
 def _size(manifest: ImageManifest) -> int:
@@ -79,10 +119,29 @@ def inventory_image(
     manifest: ImageManifest,
     index: ImageIndex | None,
     options: InventoryOptions,
+    *,
+    tag: str | None = None,
+    platform: str = "",
 ) -> ImageInventory:
     """The inventory of ``manifest`` (a platform manifest, ``index`` the index it was chosen
     from, if any): the SBOM attestation when usable, else the layers (raises
-    :class:`~bot.errors.ScanError` when the layers cannot be read)."""
+    :class:`~bot.errors.ScanError` when the layers cannot be read). It is recorded in the
+    options' log under ``tag`` and ``platform``."""
+    found = _inventory(client, registry, repository, manifest, index, options)
+    if options.log is not None:
+        options.log.add(InventoryRecord(f"{registry}/{repository}", tag, manifest.digest,
+                                        platform, found))  # fmt: skip
+    return found
+
+
+def _inventory(
+    client: RegistryClient,
+    registry: str,
+    repository: str,
+    manifest: ImageManifest,
+    index: ImageIndex | None,
+    options: InventoryOptions,
+) -> ImageInventory:
     why = "attestations not consulted (describe.sbom_attestations: false)"
     fetched = 0
     if options.prefer_sbom and index is None:

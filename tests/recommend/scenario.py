@@ -18,6 +18,7 @@ Under ``<gprefix>/distroless/python3-debian12`` (aliased as ``gcr.io``) ``nonroo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.scan.packages import Package, parse_apk_installed, parse_dpkg_status
@@ -33,8 +34,8 @@ from tests.scan.scenario import (
     deb_stanza,
     dpkg_db,
 )
-from tests.support.images import Pusher
-from tests.support.layers import Symlink
+from tests.support.images import PushedImage, Pusher
+from tests.support.layers import Files, Symlink
 from tests.support.registry import RunningRegistry
 
 PLATFORMS = ("linux/amd64", "linux/arm64/v8")
@@ -76,28 +77,41 @@ class Seeded:
     gcr: str  # "<host>/<gprefix>" for gcr.io
 
 
-def push_python(registry: RunningRegistry, prefix: str, gprefix: str) -> Seeded:
-    """Push the scenario (see the module docstring)."""
+def push_python(
+    registry: RunningRegistry,
+    prefix: str,
+    gprefix: str,
+    *,
+    sbom: bool = True,
+    payload: Callable[[str], bytes] | None = None,
+) -> Seeded:
+    """Push the scenario (see the module docstring); ``sbom``: with attestations;
+    ``payload(tag)``: the bytes of an extra layer per image (its content, for benchmarks)."""
     repo = f"{prefix}/library/python"
+
+    def layers(tag: str, base: Sequence[Files]) -> list[Files]:
+        return [*base, {"/opt/content.bin": payload(tag)}] if payload else list(base)
+
+    def statement(packages: list[Package]) -> Callable[[PushedImage], bytes] | None:
+        return sbom_of(packages) if sbom else None
+
+    images: list[tuple[str, list[str], Sequence[Files], list[Package] | None, str]] = [
+        (repo, ["3.12.1-slim"], DEBIAN_OLD_LAYERS, OLD_PACKAGES, "2024-01-11T00:00:00Z"),
+        (repo, ["3.12.14-slim", "3.12.14-slim-bookworm"], DEBIAN_NEW_LAYERS, NEW_PACKAGES,
+         "2026-08-13T00:00:00Z"),
+        (repo, ["3.13.5-slim"], DEBIAN_NEW_LAYERS, NEW_PACKAGES, "2026-08-14T00:00:00Z"),
+        (repo, ["3.12.14"], FULL_LAYERS, _python_full(), "2026-08-13T00:00:00Z"),
+        (repo, ["3.12.14-alpine"], ALPINE_LAYERS, None, "2026-08-13T00:00:00Z"),
+        (repo, ["3.8.20-slim"], [DEBIAN_BASE], None, "2024-09-07T00:00:00Z"),
+    ]  # fmt: skip
     with Pusher(registry) as pusher:
-        pusher.push_multiarch(repo, ["3.12.1-slim"], platforms=PLATFORMS, media="oci",
-                              layers=DEBIAN_OLD_LAYERS, created="2024-01-11T00:00:00Z",
-                              sbom=sbom_of(OLD_PACKAGES))  # fmt: skip
-        pusher.push_multiarch(repo, ["3.12.14-slim", "3.12.14-slim-bookworm"],
-                              platforms=PLATFORMS, media="oci", layers=DEBIAN_NEW_LAYERS,
-                              created="2026-08-13T00:00:00Z", sbom=sbom_of(NEW_PACKAGES))  # fmt: skip
-        pusher.push_multiarch(repo, ["3.13.5-slim"], platforms=PLATFORMS, media="oci",
-                              layers=DEBIAN_NEW_LAYERS, created="2026-08-14T00:00:00Z",
-                              sbom=sbom_of(NEW_PACKAGES))  # fmt: skip
-        pusher.push_multiarch(repo, ["3.12.14"], platforms=PLATFORMS, media="oci",
-                              layers=FULL_LAYERS, created="2026-08-13T00:00:00Z",
-                              sbom=sbom_of(_python_full()))  # fmt: skip
-        pusher.push_multiarch(repo, ["3.12.14-alpine"], platforms=PLATFORMS, media="oci",
-                              layers=ALPINE_LAYERS, created="2026-08-13T00:00:00Z")  # fmt: skip
-        pusher.push_multiarch(repo, ["3.8.20-slim"], platforms=PLATFORMS, media="oci",
-                              layers=[DEBIAN_BASE], created="2024-09-07T00:00:00Z")  # fmt: skip
+        for target, tags, base, listed, created in images:
+            pusher.push_multiarch(target, tags, platforms=PLATFORMS, media="oci",
+                                  layers=layers(tags[0], base), created=created,
+                                  sbom=statement(listed) if listed else None)  # fmt: skip
         pusher.push_multiarch(f"{gprefix}/distroless/python3-debian12", ["nonroot"],
-                              platforms=PLATFORMS, media="oci", layers=DISTROLESS_LAYERS,
+                              platforms=PLATFORMS, media="oci",
+                              layers=layers("nonroot", DISTROLESS_LAYERS),
                               created="1970-01-01T00:00:00Z", user="nonroot")  # fmt: skip
     return Seeded(f"{registry.host}/{prefix}", f"{registry.host}/{gprefix}")
 

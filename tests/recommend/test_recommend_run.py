@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 
 from bot.cli import main
 from tests.recommend.scenario import push_python
@@ -149,3 +151,30 @@ def test_pull_request_bodies_can_carry_alternatives(
     assert "| `3.12.14-slim (this update)` | 1 |" in body
     assert "`gcr.io/distroless/python3-debian12:nonroot` ★" in body
     assert body.index("Alternatives") < body.index("<sub>Scanned by")
+
+
+def test_sboms_are_written_per_inventoried_image_and_joined_by_purl(
+    workspace: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "sboms"
+    assert main([*workspace[1], "--sbom", str(out), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 2  # --sbom implies --describe: the current and the proposed image
+    assert all(name.startswith("docker.io_library_python_3.12.1") or "3.12.14" in name
+               for name in files)  # fmt: skip
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    purls = set()
+    for path in out.iterdir():
+        text = path.read_text()
+        assert validator.validate_str(text) is None
+        sbom = json.loads(text)
+        assert sbom["metadata"]["component"]["type"] == "container"
+        purls |= {c.get("purl") for c in sbom["components"]}
+    [update] = document["updates"]
+    upgraded = update["describe"]["packages"]["upgraded"]
+    assert upgraded
+    assert {c["purl"] for c in upgraded} <= purls  # every package diff entry names a component
+    assert "pkg:pypi/requests@2.32.3" in purls  # language packages from the SBOM attestation
+    main([*workspace[1], "--recommend", "--sbom", str(out), "--format", "json"])
+    assert len(list(out.iterdir())) == 6  # the five candidates besides the current image too
