@@ -20,6 +20,7 @@ from bot.report.text import short_digest
 from bot.scan.diff import PackageChange
 from bot.scan.matching import Finding
 from bot.scan.severity import SEVERITIES
+from bot.units import human_size
 
 __all__ = ["MAX_BODY_CHARS", "render_body", "render_group_body", "to_document"]
 
@@ -46,21 +47,12 @@ def _short(digest: str | None) -> str:
     return md_code(short_digest(digest)) if digest else "—"
 
 
-def _size(num: int) -> str:
-    value = float(num)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"  # pragma: no cover
-
-
 def _delta(old: int | None, new: int | None, fmt: str = "count") -> str:
     if old is None or new is None or old == new:
         return ""
     diff = new - old
     sign = "+" if diff > 0 else "-"
-    text = _size(abs(diff)) if fmt == "size" else str(abs(diff))
+    text = human_size(abs(diff)) if fmt == "size" else str(abs(diff))
     return f" ({sign}{text})"
 
 
@@ -118,8 +110,8 @@ def _summary_table(d: Description) -> list[str]:
                     f"| {known(n.package_count, str)}{delta} |")  # fmt: skip
     if _either(o.compressed_size, n.compressed_size):
         delta = _delta(o.compressed_size, n.compressed_size, "size")
-        rows.append(f"| compressed size | {known(o.compressed_size, _size)} "
-                    f"| {known(n.compressed_size, _size)}{delta} |")  # fmt: skip
+        rows.append(f"| compressed size | {known(o.compressed_size, human_size)} "
+                    f"| {known(n.compressed_size, human_size)}{delta} |")  # fmt: skip
     rows += _row("source", _source(d.changelog, "old"), _source(d.changelog, "new"), str)
     return rows
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.recommend.model import Evaluation
+from bot.units import human_size
 
 __all__ = ["CRITERIA", "rank", "winner_reason"]
 
@@ -48,21 +49,12 @@ def rank(candidates: Sequence[Evaluation], ranking: Sequence[str]) -> list[Evalu
     return sorted(candidates, key=lambda e: _key(e, ranking))
 
 
-def _size(num: float) -> str:
-    value = num
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"  # pragma: no cover
-
-
 def _show(criterion: str, value: float, other: float | None = None) -> str:
     if value == _UNKNOWN:
         return "unknown"
     if criterion == "size":
-        shown = _size(value)
-        close = other is not None and other != _UNKNOWN and _size(other) == shown
+        shown = human_size(value)
+        close = other is not None and other != _UNKNOWN and human_size(other) == shown
         return f"{int(value)} B" if close else shown
     if criterion == "signed":
         return next(k for k, v in _SIGNATURE.items() if v == value)

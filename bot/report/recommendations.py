@@ -16,6 +16,7 @@ from bot.recommend.model import Evaluation, Recommendation
 from bot.recommend.rank import CRITERIA
 from bot.report.escape import md_code, md_text
 from bot.report.text import display_name
+from bot.units import human_size
 
 __all__ = [
     "alternatives_section",
@@ -28,14 +29,7 @@ _ABBR = (("critical", "C"), ("high", "H"), ("medium", "M"), ("low", "L"), ("unkn
 
 
 def _size(num: int | None) -> str:
-    if num is None:
-        return "?"
-    value = float(num)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"  # pragma: no cover
+    return "?" if num is None else human_size(num)
 
 
 def _vulns(e: Evaluation) -> str:
