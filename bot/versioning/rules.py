@@ -8,8 +8,9 @@ key                meaning (default)
 ``match``          glob on the normalised name (``docker.io/library/python``,
                    ``ghcr.io/org/*``; ``*`` also crosses ``/``) (``*``)
 ``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``,
-                   ``variant``
-                   (``{patch, digest}``: newer patch versions or refreshed digests)
+                   ``rolling``, ``variant`` (``{patch, digest}``: newer patch versions or refreshed
+                   digests; ``os`` also moves a Windows ``10.0.BUILD``; ``rolling`` moves a
+                   rolling date tag such as ``sid-20240101`` to a newer date)
 ``versioning``     ``docker`` | ``semver`` | ``pep440`` | ``loose`` | ``regex:<pattern>``
 ``allow``          a candidate must be inside this range (``>=3.12,<3.13``) (none)
 ``ignore``         candidates inside any of these ranges are skipped (``()``)
@@ -52,6 +53,7 @@ class UpdateType(StrEnum):
     DIGEST = "digest"
     PIN = "pin"
     OS = "os"
+    ROLLING = "rolling"
     #: Another variant of the same image (``-slim`` -> ``-alpine``), proposed only from a
     #: recommendation (``bot.recommend``) that ranks it first; never by :func:`choose_update`.
     VARIANT = "variant"
