@@ -65,9 +65,20 @@ def main(extra: list[str] | None = None) -> int:
                 f" databases in {time.monotonic() - started:.1f}s; auditing examples/ (dry run)\n",
                 file=sys.stderr,
             )
-            os.environ["BASE_IMAGE_BOT_DESCRIBE__ADVISORIES__PATH"] = str(ADVISORIES)
-            os.environ["BASE_IMAGE_BOT_DESCRIBE__CACHE_DIR"] = str(Path(workdir) / "cache")
-            return bot_main(cli_args(registry.host, extra))
+            settings = {
+                "BASE_IMAGE_BOT_DESCRIBE__ADVISORIES__PATH": str(ADVISORIES),
+                "BASE_IMAGE_BOT_DESCRIBE__CACHE_DIR": str(Path(workdir) / "cache"),
+            }
+            saved = {name: os.environ.get(name) for name in settings}
+            os.environ.update(settings)
+            try:
+                return bot_main(cli_args(registry.host, extra))
+            finally:  # the caller's environment is as it was (the demo runs in-process in tests)
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
 
 
 if __name__ == "__main__":
