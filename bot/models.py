@@ -141,6 +141,19 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
+class DashboardRecord:
+    """What a run did with a repository's dependency dashboard issue (``action``: ``open``,
+    ``update``, ``none``, or ``closed`` when a person closed it and it is left alone)."""
+
+    repo: str
+    action: str
+    reason: str
+    number: int | None = None
+    error: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class RegistryUse:
     """What a run did on one registry host: requests, pulls, rate limits, warnings."""
 
@@ -192,6 +205,7 @@ class RunReport:
     references: tuple[ReferenceRecord, ...] = ()
     #: Other bases per reference (``run --recommend``), in image, tag, platform order.
     recommendations: tuple[Recommendation, ...] = ()
+    dashboards: tuple[DashboardRecord, ...] = ()
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -212,6 +226,7 @@ class RunReport:
                     self.recommendations, key=lambda r: (r.image, r.tag, r.digest or "", r.platform)
                 )
             ),
+            dashboards=tuple(sorted(self.dashboards, key=lambda d: d.repo)),
         )
 
     @staticmethod
@@ -230,4 +245,5 @@ class RunReport:
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
             recommendations=tuple(x for r in reports for x in r.recommendations),
+            dashboards=tuple(d for r in reports for d in r.dashboards),
         ).sorted()

@@ -26,6 +26,7 @@ from bot.pipeline import repos
 from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import check_roots, collect_local
+from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import open_pipeline
 from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
@@ -152,7 +153,12 @@ def audit_paths(
         audited, recommendations = pipeline.recommend(pipeline.auditor.audit(files))
         review = pipeline.auditor.review(pipeline.describe(audited))
         results = list(review.results)
-        proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
+        proposals = build_proposals(
+            results,
+            settings.pull_requests,
+            pipeline.render_body,
+            lambda update: traits_of(update, settings).group,
+        )
         registries = pipeline.client.usage()
         if sbom_dir is not None:
             write_sboms(pipeline.inventories.records(), sbom_dir, now or datetime.now(UTC))

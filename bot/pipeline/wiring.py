@@ -45,6 +45,8 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    #: When the run started: schedule windows and hourly limits are judged at this moment.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     recommender: Recommender | None = None
     #: Every image inventoried in the run (described or recommended): ``run --sbom``.
     inventories: InventoryLog = field(default_factory=InventoryLog)
@@ -149,6 +151,7 @@ def open_pipeline(
             describer=describer,
             render_body=render_pull_request_body,
             forge=forge,
+            now=moment,
             recommender=recommender,
             inventories=context.log,
         )

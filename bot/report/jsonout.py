@@ -6,6 +6,7 @@ import json
 
 from bot.models import (
     SCHEMA_VERSION,
+    DashboardRecord,
     ErrorRecord,
     FindingRecord,
     ImageVersion,
@@ -123,7 +124,20 @@ def report_document(report: RunReport) -> dict[str, object]:
         document["registries"] = [_registry(u) for u in report.registries]
     if report.recommendations:
         document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
+    if report.dashboards:
+        document["dashboards"] = [_dashboard(d) for d in report.dashboards]
     return document
+
+
+def _dashboard(record: DashboardRecord) -> dict[str, object]:
+    return {
+        "repo": record.repo,
+        "action": record.action,
+        "number": record.number,
+        "reason": record.reason,
+        "body": record.body,
+        "error": record.error,
+    }
 
 
 def render_json(report: RunReport) -> str:
