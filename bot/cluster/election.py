@@ -108,13 +108,15 @@ class LeaderLoop:
             self.elector.description,
             extra=log_fields(replica=identity, role="leader"),
         )
-        self._leader = True
         try:
             self._on_elected()
         except Exception:
             logger.exception("could not start leading: giving the leadership back")
+            self._leader = True
             self._demote("could not start leading")
             self.elector.release()
+            return
+        self._leader = True
 
     def _demote(self, why: str) -> None:
         self._leader = False

@@ -120,6 +120,8 @@ class LeaseElector:
         self._url = f"{config.api_url}{API}/namespaces/{config.namespace}/leases"
         self._name = name
         self._session = session or requests.Session()
+        # The cluster's CA, never one from the environment; no proxy between pod and API server.
+        self._session.trust_env = False
         self._session.verify = str(config.ca_path) if config.ca_path.is_file() else True
         self._observed: tuple[object, ...] | None = None
         self._observed_at = 0.0

@@ -186,7 +186,7 @@ class ClusterNode:
 
     def run_group(self, group: str) -> None:
         """A schedule fired (APScheduler, on the leader): enqueue its run."""
-        if not self.loop.is_leader:
+        if self._scheduler is None:
             logger.info("schedule %s fired on a replica that no longer leads: ignored", group)
             return
         for candidate in schedule_groups(self.settings):

@@ -51,9 +51,9 @@ PENDING_TTL = 3600
 #: Starts of one unit (crashes, shutdowns) after which it is given up for its run.
 MAX_STARTS = 10
 #: Share (per million) of queue commands that also return dead replicas' units to the queue.
-MAINTENANCE_CHANCE = 100_000
+MAINTENANCE_CHANCE = 200_000
 #: Milliseconds an idle replica waits between two polls of the queue.
-POLL_MS = 1000
+POLL_MS = 500
 #: Retries of a unit whose repository is busy, and their back-off bounds (milliseconds).
 MAX_RETRIES = 60
 MIN_BACKOFF_MS = 1000
