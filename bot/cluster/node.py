@@ -108,6 +108,7 @@ class ClusterNode:
         self._scheduler: Any = None
         self._queue_ok = True
         self._lock = threading.Lock()
+        self._stopper: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -129,13 +130,20 @@ class ClusterNode:
             extra=log_fields(replica=self.identity, role="follower"),
         )
 
-    def stop_leading(self) -> None:
-        """Step down and give the leadership back (another replica takes over at once)."""
+    def begin_stop(self, timeout: float) -> None:
+        """Step down (another replica takes over at once) and stop taking units: the unit in
+        progress may finish within ``timeout``; units taken but not started go back to the
+        queue."""
         self.loop.stop()
+        self._stopper = threading.Thread(
+            target=self.queue.stop, args=(timeout,), name="queue-stop", daemon=True
+        )
+        self._stopper.start()
 
-    def stop_working(self, timeout: float) -> None:
-        """Stop taking units; what was taken but not started goes back to the queue."""
-        self.queue.stop(timeout)
+    def finish_stop(self, timeout: float) -> None:
+        """Wait (at most ``timeout``) for :meth:`begin_stop` to have closed the queue."""
+        if self._stopper is not None:
+            self._stopper.join(timeout)
 
     def ready(self) -> tuple[bool, str]:
         """Ready while the queue answers; the text names the role."""

@@ -218,8 +218,8 @@ class Service:
         """Stop scheduling, let the run in progress end within the bound; returns the exit code."""
         timeout = float(self.settings.service.shutdown_timeout)
         self.worker.stopping.set()
-        if self.node is not None:
-            self.node.stop_leading()  # another replica takes over the schedules at once
+        if self.node is not None:  # another replica takes over the schedules at once
+            self.node.begin_stop(timeout + min(FINAL_GRACE, timeout))
         else:
             self._scheduler.shutdown(wait=False)
         if self.worker.busy:
@@ -232,7 +232,7 @@ class Service:
                 logging.shutdown()
                 os._exit(EXIT_OK)
         if self.node is not None:
-            self.node.stop_working(min(FINAL_GRACE, timeout))
+            self.node.finish_stop(min(FINAL_GRACE, timeout))
         self.http.close()
         install(None)
         logger.info("stopped")
