@@ -21,7 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "ghcr.io/base-image-bot/base-image-bot"
-PATTERNS = ("kubernetes/*.yaml", "kubernetes/*/*.yaml", "docker-compose*.yml", "github-action/*.yml")
+PATTERNS = (
+    "kubernetes/*.yaml",
+    "kubernetes/*/*.yaml",
+    "docker-compose*.yml",
+    "github-action/*.yml",
+)
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
