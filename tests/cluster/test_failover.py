@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,24 @@ pytestmark = pytest.mark.registry
 
 #: Pull requests an uninterrupted run opens in a seeded repository (python, pinned python, alpine).
 PULLS_PER_REPO = 3
+
+
+Config = Callable[[Path], dict[str, Any]]
+
+
+@pytest.fixture
+def configure(
+    github_emulator: GitHubEmulator, seeded: SeededImages, redis_server: Redis, namespace: str
+) -> Callable[..., Config]:
+    """``configure(schedule=..., cluster=...)``: the configuration of every replica of a test."""
+
+    def make(**options: Any) -> Config:
+        return lambda workdir: cluster_config(
+            workdir, seeded=seeded, github_url=github_emulator.base_url,
+            redis_url=redis_server.url, namespace=namespace, **options,
+        )  # fmt: skip
+
+    return make
 
 
 @pytest.fixture
@@ -58,9 +77,8 @@ def _start_run(replicas: Replicas) -> str:
 def test_killing_the_leader_and_a_worker_mid_run_loses_and_repeats_nothing(
     github_emulator: GitHubEmulator,
     seeded: SeededImages,
-    redis_server: Redis,
     pg_database: str,
-    namespace: str,
+    configure: Callable[..., Config],
     replicas: Replicas,
 ) -> None:
     github = github_emulator
@@ -74,11 +92,7 @@ def test_killing_the_leader_and_a_worker_mid_run_loses_and_repeats_nothing(
         for repo in repos[:2]
     }
 
-    def config(workdir: Path) -> dict[str, object]:
-        return cluster_config(
-            workdir, seeded=seeded, github_url=github.base_url, redis_url=redis_server.url,
-            namespace=namespace, schedule={"job_store": pg_database, "run_at_start": True},
-        )  # fmt: skip
+    config = configure(schedule={"job_store": pg_database, "run_at_start": True})
 
     (first,) = replicas.start(1, config)
     assert replicas.leader() is first
@@ -128,21 +142,12 @@ def test_killing_the_leader_and_a_worker_mid_run_loses_and_repeats_nothing(
 def test_follower_replicas_shut_down_cleanly_and_the_leader_hands_over(
     github_emulator: GitHubEmulator,
     seeded: SeededImages,
-    redis_server: Redis,
     pg_database: str,
-    namespace: str,
+    configure: Callable[..., Config],
     replicas: Replicas,
 ) -> None:
     seed_repo(github_emulator, "app0", seeded)
-
-    def config(workdir: Path) -> dict[str, object]:
-        return cluster_config(
-            workdir, seeded=seeded, github_url=github_emulator.base_url,
-            redis_url=redis_server.url, namespace=namespace,
-            schedule={"job_store": pg_database},
-        )  # fmt: skip
-
-    started = replicas.start(2, config)
+    started = replicas.start(2, configure(schedule={"job_store": pg_database}))
     leader = replicas.leader()
     follower = next(p for p in started if p is not leader)
     assert follower.get("/readyz") == (200, "ready: follower\n")
@@ -155,9 +160,8 @@ def test_follower_replicas_shut_down_cleanly_and_the_leader_hands_over(
 def test_a_kubernetes_lease_elects_and_moves_the_leader(
     github_emulator: GitHubEmulator,
     seeded: SeededImages,
-    redis_server: Redis,
-    namespace: str,
     lease_api: LeaseApi,
+    configure: Callable[..., Config],
     replicas: Replicas,
 ) -> None:
     """In a pod (service-account token mounted) ``election: auto`` uses a Lease, and the job
@@ -165,14 +169,10 @@ def test_a_kubernetes_lease_elects_and_moves_the_leader(
     repo = seed_repo(github_emulator, "app0", seeded)
     account = lease_api.service_account("base-image-bot", namespace="bots")
 
-    def config(workdir: Path) -> dict[str, object]:
-        return cluster_config(
-            workdir, seeded=seeded, github_url=github_emulator.base_url,
-            redis_url=redis_server.url, namespace=namespace,
-            schedule={"run_at_start": True},
-            cluster={"service_account_dir": str(account), "lease_seconds": 3},
-        )  # fmt: skip
-
+    config = configure(
+        schedule={"run_at_start": True},
+        cluster={"service_account_dir": str(account), "lease_seconds": 3},
+    )
     replicas.start(2, config, **lease_api.environ())
     leader = replicas.leader()
     holder = lease_api.holder("bots", "base-image-bot")
@@ -196,9 +196,8 @@ def test_a_kubernetes_lease_elects_and_moves_the_leader(
 def test_random_kills_over_scheduled_runs(
     github_emulator: GitHubEmulator,
     seeded: SeededImages,
-    redis_server: Redis,
     pg_database: str,
-    namespace: str,
+    configure: Callable[..., Config],
     replicas: Replicas,
     seed: int,
 ) -> None:
@@ -208,12 +207,7 @@ def test_random_kills_over_scheduled_runs(
     github = github_emulator
     repos = [seed_repo(github, f"app{i}", seeded) for i in range(12)]
 
-    def config(workdir: Path) -> dict[str, object]:
-        return cluster_config(
-            workdir, seeded=seeded, github_url=github.base_url, redis_url=redis_server.url,
-            namespace=namespace, schedule={"cron": "* * * * *", "job_store": pg_database},
-        )  # fmt: skip
-
+    config = configure(schedule={"cron": "* * * * *", "job_store": pg_database})
     replicas.start(3, config)
     deliveries: list[tuple[str, str]] = []
     ends = time.monotonic() + 240
@@ -238,10 +232,10 @@ def test_random_kills_over_scheduled_runs(
     _assert_converged(github, repos)
 
 
-def _wait(predicate: object, timeout: float = 30) -> None:
+def _wait(predicate: Callable[[], bool], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return
         time.sleep(0.05)
     raise AssertionError("condition not reached")
