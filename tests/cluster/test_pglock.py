@@ -30,10 +30,21 @@ def test_one_holder_at_a_time_and_a_dead_holder_frees_the_lock(
         assert a.acquire()  # a holder keeps it
         assert other.acquire()  # another namespace elects on its own
         a.close()  # the leader's session ends, as when its process dies
-        assert b.acquire()
+        # The server frees a session's locks when its backend exits, just after the socket
+        # closes: the next replica gets the lock at its next attempt (one a second), not at once.
+        assert _acquires_within(b, seconds=3.0)
     finally:
         for elector in (a, b, other):
             elector.close()
+
+
+def _acquires_within(elector: AdvisoryLockElector, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not elector.acquire():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_leader_whose_session_is_killed_steps_down(pg_database: str, namespace: str) -> None:
@@ -48,7 +59,7 @@ def test_a_leader_whose_session_is_killed_steps_down(pg_database: str, namespace
                 (lock_key(namespace),),
             )
         assert not a.acquire()  # its check fails: it is no longer the leader
-        assert b.acquire()
+        assert _acquires_within(b, seconds=3.0)
         assert not a.acquire()  # reconnected, but the lock is b's now
     finally:
         a.close()
