@@ -29,9 +29,15 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "run": ("bench_run.py", [], ["--runs", "3"]),
     "audit": ("bench_audit.py", [], ["--repos", "40", "--runs", "1"]),
     "scan": ("bench_scan.py", [], ["--size-mb", "50"]),
+    "recommend": ("bench_recommend.py", [], ["--layer-mb", "2"]),
     "service": ("bench_service.py", [], ["--seconds", "5", "--repos", "50"]),
     "webhook": ("bench_webhook.py", [], ["--posts", "10", "--size-mb", "5"]),
     "github": ("bench_github.py", [], ["--repos", "5"]),
+    "cluster": (
+        "bench_cluster.py",
+        [],
+        ["--repos", "6", "--failovers", "2", "--lease-seconds", "5"],
+    ),
     "registry_limits": ("bench_registry_limits.py", [], ["--quick"]),
 }
 

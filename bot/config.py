@@ -30,6 +30,7 @@ from bot.configload import (
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.presets import PresetReader, resolve_presets
+from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
 from bot.windows import Window
 
@@ -152,6 +153,26 @@ class DescribeSettings:
     max_database_bytes: int = 256 << 20
     max_packages: int = 50_000
     max_package_changes: int | None = 1000
+    #: Read the package list from the image's SBOM attestation when it has one.
+    sbom_attestations: bool = True
+    #: Add an "Alternatives" section (recommended other bases) to pull-request bodies.
+    recommend: bool = False
+
+
+#: Criteria ``recommend.ranking`` may name, in the words reports use.
+RANKING_CRITERIA = ("critical_high", "vulnerabilities", "new", "size", "packages", "signed")
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """Recommendations of other bases (``run --recommend``, ``describe.recommend``)."""
+
+    enabled: bool = False
+    max_candidates: int = 6
+    ranking: tuple[str, ...] = ("critical_high", "size")
+    #: ``(globs, substitutes)`` entries, configured ones first, then the bundled data file's.
+    alternatives: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    bundled_alternatives: bool = True
 
 
 @dataclass(frozen=True)
@@ -247,6 +268,28 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Several ``serve`` replicas sharing the work: leader election and the Redis work queue."""
+
+    enabled: bool = False
+    #: ``redis://host:port/db`` (``rediss://`` for TLS, ``unix://`` for a socket); no password.
+    queue_url: str | None = None
+    #: Environment variable holding the Redis password (unset: none).
+    queue_password_env: str = "REDIS_PASSWORD"  # noqa: S105 - a variable name
+    #: Prefix of every Redis key, and the name of the queue.
+    namespace: str = "base-image-bot"
+    #: ``auto``, ``kubernetes`` (a Lease) or ``postgresql`` (an advisory lock on the job store).
+    election: str = "auto"
+    lease_name: str = "base-image-bot"
+    lease_namespace: str | None = None
+    lease_seconds: float = 15.0
+    #: Where the pod's service-account token, CA certificate and namespace are mounted.
+    service_account_dir: str = "/var/run/secrets/kubernetes.io/serviceaccount"
+    #: Seconds without a heartbeat after which a replica is dead and its repository requeued.
+    dead_worker_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated configuration the rest of the bot receives."""
 
@@ -267,12 +310,14 @@ class Settings:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
+    recommend: RecommendSettings = field(default_factory=RecommendSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @property
@@ -478,6 +523,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),
+        recommend=_recommend(data.get("recommend", {})),
         checks=checks_from_config(data.get("checks", {}), data.get("rules", [])),
         github=GitHubSettings(
             api_url=github.get("api_url"),
@@ -498,6 +544,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         repos=repos,
         schedule=schedule,
         service=ServiceSettings(**data.get("service", {})),
+        cluster=ClusterSettings(**data.get("cluster", {})),
         dashboard=dashboard_of(data.get("dashboard"), DashboardSettings()),
     )
 
@@ -540,6 +587,20 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
         max_packages=entry.get("max_packages", base.max_packages),
         max_package_changes=entry.get("max_package_changes", base.max_package_changes),
+        sbom_attestations=entry.get("sbom_attestations", base.sbom_attestations),
+        recommend=entry.get("recommend", base.recommend),
+    )
+
+
+def _recommend(entry: Mapping[str, Any]) -> RecommendSettings:
+    base = RecommendSettings()
+    configured = parse_alternatives(entry.get("alternatives", []), "recommend.alternatives")
+    return RecommendSettings(
+        enabled=entry.get("enabled", base.enabled),
+        max_candidates=entry.get("max_candidates", base.max_candidates),
+        ranking=tuple(entry.get("ranking", base.ranking)),
+        alternatives=configured,
+        bundled_alternatives=entry.get("bundled_alternatives", base.bundled_alternatives),
     )
 
 

@@ -184,9 +184,10 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
         logger.info("%s", skip.message)
         return RunReport(skipped=(skip,), repo_mode=True), False
     files, read_errors = _sources(snapshot, settings, repo)
-    results = pipeline.describe(
-        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    audited, recommendations = pipeline.recommend(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
     )
+    results = pipeline.describe(audited, settings)
     review = pipeline.auditor.review(results)
     results = list(review.results)
     report = RunReport(
@@ -200,6 +201,7 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
         repo_mode=True,
         findings=review.findings,
         references=review.references,
+        recommendations=tuple(recommendations),
     )
     context = RepoContext(run.entry, snapshot, settings, run.dry_run,
                           _unknown_keys(report.errors))  # fmt: skip

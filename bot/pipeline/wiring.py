@@ -9,26 +9,29 @@ registry flags, a progress display, or the service's write guard around the forg
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.checks.wiring import build_governance
-from bot.config import Settings
+from bot.config import PolicyOverrides, Settings
 from bot.pipeline.audit import Auditor, FileResult, Progress
-from bot.pipeline.describe import Describer, render_pull_request_body
+from bot.pipeline.describe import Describer, ScanContext, render_pull_request_body
 from bot.pipeline.proposals import BodyRenderer
-from bot.registry.client import HttpRegistryClient
-from bot.registry.configure import settings_from_config
+from bot.registry import HttpRegistryClient, settings_from_config
 
 if TYPE_CHECKING:
     from bot.describe import CommitSource
     from bot.forge.executor import PullRequestOptions
     from bot.forge.protocol import Forge
     from bot.pipeline.repostate import RepoStateStore
+    from bot.recommend.engine import Recommender
+    from bot.recommend.model import Recommendation
+    from bot.sbom.source import InventoryLog
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,47 @@ class Pipeline:
     repo_state: RepoStateStore | None = None
     #: When the run started: schedule windows and hourly limits are judged at this moment.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Builds the run's recommender when a reference first needs one (it loads the scanner).
+    recommender: Callable[[], Recommender] | None = None
+    #: The advisory database, layer and SBOM caches every inventory of the run shares.
+    scan: ScanContext | None = None
+
+    @property
+    def inventories(self) -> InventoryLog:
+        """Every image inventoried in the run (described or recommended): ``run --sbom``."""
+        if self.scan is None:
+            from bot.sbom.source import InventoryLog
+
+            return InventoryLog()
+        return self.scan.log
+
+    def recommend(
+        self,
+        results: Sequence[FileResult],
+        settings: Settings | None = None,
+        overrides: PolicyOverrides | None = None,
+    ) -> tuple[list[FileResult], list[Recommendation]]:
+        """Recommendations for the references of ``results`` when ``recommend.enabled`` (else
+        only for images whose rule opts in to ``variant`` updates), and ``results`` with the
+        ``variant`` updates they allow. Returns the results and the recommendations to report."""
+        from bot.recommend.variants import allows_variant, apply_variants
+
+        settings = settings or self.settings
+        if self.recommender is None:
+            return list(results), []
+        every = settings.recommend.enabled
+
+        def only(image: str) -> bool:
+            return allows_variant(image, settings, overrides)
+
+        images = {r.ref.name for result in results for r in result.file.extraction.references}
+        if not every and not any(only(image) for image in images):
+            return list(results), []  # nothing to recommend: the scanner stays unloaded
+        found = self.recommender().for_results(
+            results, settings, overrides=overrides, only=None if every else only
+        )
+        results = apply_variants(results, found, settings, overrides)
+        return results, found if every else []
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -59,7 +103,10 @@ class Pipeline:
         settings = settings or self.settings
         if self.describer is None or not settings.describe.enabled:
             return list(results)
-        return self.describer.describe(results, settings)
+        described = self.describer.describe(results, settings)
+        if self.recommender is None or not settings.describe.recommend:
+            return described
+        return self.recommender().annotate(described, settings)
 
 
 def pull_request_options(settings: Settings) -> PullRequestOptions:
@@ -101,18 +148,37 @@ def open_pipeline(
             from bot.pipeline.repostate import open_state_store
 
             repo_state = open_state_store(settings)
+        governance = build_governance(settings, client, moment)
         auditor = Auditor(
             client,
             settings,
             moment,
             max_workers=settings.lookup.max_workers,
             progress=progress,
-            governance=build_governance(settings, client, moment),
+            governance=governance,
         )
         enabled = settings.describe.enabled if describe is None else describe
+        context = ScanContext(settings, moment)
         describer = (
-            Describer(settings, client, now=moment, commits=commits or forge) if enabled else None
+            Describer(settings, client, now=moment, commits=commits or forge, context=context)
+            if enabled
+            else None
         )
+
+        @functools.cache
+        def recommender() -> Recommender:
+            from bot.recommend.engine import Recommender
+
+            return Recommender(
+                settings,
+                client,
+                context.advisories,
+                context.inventory(settings),
+                moment.date(),
+                governance=governance,
+                max_workers=settings.lookup.max_workers,
+            )
+
         yield Pipeline(
             settings=settings,
             client=client,
@@ -122,6 +188,8 @@ def open_pipeline(
             forge=forge,
             repo_state=repo_state,
             now=moment,
+            recommender=recommender,
+            scan=context,
         )
     finally:
         client.close()

@@ -16,6 +16,7 @@ from bot.models import (
     SkipRecord,
     UpdateRecord,
 )
+from bot.report.recommendations import recommendation_document
 
 
 def _version(version: ImageVersion) -> dict[str, str | None]:
@@ -131,6 +132,8 @@ def report_document(report: RunReport) -> dict[str, object]:
             }
             for g in report.github
         ]
+    if report.recommendations:
+        document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
     if report.dashboards:
         document["dashboards"] = [_dashboard(d) for d in report.dashboards]
     return document
