@@ -233,3 +233,44 @@ def test_commits_carry_the_bot_trailer() -> None:
     (action,) = _run((_want(),))
     assert action.message.startswith("chore(deps): update python docker tag to 3.12.3-slim\n\n")
     assert is_bot_commit_message(action.message)
+
+
+def test_always_rebase_leaves_an_up_to_date_branch_alone() -> None:
+    # Not behind its base: always_rebase has nothing to do (no new commit on every run).
+    (action,) = _run((_want(),), (_pr(),), (BRANCH,), {BRANCH: _state()}, always_rebase=True)
+    assert (action.kind, action.reason) == ("none", "up to date")
+    assert not action.writes
+    # An orphan branch holding the change and not behind is reused as it is...
+    (reused,) = _run((_want(),), (), (BRANCH,), {BRANCH: _state()}, always_rebase=True)
+    assert (reused.kind, reused.files, reused.message) == ("open", (), "")
+    # ... and recommitted when it is behind.
+    (behind,) = _run((_want(),), (), (BRANCH,), {BRANCH: _state(behind=1)}, always_rebase=True)
+    assert (behind.kind, behind.files) == ("open", _want().files)
+    assert behind.message.startswith("chore(deps): update python docker tag to 3.12.3-slim")
+
+
+def test_only_open_bot_pull_requests_count_against_limit_open() -> None:
+    wants = tuple(_want(branch=f"base-image-bot/f{i}/python") for i in range(3))
+    done = tuple(
+        _pr(10 + i, branch=f"base-image-bot/old{i}/python", state="closed", merged=i == 0,
+            want=_want(branch=f"base-image-bot/old{i}/python"))
+        for i in range(3)
+    )  # fmt: skip
+    human = _pr(20, branch="feature/x", body="a human's pull request")
+    actions = _run(wants, (*done, human), (), limit_open=2)
+    # Closed and merged bot PRs and PRs without our marker leave room for two new ones.
+    assert [a.kind for a in actions if a.branch in {w.branch for w in wants}] == [
+        "open",
+        "open",
+        "pending",
+    ]
+    pending = next(a for a in actions if a.kind == "pending")
+    assert pending.reason == "pr_limit_open reached"
+    # One open bot PR elsewhere takes one of the two places.
+    other = _pr(
+        30, branch="base-image-bot/zz/python", want=_want(branch="base-image-bot/zz/python")
+    )
+    actions = _run((*wants, other_want := _want(branch=other.branch)), (other,), (other.branch,),
+                   {other.branch: _state()}, limit_open=2)  # fmt: skip
+    assert [a.kind for a in actions] == ["open", "pending", "pending", "none"]
+    assert other_want.branch == actions[-1].branch
