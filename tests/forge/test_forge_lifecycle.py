@@ -274,3 +274,54 @@ def test_only_open_bot_pull_requests_count_against_limit_open() -> None:
                    {other.branch: _state()}, limit_open=2)  # fmt: skip
     assert [a.kind for a in actions] == ["open", "pending", "pending", "none"]
     assert other_want.branch == actions[-1].branch
+
+
+def test_a_pull_request_whose_labelling_failed_gets_its_labels() -> None:
+    wanted = ("dependencies", "docker")
+    unlabelled = _pr(4)
+    (action,) = _run((_want(),), (unlabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert action == Action("update", BRANCH, "labels missing", 4, labels=wanted)
+    # Any one of them left (a human relabelled it, in any case): left alone.
+    relabelled = replace(_pr(4), labels=("DOCKER", "team-x"))
+    (kept,) = _run((_want(),), (relabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert kept == Action("none", BRANCH, "up to date", 4)
+    # Labels ride along with other changes.
+    newer = _want("3.12.4-slim", content=b"FROM python:3.12.4-slim\n")
+    (both,) = _run((newer,), (unlabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert (both.reason, both.labels) == ("newer version available", wanted)
+
+
+def test_human_commits_are_named_in_the_notice_and_the_pull_request_is_then_left_alone() -> None:
+    commits = tuple(BranchCommit(c * 40, "Jane", "j@x", "tweak", ("h" * 40,)) for c in ("c", "d"))
+    state = {BRANCH: _state(foreign=commits)}
+    (first,) = _run((_want(),), (_pr(5),), (BRANCH,), state)
+    assert first == Action(
+        "update",
+        BRANCH,
+        "branch has commits by others; left alone (notified once)",
+        5,
+        body=first.body,
+        comment=(
+            "This branch has commits that base-image-bot did not make (ccccccc, ddddddd), so the "
+            "bot will not update or rebase it any more. Close this pull request (or delete the "
+            "branch) to get a fresh one."
+        ),
+    )
+    (second,) = _run((_want(),), (_pr(5, body=first.body),), (BRANCH,), state)
+    assert second == Action("none", BRANCH, "branch has commits by others; left alone", 5)
+
+
+def test_stale_pull_requests_are_closed_with_the_reason_or_kept_when_not_evaluated() -> None:
+    reason = "the update is no longer needed (file changed or image already updated)"
+    (closed,) = _run((), (_pr(7),), ())  # branch already gone: nothing to delete
+    assert closed == Action(
+        "close",
+        BRANCH,
+        reason,
+        7,
+        comment=f"Closing: {reason}. base-image-bot no longer proposes this change.",
+    )
+    (kept,) = _run((), (_pr(7),), (BRANCH,), unknown_keys=frozenset({"Dockerfile#python"}))
+    assert kept == Action("none", BRANCH, "not evaluated this run (lookup failed); kept", 7)
+    # Closed PRs are not closed again.
+    assert _run((), (_pr(7, state="closed"),), (BRANCH,)) == []
