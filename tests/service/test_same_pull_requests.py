@@ -9,6 +9,7 @@ labels and branch contents — must be equal byte for byte, and carry the packag
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import sys
@@ -179,5 +180,17 @@ def test_serve_run_and_action_open_identical_described_pull_requests(
         assert "Vulnerabilities fixed by this update" in body
         assert "CVE-2023-4911" in body
         assert "libsqlite3-0" in body
-    assert served == ran
-    assert served == acted
+    _assert_same(served, ran, "run --repo")
+    _assert_same(served, acted, "the Action")
+
+
+def _assert_same(served: PullRequests, other: PullRequests, mode: str) -> None:
+    """Equal pull requests, or a unified diff of the first body (or field) that differs."""
+    assert len(served) == len(other), mode
+    for mine, theirs in zip(served, other, strict=True):
+        if mine[3] != theirs[3]:
+            diff = difflib.unified_diff(
+                mine[3].splitlines(), theirs[3].splitlines(), "serve", mode, lineterm=""
+            )
+            pytest.fail(f"{mine[0]}: bodies differ\n" + "\n".join(diff))
+        assert mine == theirs, mode
