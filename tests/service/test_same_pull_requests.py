@@ -115,11 +115,12 @@ def _pull_requests(emulator: GitHubEmulator) -> PullRequests:
 
 
 def _offline_bot(bin_dir: Path) -> Path:
-    """A ``base-image-bot`` on PATH that cannot leave the host (for the Action's run step)."""
+    """A ``base-image-bot`` on PATH running this checkout (for the Action's run step); it keeps
+    the ``PYTHONPATH`` it is given, which carries the tests' offline guard."""
     bin_dir.mkdir()
     script = bin_dir / "base-image-bot"
     script.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m tests.service.offline_main "$@"\n',
+        f'#!/bin/sh\nPYTHONPATH="{ROOT}:$PYTHONPATH" exec "{sys.executable}" -m bot "$@"\n',
         encoding="utf-8",
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
