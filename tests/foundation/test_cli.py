@@ -187,7 +187,7 @@ def test_serve_host_and_port_flags_win_over_the_configuration(tmp_path: Path) ->
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.service.offline_main", "serve", "--config", str(config),
+        [sys.executable, "-m", "bot", "serve", "--config", str(config),
          "--host", "127.0.0.1", "--port", "0"],
         cwd=ROOT, env={**env, "GITHUB_TOKEN": "unused"}, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
