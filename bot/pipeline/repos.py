@@ -141,7 +141,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     repo = run.entry.name
     settings = pipeline.settings
     try:
-        snapshot, settings = _read(forge, settings, repo)
+        snapshot, settings = _read(forge, settings, repo, pipeline.presets)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
     if snapshot.archived:
@@ -174,9 +174,11 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
 
 
-def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
+def _read(
+    forge: Forge, settings: Settings, repo: str, presets: dict[str, bytes]
+) -> tuple[RepoSnapshot, Settings]:
     """The repository's files of every kind, with its own configuration file (and its
-    presets) applied."""
+    presets, read once per run: ``presets``) applied."""
     snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
@@ -185,7 +187,7 @@ def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Se
         settings,
         own.content,
         f"{repo}:{REPO_CONFIG_PATH}",
-        presets=repository_reader(forge),
+        presets=repository_reader(forge, presets),
         location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
     )
     if merged.discovery != settings.discovery:

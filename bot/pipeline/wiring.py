@@ -43,6 +43,9 @@ class Pipeline:
     forge: Forge | None
     #: When the run started: schedule windows and hourly limits are judged at this moment.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: ``github>`` presets read this run, by preset: an organisation's shared preset is read
+    #: once, not once per repository extending it.
+    presets: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
