@@ -217,3 +217,37 @@ def _counting_bot(bin_dir: Path) -> Path:
     )
     script.chmod(0o755)
     return script
+
+
+def test_the_action_keeps_a_dashboard_and_automerges_on_its_next_run(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    github_emulator.create_repo("o/app", {"Dockerfile": (FIXTURE / "Dockerfile").read_bytes()})
+    config = yaml.safe_load(seeded.read_text(encoding="utf-8"))
+    config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
+    config.update(dashboard=True, policy={"automerge": ["patch"]})
+    seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    def action(run: int) -> str:
+        env = {**_github_env(tmp_path / str(run)), "GITHUB_TOKEN": github_emulator.token}
+        done = run_action(_load("action.yml"), ACTION_DIR, {"config": str(seeded)},
+                          workspace=tmp_path, temp=tmp_path / str(run), env=env)  # fmt: skip
+        assert done.codes == [0, 0, 0], done.steps[-1].stderr
+        return Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+    (tmp_path / "1").mkdir()
+    first = action(1)
+    (pull,) = github_emulator.pulls("o/app")
+    assert "automerge: waiting for the checks of the new commit" in first
+    assert "### Dependency dashboards" in first
+    (issue,) = github_emulator.issues("o/app")
+    assert f"<!-- base-image-bot:rebase {pull.head_ref} --> #{pull.number} " in (issue.body or "")
+
+    head = github_emulator.branch_sha("o/app", pull.head_ref)
+    assert head is not None
+    github_emulator.add_check_run("o/app", head, "build", "completed", "success")
+    (tmp_path / "2").mkdir()
+    second = action(2)
+    assert "checks passed: merged (squash)" in second
+    assert github_emulator.pulls("o/app")[0].merged_at is not None
+    assert "Every base image is up to date." in (github_emulator.issues("o/app")[0].body or "")
