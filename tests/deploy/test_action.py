@@ -184,13 +184,19 @@ def test_update_run_rewrites_the_workspace_and_passes(seeded: Path, tmp_path: Pa
     assert "| `Dockerfile` |" in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
 
 
-def test_repository_mode_reports_pull_requests_in_the_summary(
-    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
-) -> None:
+def _on_emulator(seeded: Path, github_emulator: GitHubEmulator, **extra: object) -> None:
+    """``o/app`` (the fixture's Dockerfile) on the emulator; ``seeded`` pointed at it, plus
+    ``extra`` configuration keys."""
     github_emulator.create_repo("o/app", {"Dockerfile": (FIXTURE / "Dockerfile").read_bytes()})
     config = yaml.safe_load(seeded.read_text(encoding="utf-8"))
     config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
-    seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
+    seeded.write_text(yaml.safe_dump({**config, **extra}), encoding="utf-8")
+
+
+def test_repository_mode_reports_pull_requests_in_the_summary(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    _on_emulator(seeded, github_emulator)
     env = {**_github_env(tmp_path), "GITHUB_TOKEN": github_emulator.token}
     run = run_action(
         _load("action.yml"),
@@ -222,11 +228,7 @@ def _counting_bot(bin_dir: Path) -> Path:
 def test_the_action_keeps_a_dashboard_and_automerges_on_its_next_run(
     seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
 ) -> None:
-    github_emulator.create_repo("o/app", {"Dockerfile": (FIXTURE / "Dockerfile").read_bytes()})
-    config = yaml.safe_load(seeded.read_text(encoding="utf-8"))
-    config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
-    config.update(dashboard=True, policy={"automerge": ["patch"]})
-    seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
+    _on_emulator(seeded, github_emulator, dashboard=True, policy={"automerge": ["patch"]})
 
     def action(run: int) -> str:
         env = {**_github_env(tmp_path / str(run)), "GITHUB_TOKEN": github_emulator.token}
