@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.versioning import ParsedTag, parse_tag
-from bot.versioning.families import find_os_variant, is_lts_os, is_lts_release
+from bot.errors import PolicyError
+from bot.versioning import ImageRule, ParsedTag, parse_tag
+from bot.versioning.families import OsVariant, find_os_variant, is_lts_os, is_lts_release
 
 JAVA = (
     r"regex:^(?P<major>\d+)\.(?P<minor>\d+)(\.(?P<patch>\d+))?"
@@ -16,6 +17,21 @@ JAVA = (
 @pytest.mark.parametrize(
     ("tag", "scheme", "expected"),
     [
+        ("V1.2.3-alpine", "docker",
+         ParsedTag("V1.2.3-alpine", "V", (1, 2, 3), None, (), (), "", "alpine", "version")),
+        ("20240111.1", "docker",
+         ParsedTag("20240111.1", "", (20240111,), None, (), (1,), ".", "", "date")),
+        ("8u392-b08-jdk", "docker",
+         ParsedTag("8u392-b08-jdk", "", (8,), None, (), (392, 8), "ub", "jdk", "version")),
+        ("11.0.21_9-jre", "docker",
+         ParsedTag("11.0.21_9-jre", "", (11, 0, 21), None, (), (9,), "_", "jre", "version")),
+        ("1.0_rc1", "docker", ParsedTag("1.0_rc1", "", (1, 0), "rc1", (4, 1), (), "", "", "version")),
+        ("1.2foo2", "docker", ParsedTag("1.2foo2", "", (1, 2), "foo2", (0, 2), (), "", "", "version")),
+        ("1.0-RC1", "docker", ParsedTag("1.0-RC1", "", (1, 0), "RC1", (4, 1), (), "", "", "version")),
+        ("1.0.BETA2", "docker",
+         ParsedTag("1.0.BETA2", "", (1, 0), "BETA2", (3, 2), (), "", "", "version")),
+        ("1.12-rc-alpine3.8", "docker",
+         ParsedTag("1.12-rc-alpine3.8", "", (1, 12), "rc", (4, 0), (), "", "alpine3.8", "version")),
         ("release-2.4.1.7_x64", "loose",
          ParsedTag("release-2.4.1.7_x64", "release-", (2, 4, 1, 7), None, (), (), "", "_x64", "version")),
         ("v2.0-rc3-linux", "loose",
@@ -25,6 +41,20 @@ JAVA = (
         ("20240111-slim", "loose",
          ParsedTag("20240111-slim", "", (20240111,), None, (), (), "", "-slim", "date")),
         ("v1.2.3", "semver", ParsedTag("v1.2.3", "v", (1, 2, 3), None, (), (), "", "", "version")),
+        ("V1.2", "pep440", ParsedTag("V1.2", "v", (1, 2), None, (), (), "", "", "version")),
+        ("1!2.0", "pep440", ParsedTag("1!2.0", "1!", (2, 0), None, (), (), "", "", "version")),
+        ("v1!2.0", "pep440", ParsedTag("v1!2.0", "v1!", (2, 0), None, (), (), "", "", "version")),
+        ("1.0.dev3", "pep440",
+         ParsedTag("1.0.dev3", "", (1, 0), ".dev3", (0, 0, 0, 3), (), "", "", "version")),
+        ("1.0a1.dev2", "pep440",
+         ParsedTag("1.0a1.dev2", "", (1, 0), "a1.dev2", (1, 1, 0, 2), (), "", "", "version")),
+        ("2.0.post1-slim", "pep440",
+         ParsedTag("2.0.post1-slim", "", (2, 0), None, (), (1,), "", "slim", "version")),
+        ("3.12.0b2-slim-bookworm", "pep440",
+         ParsedTag("3.12.0b2-slim-bookworm", "", (3, 12, 0), "b2", (2, 2, 1, 0), (), "",
+                   "slim-bookworm", "version")),
+        ("20240101", "pep440", ParsedTag("20240101", "", (20240101,), None, (), (), "", "", "date")),
+        ("1.0-a1", "pep440", ParsedTag("1.0-a1", "", (1, 0), "a1", (1, 1, 1, 0), (), "", "", "version")),
         ("17.0.9_9-jre", JAVA,
          ParsedTag("17.0.9_9-jre", "", (17, 0, 9), None, (), (9,), "build", "jre", "version")),
         ("17.0.9-rc.2_9-jre", JAVA,
@@ -60,6 +90,22 @@ def test_semver_prerelease_precedence() -> None:
         keys.append(parsed.pre_key)
     assert sorted(keys) == keys
     assert len(set(keys)) == len(keys)
+
+
+def test_pep440_prerelease_precedence() -> None:
+    # PEP 440 "Summary of permitted suffixes and relative ordering" (all before the release).
+    ordered = ["1.0.dev0", "1.0.dev1", "1.0.dev5", "1.0a0.dev3", "1.0a1.dev2", "1.0a1.dev3",
+               "1.0a1", "1.0a2", "1.0b1", "1.0rc1"]  # fmt: skip
+    keys = []
+    for tag in ordered:
+        parsed = parse_tag(tag, "pep440")
+        assert parsed is not None
+        keys.append(parsed.pre_key)
+    assert sorted(keys) == keys
+    assert len(set(keys)) == len(keys)
+    final = parse_tag("1.0", "pep440")
+    assert final is not None
+    assert final.pre is None
 
 
 @pytest.mark.parametrize(
@@ -100,3 +146,44 @@ def test_lts_os_releases(tag: str, lts: bool) -> None:
 )
 def test_lts_releases(family: str, release: tuple[int, ...], prefix: str, lts: bool) -> None:
     assert is_lts_release(family, release, prefix, (8, 11, 17, 21)) is lts
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("3.12-alpine3.19", OsVariant("alpine", (3, 19), "alpine3.19", "3.12-{os}")),
+        ("1.0-Alpine3.8", OsVariant("alpine", (3, 8), "Alpine3.8", "1.0-{os}")),
+        ("3.12-slim-bookworm", OsVariant("debian", (11,), "bookworm", "3.12-slim-{os}")),
+        ("22.04-jammy", OsVariant("ubuntu", (22, 4), "jammy", "22.04-{os}")),
+        ("windowsservercore-ltsc2022",
+         OsVariant("windows", (2022,), "ltsc2022", "windowsservercore-{os}")),
+        ("3.12-slim", None),
+    ],
+)  # fmt: skip
+def test_os_variants(tag: str, expected: OsVariant | None) -> None:
+    assert find_os_variant(tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"versioning": 3}, "versioning: expected a string, got 3"),
+        ({"ignore": ">=2"}, "ignore: expected a list of ranges, got '>=2'"),
+        ({"java_lts": 8}, "java_lts: expected a list of majors, got 8"),
+        ({"java_lts": (0, 8)}, "java_lts: majors must be positive integers, got (0, 8)"),
+        ({"update_types": "patch"}, "update_types: expected a set of update types, got 'patch'"),
+        ({"update_types": 3}, "update_types: expected a set of update types, got 3"),
+        ({"update_types": ["patch", "huge"]},
+         "update_types: unknown update type 'huge' "
+         "(patch, minor, major, digest, pin, os, rolling, variant)"),
+    ],
+)  # fmt: skip
+def test_rule_errors_name_the_key_and_the_value(options: dict[str, object], message: str) -> None:
+    with pytest.raises(PolicyError) as raised:
+        ImageRule(**options)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+
+
+def test_rule_values_are_kept_as_given() -> None:
+    rule = ImageRule(java_lts=[1, 8], ignore=[">=2", "==1.5"])
+    assert (rule.java_lts, rule.ignore) == ((1, 8), (">=2", "==1.5"))
