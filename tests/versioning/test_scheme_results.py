@@ -79,33 +79,26 @@ def test_a_match_without_the_major_group_is_not_a_version() -> None:
     assert parse_tag("5.1", optional) is not None
 
 
-def test_semver_prerelease_precedence() -> None:
-    # semver.org section 11, with a numeric identifier above any letter's code point.
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.200", "1.0.0-alpha.beta",
-               "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1"]  # fmt: skip
+@pytest.mark.parametrize(
+    ("scheme", "ordered"),
+    [
+        # semver.org section 11, with a numeric identifier above any letter's code point.
+        ("semver", ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.200", "1.0.0-alpha.beta",
+                    "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1"]),
+        # PEP 440 "Summary of permitted suffixes and relative ordering" (all before 1.0).
+        ("pep440", ["1.0.dev0", "1.0.dev1", "1.0.dev5", "1.0a0.dev3", "1.0a1.dev2", "1.0a1.dev3",
+                    "1.0a1", "1.0a2", "1.0b1", "1.0rc1"]),
+    ],
+)  # fmt: skip
+def test_prerelease_precedence(scheme: str, ordered: list[str]) -> None:
     keys = []
     for tag in ordered:
-        parsed = parse_tag(tag, "semver")
+        parsed = parse_tag(tag, scheme)
         assert parsed is not None
+        assert parsed.pre is not None
         keys.append(parsed.pre_key)
     assert sorted(keys) == keys
     assert len(set(keys)) == len(keys)
-
-
-def test_pep440_prerelease_precedence() -> None:
-    # PEP 440 "Summary of permitted suffixes and relative ordering" (all before the release).
-    ordered = ["1.0.dev0", "1.0.dev1", "1.0.dev5", "1.0a0.dev3", "1.0a1.dev2", "1.0a1.dev3",
-               "1.0a1", "1.0a2", "1.0b1", "1.0rc1"]  # fmt: skip
-    keys = []
-    for tag in ordered:
-        parsed = parse_tag(tag, "pep440")
-        assert parsed is not None
-        keys.append(parsed.pre_key)
-    assert sorted(keys) == keys
-    assert len(set(keys)) == len(keys)
-    final = parse_tag("1.0", "pep440")
-    assert final is not None
-    assert final.pre is None
 
 
 @pytest.mark.parametrize(
