@@ -28,6 +28,8 @@ from bot.errors import (
     NotImplementedYetError,
     UsageError,
 )
+from bot.lineage.command import add_parser as add_lineage_parser
+from bot.lineage.command import lineage_command
 from bot.logsetup import mask, setup_logging
 from bot.report import terminal
 from bot.runcmd import run_command
@@ -259,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
         "file that config check accepts",
     )
 
+    add_lineage_parser(sub, common)
+
     sub.add_parser("version", parents=[common], help="print the version")
     return parser
 
@@ -316,6 +320,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         overrides["log_format"] = args.log_format
     if args.command == "run":
         return run_command(args, config_path, overrides)
+    if args.command == "lineage":
+        return lineage_command(args, config_path, overrides)
     if args.command == "serve":
         if args.host is not None:
             overrides["service.host"] = args.host

@@ -32,6 +32,7 @@ from bot.configload import (
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.errors import ConfigError
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
+from bot.lineage.settings import LineageSettings, lineage_from_config
 from bot.versioning import ImageRule, UpdateType
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -234,6 +235,8 @@ class Settings:
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    #: The lineage graph (``lineage:``) and the declared ``publishes`` map.
+    lineage: LineageSettings = field(default_factory=LineageSettings)
 
     @property
     def discovery(self) -> Discovery:
@@ -397,6 +400,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         repos=repos,
         schedule=ScheduleSettings(**data.get("schedule", {})),
         service=ServiceSettings(**data.get("service", {})),
+        lineage=lineage_from_config(data.get("lineage", {}), data.get("publishes", {})),
     )
 
 
@@ -441,7 +445,7 @@ def _pull_requests(entry: Mapping[str, Any], base: PullRequestSettings) -> PullR
 
 #: Keys a repository's own ``.github/base-image-bot.yml`` may set; the others (credentials,
 #: aliases, connection settings) belong to whoever runs the bot.
-REPO_CONFIG_KEYS = frozenset({"discovery", "policy", "rules", "pull_requests"})
+REPO_CONFIG_KEYS = frozenset({"discovery", "policy", "rules", "pull_requests", "publishes"})
 REPO_CONFIG_PATH = ".github/base-image-bot.yml"
 
 

@@ -20,6 +20,7 @@ from bot.errors import (
 )
 from bot.forge.connect import connect_github, has_github_credentials
 from bot.forge.protocol import Forge
+from bot.lineage.learn import LineageMemory
 from bot.logsetup import setup_logging
 from bot.models import FindingRecord, PullRequestRecord, RunReport
 from bot.pipeline import repos
@@ -62,7 +63,7 @@ def run_command(
     """Execute ``run`` with the global flags' ``overrides``; returns the exit code."""
     settings = load_settings(config_path, overrides={**overrides, **run_overrides(args)})
     setup_logging(settings.log_level, settings.log_format)
-    repos = _repositories(settings, args.repo)
+    repos = repository_entries(settings, args.repo)
     if not args.paths and not repos:
         raise UsageError(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
@@ -124,9 +125,10 @@ def audit_paths(
     insecure: list[str],
     now: datetime | None = None,
     describe: bool = False,
+    lineage: LineageMemory | None = None,
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
-    the package/vulnerability diff and changelog of every update."""
+    the package/vulnerability diff and changelog of every update; ``lineage`` keeps the graph."""
     files, errors = collect_local(paths, settings.discovery)
     commits = connect_github(settings) if describe and has_github_credentials(settings) else None
     with (
@@ -139,8 +141,10 @@ def audit_paths(
             insecure=insecure,
             now=now,
             progress=progress,
+            lineage=lineage,
         ) as pipeline,
     ):
+        pipeline.learn_local(files, paths)
         review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
         results = list(review.results)
         proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
@@ -178,22 +182,30 @@ def run_repositories(
     now: datetime | None = None,
     forge: Forge | None = None,
     shard: ShardSpec | None = None,
+    lineage: LineageMemory | None = None,
 ) -> RunReport:
     """Audit GitHub repositories and open, update or close their pull requests.
 
-    ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion.
+    ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion;
+    ``lineage`` keeps the graph.
     """
     forge = forge or connect_github(settings)
     with (
         progress_display() as progress,
         open_pipeline(
-            settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
+            settings,
+            forge=forge,
+            aliases=aliases,
+            insecure=insecure,
+            now=now,
+            progress=progress,
+            lineage=lineage,
         ) as pipeline,
     ):
         return repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
 
 
-def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
+def repository_entries(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
     """``--repo`` names (with their configured overrides), else the configured repositories."""
     if not names:
         if not settings.repos and settings.github.app_id is not None:

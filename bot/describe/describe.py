@@ -16,7 +16,8 @@ from bot.describe.changelog import CommitSource, build_changelog, underneath
 from bot.describe.model import Changelog, Description, ImageSide
 from bot.errors import BotError, ScanError
 from bot.models import ImageVersion, UpdateRecord
-from bot.registry import ImageConfig, ImageIndex, ImageManifest, Platform, RegistryClient
+from bot.registry import ImageConfig, ImageManifest, Platform, RegistryClient
+from bot.registry.labels import read_labels
 from bot.scan.adapters import SCANNERS, ScannerReport, run_scanner, scanner_available
 from bot.scan.advisories import AdvisoryDatabase
 from bot.scan.diff import diff_findings, diff_packages, limit_changes, severity_counts
@@ -27,7 +28,7 @@ from bot.scan.matching import Finding, match_packages
 from bot.scan.osv import ecosystem_for
 from bot.scan.packages import Package
 
-__all__ = ["ScannerRunner", "describe_update", "split_image"]
+__all__ = ["ScannerRunner", "describe_update", "image_findings", "split_image"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,20 +69,10 @@ def _fetch(
     ref = side.version.digest or side.version.tag
     if not ref:
         raise ScanError("no tag or digest to look up")
-    top = client.get_manifest(registry, repo, ref)
-    labels: dict[str, str] = {}
-    manifest = top
-    if isinstance(top, ImageIndex):
-        labels.update(top.annotations)
-        child = client.resolve_platform(top, platform)
-        labels.update(child.annotations)
-        manifest = client.get_manifest(registry, repo, child.digest)
-    if not isinstance(manifest, ImageManifest):
-        raise ScanError(f"{registry}/{repo}@{manifest.digest}: nested index")
-    labels.update(manifest.annotations)
-    side.manifest = manifest
-    side.config = client.get_config(registry, repo, manifest.config.digest)
-    side.labels = {**dict(side.config.labels), **labels}
+    found = read_labels(client, registry, repo, ref, platform)
+    side.manifest = found.manifest
+    side.config = found.config
+    side.labels = dict(found.labels)
 
 
 def _image_side(side: _Side) -> ImageSide:
@@ -241,3 +232,27 @@ def describe_update(
         incomplete=old.incomplete + new.incomplete,
         package_changes_omitted=omitted,
     )
+
+
+def image_findings(
+    client: RegistryClient,
+    image: str,
+    version: ImageVersion,
+    platform: Platform,
+    advisories: AdvisoryDatabase | None,
+    *,
+    layer_cache: LayerCache | None = None,
+    limits: LayerLimits | None = None,
+) -> tuple[tuple[Finding, ...] | None, tuple[str, ...]]:
+    """The vulnerabilities of one image version with the built-in scanner (None: unknown), and
+    what could not be determined. Never raises."""
+    registry, repo = split_image(image)
+    errors: list[str] = []
+    side = _Side(version)
+    opts = _Options(advisories, layer_cache or LayerCache(), limits, "builtin", _default_runner)
+    if _step(errors, "image", functools.partial(_fetch, client, registry, repo, side, platform)):
+        scan = functools.partial(
+            _inventory, client, (registry, repo, str(platform)), side, opts, errors
+        )
+        _step(errors, "scan", scan)
+    return side.findings, tuple(dict.fromkeys(errors))

@@ -23,6 +23,7 @@ from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
+from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
 from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import build_proposals, update_key
@@ -40,6 +41,16 @@ class RepoRun:
 
     entry: RepoSettings
     dry_run: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One repository read and extracted, with its own configuration applied."""
+
+    snapshot: RepoSnapshot
+    settings: Settings
+    files: tuple[SourceFile, ...]
+    errors: tuple[ErrorRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,9 @@ def run_repositories(
     reports = [
         RunReport(errors=tuple(expansion.errors), skipped=tuple(expansion.skipped), repo_mode=True)
     ]
+    prepared: dict[str, Prepared | RunReport] = {}
+    if pipeline.lineage is not None:
+        repos = _learn_lineage(pipeline, pipeline.lineage, repos, entries, prepared, stop)
     for index, entry in enumerate(repos):
         if stop is not None and stop():
             logger.info("stopping: %d repositories left for the next run", len(repos) - index)
@@ -112,7 +126,7 @@ def run_repositories(
         logger.info("%s: %s", entry.name, "dry run" if dry_run else "run",
                     extra=log_fields(repo=entry.name))  # fmt: skip
         started = time.monotonic()
-        report = run_repository(pipeline, RepoRun(entry, dry_run))
+        report = run_repository(pipeline, RepoRun(entry, dry_run), prepared.pop(entry.name, None))
         _log_done(entry.name, report, started)
         if done is not None:
             done(report)
@@ -132,14 +146,49 @@ def _log_done(repo: str, report: RunReport, started: float) -> None:
     )  # fmt: skip
 
 
-def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
-    """Audit one repository and open/update/close its pull requests (unless a dry run)."""
+def _learn_lineage(
+    pipeline: Pipeline,
+    lineage: Lineage,
+    repos: list[RepoSettings],
+    entries: Sequence[RepoSettings],
+    prepared: dict[str, Prepared | RunReport],
+    stop: Callable[[], bool] | None,
+) -> list[RepoSettings]:
+    """Read this run's repositories (kept in ``prepared``) and the other configured ones whose
+    lineage is not known yet, build the graph, and return ``repos`` parents first."""
+    for entry in repos:
+        if stop is not None and stop():
+            return repos
+        prepared[entry.name] = prepare_repository(pipeline, entry.name)
+    configured = list(pipeline.settings.repos)
+    if configured and list(entries) != configured:
+        assert pipeline.forge is not None
+        others = expand_repositories(pipeline.forge, configured).entries
+        for entry in others:
+            if entry.name in prepared or lineage.memory.knows(entry.name):
+                continue
+            if stop is not None and stop():
+                break
+            logger.info("%s: read for the lineage graph", entry.name)
+            prepare_repository(pipeline, entry.name)
+    lineage.finish()
+    by_name = {entry.name: entry for entry in repos}
+    return [by_name[name] for name in lineage.order(list(by_name))]
+
+
+def learn_lineage(pipeline: Pipeline, stop: Callable[[], bool] | None = None) -> None:
+    """Learn the lineage graph of every configured repository without running any."""
+    if pipeline.lineage is not None:
+        _learn_lineage(pipeline, pipeline.lineage, [], [], {}, stop)
+
+
+def prepare_repository(pipeline: Pipeline, repo: str) -> Prepared | RunReport:
+    """Read and extract one repository (and learn its lineage); a report when it cannot be
+    read or is archived."""
     forge = pipeline.forge
     assert forge is not None, "repository runs need a forge"
-    repo = run.entry.name
-    settings = pipeline.settings
     try:
-        snapshot, settings = _read(forge, settings, repo)
+        snapshot, settings = _read(forge, pipeline.settings, repo)
     except BotError as exc:
         return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
     if snapshot.archived:
@@ -147,6 +196,26 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         logger.info("%s", skip.message)
         return RunReport(skipped=(skip,), repo_mode=True)
     files, read_errors = _sources(snapshot, settings, repo)
+    if pipeline.lineage is not None:
+        raw = [FoundFile(f.path, "", f.content) for f in snapshot.files]
+        pipeline.lineage.learn_repository(repo, files, raw)
+    return Prepared(snapshot, settings, tuple(files), tuple(read_errors))
+
+
+def run_repository(
+    pipeline: Pipeline, run: RepoRun, prepared: Prepared | RunReport | None = None
+) -> RunReport:
+    """Audit one repository and open/update/close its pull requests (unless a dry run);
+    ``prepared``: the repository as :func:`prepare_repository` read it already."""
+    forge = pipeline.forge
+    assert forge is not None, "repository runs need a forge"
+    repo = run.entry.name
+    if prepared is None:
+        prepared = prepare_repository(pipeline, repo)
+    if isinstance(prepared, RunReport):
+        return prepared
+    snapshot, settings = prepared.snapshot, prepared.settings
+    files, read_errors = list(prepared.files), list(prepared.errors)
     results = pipeline.describe(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings
     )
@@ -232,12 +301,18 @@ def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Se
 
 def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
     discovery = settings.discovery
+    lineage = settings.lineage.enabled
+
+    def select(paths: Sequence[str]) -> set[str]:
+        wanted = set(classify(paths, discovery))
+        return wanted | Lineage.wanted_paths(paths) if lineage else wanted
+
     return forge.read_dockerfiles(
         repo,
         settings.include,
         settings.ignore,
         extra_paths=(REPO_CONFIG_PATH,),
-        select=lambda paths: classify(paths, discovery),
+        select=select,
     )
 
 
@@ -298,8 +373,11 @@ def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
 
 __all__ = [
     "Expansion",
+    "Prepared",
     "RepoRun",
     "expand_repositories",
+    "learn_lineage",
+    "prepare_repository",
     "run_repositories",
     "run_repository",
     "update_key",

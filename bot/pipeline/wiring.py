@@ -14,15 +14,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.checks.wiring import build_governance
 from bot.config import Settings
 from bot.describe import CommitSource
 from bot.forge.executor import PullRequestOptions
 from bot.forge.protocol import Forge
+from bot.lineage.cascade import with_lineage
+from bot.lineage.learn import Lineage, LineageMemory
 from bot.pipeline.audit import Auditor, FileResult, Progress
 from bot.pipeline.describe import Describer, render_pull_request_body
 from bot.pipeline.proposals import BodyRenderer
+from bot.pipeline.sources import SourceFile
 from bot.registry import HttpRegistryClient, settings_from_config
 
 logger = logging.getLogger(__name__)
@@ -32,7 +36,8 @@ logger = logging.getLogger(__name__)
 class Pipeline:
     """Everything one run uses, built once per run from the settings.
 
-    ``forge`` is None for local runs; ``describer`` is None when the describe stage is off.
+    ``forge`` is None for local runs; ``describer`` is None when the describe stage is off;
+    ``lineage`` is None when ``lineage.enabled`` is off.
     """
 
     settings: Settings
@@ -41,6 +46,12 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    lineage: Lineage | None = None
+
+    def learn_local(self, files: Sequence[SourceFile], roots: Sequence[Path]) -> None:
+        """Learn the lineage of local trees (before their pull requests are rendered)."""
+        if self.lineage is not None:
+            self.lineage.learn_local(files, roots)
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -76,11 +87,13 @@ def open_pipeline(
     insecure: Sequence[str] = (),
     now: datetime | None = None,
     progress: Progress | None = None,
+    lineage: LineageMemory | None = None,
 ) -> Iterator[Pipeline]:
     """Build a run's pipeline; its registry connections are closed on exit.
 
     ``describe`` None follows ``describe.enabled``; ``commits`` (default: ``forge``) lists the
-    source commits of image changelogs; ``aliases``/``insecure`` are ``run``'s registry flags.
+    source commits of image changelogs; ``aliases``/``insecure`` are ``run``'s registry flags;
+    ``lineage`` is what a service remembers of the lineage between runs.
     """
     moment = now or datetime.now(UTC)
     client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
@@ -97,13 +110,18 @@ def open_pipeline(
         describer = (
             Describer(settings, client, now=moment, commits=commits or forge) if enabled else None
         )
+        learner = Lineage(settings, client, lineage) if settings.lineage.enabled else None
+        render: BodyRenderer = render_pull_request_body
+        if learner is not None:
+            render = with_lineage(lambda: learner.graph, render_pull_request_body)
         yield Pipeline(
             settings=settings,
             client=client,
             auditor=auditor,
             describer=describer,
-            render_body=render_pull_request_body,
+            render_body=render,
             forge=forge,
+            lineage=learner,
         )
     finally:
         client.close()

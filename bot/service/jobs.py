@@ -17,11 +17,13 @@ from dataclasses import replace
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
+from bot.lineage import poll
+from bot.lineage.learn import LineageMemory
 from bot.logsetup import log_fields
 from bot.models import RunReport
-from bot.pipeline.repos import run_repositories
+from bot.pipeline.repos import learn_lineage, run_repositories
 from bot.pipeline.wiring import open_pipeline
-from bot.registry import HttpRegistryClient
+from bot.registry import HttpRegistryClient, settings_from_config
 from bot.service.guard import GuardedForge
 from bot.service.metrics import ServiceMetrics, error_kind
 from bot.service.scheduler import schedule_groups
@@ -45,6 +47,9 @@ class Worker:
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()
+        #: The lineage graph's facts, kept between runs (a webhook run still knows the rest).
+        self.lineage = LineageMemory()
+        self._polled: dict[str, poll.Fingerprint] = {}
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no run is in progress; False on timeout."""
@@ -65,14 +70,52 @@ class Worker:
                 return
         logger.warning("schedule group %s is not configured any more: nothing to run", group)
 
-    def run_repo(self, repo: str) -> None:
-        """Run one repository (a webhook trigger); wildcard entries lend their overrides."""
+    def _entry(self, repo: str) -> RepoSettings:
+        """The configured entry of ``repo`` (wildcard entries lend their overrides)."""
         owner = repo.partition("/")[0].lower()
         entry = next(
             (e for e in self.settings.repos if e.name.lower() in (repo.lower(), f"{owner}/*")),
             RepoSettings(repo),
         )
-        self.run([replace(entry, name=repo)], trigger="webhook")
+        return replace(entry, name=repo)
+
+    def run_repo(self, repo: str) -> None:
+        """Run one repository (a webhook trigger)."""
+        self.run([self._entry(repo)], trigger="webhook")
+
+    def run_built_on(self, image: str) -> None:
+        """Run the repositories built on ``image``: a new tag or digest of it appeared (a
+        package webhook or the poll). The lineage graph is learned first when none is known."""
+        if self.lineage.graph is None and not self.stopping.is_set():
+            with (
+                self._lock,
+                open_pipeline(self.settings, forge=self._forge(), lineage=self.lineage) as pipeline,
+            ):
+                learn_lineage(pipeline, stop=self.stopping.is_set)
+        graph = self.lineage.graph
+        repos = graph.repositories_built_on(image) if graph is not None else ()
+        if not repos:
+            logger.info("%s: no configured repository is built on it", image)
+            return
+        logger.info("%s was published: running %s", image, ", ".join(repos),
+                    extra=log_fields(image=image, repositories=len(repos)))  # fmt: skip
+        self.run([self._entry(repo) for repo in repos], trigger="package")
+
+    def poll_parents(self) -> None:
+        """``lineage.poll_seconds``: look for new tags or digests of the parent images and run
+        what is built on the ones that moved (the first poll sets the baseline)."""
+        graph = self.lineage.graph
+        if graph is None or self.stopping.is_set():
+            return
+        client = HttpRegistryClient(settings_from_config(self.settings))
+        try:
+            found = poll.fingerprints(client, poll.parents(graph), self.settings.lookup.max_workers)
+        finally:
+            client.close()
+        moved = poll.changed(self._polled, found)
+        self._polled.update(found)
+        for image in moved:
+            self.run_built_on(image)
 
     def run(self, entries: Sequence[RepoSettings], *, trigger: str) -> RunReport | None:
         """One run over ``entries``; never raises (failures are logged and counted)."""
@@ -126,14 +169,14 @@ class Worker:
     ) -> RunReport:
         """The run's report; each repository's report is appended to ``reports`` as it ends."""
         settings = self.settings
-        forge = GuardedForge(self._forge_factory(settings), self._writes_allowed)
+        forge = self._forge()
 
         def done(report: RunReport) -> None:
             self.metrics.repositories.inc()
             self.metrics.record_report(report, dry_run=dry_run)
             reports.append(report)
 
-        with open_pipeline(settings, forge=forge) as pipeline:
+        with open_pipeline(settings, forge=forge, lineage=self.lineage) as pipeline:
             try:
                 return run_repositories(
                     pipeline, entries, dry_run=dry_run, stop=self.stopping.is_set, done=done
@@ -157,6 +200,9 @@ class Worker:
             if value is not None:
                 remaining[host] = value
         self.metrics.record_registry(client.stats(), remaining)
+
+    def _forge(self) -> GuardedForge:
+        return GuardedForge(self._forge_factory(self.settings), self._writes_allowed)
 
     def _writes_allowed(self) -> bool:
         return not self.writes_blocked.is_set()

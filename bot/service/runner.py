@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: Seconds allowed after the shutdown timeout for a run to reach its next (refused) write
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
-_EVENTS = frozenset({"ping", "push", "pull_request"})
+_EVENTS = frozenset({"ping", "push", "pull_request", "registry_package", "package"})
 
 
 class Service:
@@ -65,6 +65,10 @@ class Service:
     def start(self) -> None:
         """Resume the scheduler and start the HTTP server."""
         install(self.worker)
+        poll_seconds = self.settings.lineage.poll_seconds
+        if poll_seconds and self.settings.lineage.enabled:
+            self._scheduler.add_job(self.worker.poll_parents, "interval", seconds=poll_seconds,
+                                    id="lineage-poll", jobstore="memory", replace_existing=True)  # fmt: skip
         self._scheduler.resume()
         self.http.start()
         host, port = self.http.address
@@ -126,6 +130,14 @@ class Service:
             logger.info("webhook %s: %s: run queued (%s)", delivery, repo, decision.reason,
                         extra=log_fields(delivery=delivery, repo=decision.repo, action="run"))  # fmt: skip
             return Reply(202, b"run queued\n")
+        if decision.action == "package" and decision.image is not None:
+            if self.worker.stopping.is_set():
+                return Reply(503, b"stopping\n")
+            add_once(self._scheduler, self.worker.run_built_on, f"package:{decision.image}",
+                     decision.image, datetime.now(UTC))  # fmt: skip
+            logger.info("webhook %s: %s: runs of what is built on it queued", delivery,
+                        decision.reason, extra=log_fields(delivery=delivery, action="package"))  # fmt: skip
+            return Reply(202, b"runs queued\n")
         if decision.action == "pr_closed":
             merged = "true" if decision.merged else "false"
             self.metrics.pull_requests_closed_upstream.labels(merged).inc()
