@@ -453,7 +453,8 @@ def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
     """``settings`` with a repository's own configuration file merged over it.
 
     The file is validated with the same schema; ``policy`` and ``pull_requests`` keys override
-    field by field, ``discovery`` lists replace, ``rules`` are appended (so they win). Keys outside
+    field by field, ``discovery`` lists replace, ``rules`` are appended (so they win);
+    ``publishes`` is read by the lineage graph from the file itself. Keys outside
     :data:`REPO_CONFIG_KEYS` are rejected with a ConfigError naming them.
     """
     document = parse_yaml(raw, origin=origin)

@@ -20,6 +20,7 @@ from bot.lineage.model import Dockerfile, Publication
 from bot.models import UpdateRecord
 from bot.report.escape import md_code as _md_code
 from bot.report.text import describe_version, display_name
+from bot.scan.severity import SEVERITIES
 
 #: Downstream Dockerfiles listed by name in a parent's pull request (the count is always there).
 MAX_LISTED = 20
@@ -91,10 +92,15 @@ def _built_on(update: UpdateRecord, graph: LineageGraph, publisher: Publication)
 
 
 def _fixes(update: UpdateRecord) -> str:
+    """``fixes CVE-…`` (most severe first) from the describe stage's diff of the two images."""
     described = update.description
     if described is None or not described.fixed:
         return ""
-    ids = list(dict.fromkeys(f.vuln_id for f in described.fixed))
+    rank = {level: i for i, level in enumerate(SEVERITIES)}
+    worst_first = sorted(
+        described.fixed, key=lambda f: (rank.get(f.severity, len(rank)), f.vuln_id)
+    )
+    ids = list(dict.fromkeys(f.vuln_id for f in worst_first))
     shown = ", ".join(md_code(i) for i in ids[:MAX_CVES])
     more = f" and {len(ids) - MAX_CVES} more" if len(ids) > MAX_CVES else ""
     return f"fixes {shown}{more}"
@@ -106,6 +112,8 @@ def child_lines(updates: Sequence[UpdateRecord], graph: LineageGraph) -> list[st
     seen: set[tuple[str, str, str]] = set()
     for update in updates:
         old, new = describe_version(update.current), describe_version(update.proposed)
+        if update.current.tag and update.proposed.tag and update.current.tag != update.proposed.tag:
+            old, new = update.current.tag, update.proposed.tag  # the digests are in the table
         key = (update.image, old, new)
         publishers = graph.publishers(update.image, update.proposed.tag)
         if key in seen or not publishers:

@@ -51,13 +51,15 @@ def compose_steps(
                 dockerfile = file_value.value if file_value else "Dockerfile"
             found = whole_reference(KIND, path, source, image, env)
             at = f"{where}:{image.line}"
-            if isinstance(found, Skipped):
+            ref = found.ref
+            if ref is None:  # not an image reference (unresolved, invalid): why, as a note
+                assert isinstance(found, Skipped)
                 notes.append(Note(at, f"service {name!r}: image {image.value!r}: {found.message}"))
                 continue
             full = posixpath.normpath(posixpath.join(base, context, dockerfile))
             if "://" in context or full.startswith(("..", "/")) or "$" in full:
                 notes.append(Note(at, f"service {name!r}: builds from outside this repository"))
                 continue
-            tags = (found.ref.tag,) if found.ref.tag else ()
-            steps.append(BuildStep(full, (found.ref.name,), tags, image.line))
+            tags = (ref.tag,) if ref.tag else ()
+            steps.append(BuildStep(full, (ref.name,), tags, image.line))
     return steps, notes

@@ -47,7 +47,7 @@ def _text(node: object, *keys: str) -> str | None:
 
 def package_version(event: str, payload: dict[str, Any]) -> PackageVersion | str:
     """The image version a delivery announces, or why it is not one to act on."""
-    if payload.get("action") not in _ACTIONS:
+    if _text(payload, "action") not in _ACTIONS:
         return "not a published or updated package"
     package = payload.get("registry_package" if event == "registry_package" else "package")
     if not isinstance(package, dict):

@@ -201,23 +201,29 @@ class LineageGraph:
 
     def order(self, repos: Sequence[str]) -> list[str]:
         """``repos`` with every repository after the ones whose images it is built on (the
-        given order otherwise; repositories in a cycle keep it)."""
+        given order otherwise; repositories built on each other keep it among themselves)."""
         index = {name.lower(): i for i, name in enumerate(repos)}
-        after: dict[int, set[int]] = {i: set() for i in range(len(repos))}
+        edges: dict[str, set[str]] = {str(i): set() for i in range(len(repos))}
         for usage in self.usages:
             child = index.get((usage.dockerfile.repo or "").lower())
             for publication in self.publishers(usage.image, usage.tag):
                 parent = index.get((publication.dockerfile.repo or "").lower())
                 if child is not None and parent is not None and parent != child:
-                    after[child].add(parent)
+                    edges[str(parent)].add(str(child))
+        groups = [sorted(int(n) for n in c) for c in _components(edges)]
+        group_of = {member: g for g, members in enumerate(groups) for member in members}
+        waiting: dict[int, set[int]] = {g: set() for g in range(len(groups))}
+        for source, targets in edges.items():
+            for target in targets:
+                if group_of[int(source)] != group_of[int(target)]:
+                    waiting[group_of[int(target)]].add(group_of[int(source)])
         done: list[int] = []
         placed: set[int] = set()
-        while len(done) < len(repos):
-            ready = [i for i in range(len(repos)) if i not in placed and after[i] <= placed]
-            if not ready:  # a cycle: take the first remaining in the given order
-                ready = [min(i for i in range(len(repos)) if i not in placed)]
-            done.append(ready[0])
-            placed.add(ready[0])
+        while len(placed) < len(groups):
+            ready = [g for g in waiting if g not in placed and waiting[g] <= placed]
+            first = min(ready, key=lambda g: groups[g][0])
+            placed.add(first)
+            done += groups[first]
         return [repos[i] for i in done]
 
 

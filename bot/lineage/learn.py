@@ -173,6 +173,22 @@ class Lineage:
             found[image] = label
         return found
 
+    def parents_of(self, repos: Sequence[str]) -> set[str]:
+        """Repositories (other than ``repos``) that publish an image ``repos`` are built on."""
+        known = self.memory.facts()
+        learned = self.graph.learned if self.graph is not None else ()
+        graph = LineageGraph(tuple(known[k] for k in sorted(known)), learned)
+        wanted = {r.lower() for r in repos}
+        found = set()
+        for usage in graph.usages:
+            if (usage.dockerfile.repo or "").lower() not in wanted:
+                continue
+            for publication in graph.publishers(usage.image, usage.tag):
+                repo = publication.dockerfile.repo
+                if repo and repo.lower() not in wanted:
+                    found.add(repo)
+        return found
+
     def order(self, repos: Sequence[str]) -> list[str]:
         """``repos``, parents first."""
         graph = self.graph

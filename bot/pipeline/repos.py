@@ -160,6 +160,13 @@ def _learn_lineage(
         if stop is not None and stop():
             return repos
         prepared[entry.name] = prepare_repository(pipeline, entry.name)
+    # The parents of this run's repositories are read again: their Dockerfiles (what the
+    # children's pull requests say the new parent image is built on) may have moved since.
+    for name in sorted(lineage.parents_of([e.name for e in repos])):
+        if stop is not None and stop():
+            return repos
+        logger.info("%s: read again for the lineage graph (a parent of this run)", name)
+        prepare_repository(pipeline, name)
     configured = list(pipeline.settings.repos)
     if configured and list(entries) != configured:
         assert pipeline.forge is not None

@@ -113,6 +113,8 @@ class Worker:
         finally:
             client.close()
         moved = poll.changed(self._polled, found)
+        for image in sorted(set(found) - set(self._polled)):
+            logger.info("lineage poll: watching %s for new tags and digests", image)
         self._polled.update(found)
         for image in moved:
             self.run_built_on(image)
