@@ -3,12 +3,13 @@ the publishes map (through the public ``repo_facts``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.kinds.extract import FoundFile, extract_files
 from bot.lineage.facts import repo_facts
 from bot.lineage.model import Dockerfile, RepoFacts
 from bot.lineage.settings import publishes_from_config
 from bot.pipeline.sources import SourceFile
-from pathlib import Path
 
 REPO = "acme/base"
 

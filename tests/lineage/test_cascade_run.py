@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ def world(
     unique_repo: str,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-) -> Iterator[Lineage]:
+) -> Lineage:
     for name in list(os.environ):
         if name.startswith(("BASE_IMAGE_BOT_", "GITHUB_")):
             monkeypatch.delenv(name)
@@ -37,7 +36,7 @@ def world(
     monkeypatch.setenv("GITHUB_TOKEN", github_emulator.token)
     scenario = Lineage(github_emulator, registry, unique_repo.replace("/", "-"))
     scenario.seed()
-    yield scenario
+    return scenario
 
 
 def run(

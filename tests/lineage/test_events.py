@@ -51,7 +51,8 @@ def test_a_tagged_version_and_what_is_ignored() -> None:
     del package["package_version"]["package_url"]
     package["owner"]["login"], package["name"] = "Acme", "python-base"
     found = package_version("registry_package", payload)
-    assert isinstance(found, PackageVersion) and found.image == "ghcr.io/acme/python-base"
+    assert isinstance(found, PackageVersion)
+    assert found.image == "ghcr.io/acme/python-base"
     assert package_version("registry_package", {**payload, "action": "deleted"}) == (
         "not a published or updated package"
     )

@@ -108,9 +108,8 @@ def test_any_graph_walks_each_dockerfile_once_and_orders_every_repository(
     edges: list[tuple[str, str]], repos: list[str]
 ) -> None:
     """Repository X builds image X; ``(x, y)``: Y's Dockerfile is built on X's image."""
-    items: list[Usage | Publication] = []
-    for name in {n for e in edges for n in e} | set(repos):
-        items.append(pub(dockerfile(name), f"ghcr.io/{name}"))
+    names = {n for e in edges for n in e} | set(repos)
+    items: list[Usage | Publication] = [pub(dockerfile(n), f"ghcr.io/{n}") for n in names]
     items += [use(dockerfile(child), f"ghcr.io/{parent}") for parent, child in edges]
     g = graph(*items)
     for start in repos:

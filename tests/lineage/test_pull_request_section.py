@@ -78,7 +78,8 @@ def test_values_from_outside_cannot_break_out_of_the_section() -> None:
     chain = section.splitlines()[2]
     assert chain.startswith("- `python-base` `1.4` → `1.5`: built on ``x` @")  # one code span
     assert len(section.splitlines()) == 4  # the newline did not start a heading
-    assert "<img>" not in section and "@admin" not in section  # no tag, no mention
+    assert "<img>" not in section  # no HTML tag
+    assert "@admin" not in section  # no mention
 
 
 def test_the_body_keeps_its_headline_first_and_its_size_limit() -> None:

@@ -77,18 +77,21 @@ def test_a_label_naming_a_directory_or_file_picks_that_dockerfile() -> None:
     assert (found.dockerfile, found.via, found.tags) == (PY, "label", ("1.4",))
     found = resolve(label("https://github.com/Acme/Base/blob/main/node/Dockerfile"), FACTS,
                     {"github.com"})  # fmt: skip
-    assert isinstance(found, Publication) and found.dockerfile == NODE
+    assert isinstance(found, Publication)
+    assert found.dockerfile == NODE
 
 
 def test_base_name_tells_dockerfiles_of_one_repository_apart() -> None:
     found = resolve(label("https://github.com/acme/base", "python:3.12.1-slim"), FACTS,
                     {"github.com"})  # fmt: skip
-    assert isinstance(found, Publication) and found.dockerfile == PY
+    assert isinstance(found, Publication)
+    assert found.dockerfile == PY
     ambiguous = resolve(label("https://github.com/acme/base"), FACTS, {"github.com"})
     assert isinstance(ambiguous, Note)
     assert "2 Dockerfiles of acme/base could have built it" in ambiguous.message
     elsewhere = resolve(label("https://github.com/acme/other"), FACTS, {"github.com"})
-    assert isinstance(elsewhere, Note) and "not a configured repository" in elsewhere.message
+    assert isinstance(elsewhere, Note)
+    assert "not a configured repository" in elsewhere.message
     assert resolve(label("https://example.com/x"), FACTS, {"github.com"}) is None
 
 
