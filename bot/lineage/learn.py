@@ -127,11 +127,11 @@ class Lineage:
         learned: list[Publication] = []
         notes: list[Note] = []
         options = self.settings.lineage
-        if options.labels:
+        by_repo = {k: v for k, v in known.items() if v.repo}
+        if options.labels and by_repo:  # a label can only point to a configured repository
             published = {p.image for p in graph.publications}
             wanted = candidates(graph.usages, published, options.skip_labels)
             found = self._labels(wanted)
-            by_repo = {k: v for k, v in known.items() if v.repo}
             for image, label in sorted(found.items()):
                 if isinstance(label, RegistryError):
                     notes.append(Note(f"{image}:{wanted[image]}", f"labels not read: {label}"))
