@@ -206,6 +206,12 @@ class ServiceSettings:
     webhook_secret_env: str = "GITHUB_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     dry_run: bool = False
     shutdown_timeout: float = 30.0
+    #: Connections served at once; more get an immediate 503.
+    max_connections: int = 32
+    #: Webhook bodies read at once (signature checked while reading); more get a 503.
+    webhook_concurrency: int = 4
+    #: Seconds a client may take over a request (request line, headers, body).
+    request_timeout: float = 30.0
 
 
 @dataclass(frozen=True)

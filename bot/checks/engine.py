@@ -68,6 +68,9 @@ class Governance:
     _tags: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     _pins: dict[PinKey, PinResolution] = field(default_factory=dict)
     _tag_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    _floats: dict[tuple[object, ...], pinning.Floating | None] = field(default_factory=dict)
+    _placed: dict[tuple[str, str | None], list[Placement]] = field(default_factory=dict)
+    _products: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- while deciding ------------------------------------------------------------------------
@@ -89,9 +92,7 @@ class Governance:
             listed = self._tags.get((ref.registry, ref.repository))
             if not config.enabled or listed is None or isinstance(decisions.get(i), RegistryError):
                 continue
-            if pinning.floating(
-                ref.tag, ref.digest, listed, target.rule.versioning, config.option("allowed_tags")
-            ):
+            if self._floating(ref, target.rule.versioning, config.option("allowed_tags")):
                 floating[i] = (ref.registry, ref.repository, ref.tag)
         self._resolve({key: targets[i].rule.versioning for i, key in floating.items()})
         for i, key in floating.items():
@@ -141,7 +142,7 @@ class Governance:
             if tag is None or not tags:
                 continue
             newest = partial(_newest, ref.name, tags, targets[i].rule)
-            for placement in place(ref.name, tag, lifecycle, self.mapping):
+            for placement in self._place(ref.name, tag, lifecycle):
                 successor = eol.os_successor(tag, placement, tags, today, newest)
                 if successor is not None and successor != ref.tag:
                     note = eol.moves_off([placement], [], today)
@@ -165,11 +166,45 @@ class Governance:
         wanted = {o.product for o in self.mapping.os}
         wanted |= {line.product for i in images if (line := self.mapping.line_of(i))}
         with self._lock:
+            if self._lifecycle is not None and wanted <= self._products:
+                return self._lifecycle
+            self._products |= wanted
             if self.lifecycle_source is None:
                 from bot.checks.lifecycle_source import bundled_snapshot
 
-                return bundled_snapshot()
-            return self.lifecycle_source.load(wanted)
+                self._lifecycle = bundled_snapshot()
+            else:
+                self._lifecycle = self.lifecycle_source.load(self._products)
+            self._placed.clear()  # placements are memoised for the current data only
+            return self._lifecycle
+
+    def _place(self, image: str, tag: str | None, lifecycle: Lifecycle) -> list[Placement]:
+        """:func:`place`, memoised per run and lifecycle data (many files share images)."""
+        key = (image, tag)
+        with self._lock:
+            found = self._placed.get(key) if lifecycle is self._lifecycle else None
+        if found is None:
+            found = place(image, tag, lifecycle, self.mapping)
+            with self._lock:
+                if lifecycle is self._lifecycle:
+                    self._placed[key] = found
+        return found
+
+    def _floating(
+        self, ref: ImageRef, versioning: str, allowed: Sequence[str]
+    ) -> pinning.Floating | None:
+        """:func:`pinning.floating` for ``ref``, memoised per run (it scans the tag list)."""
+        if ref.digest is not None:
+            return None
+        key = (ref.registry, ref.repository, ref.tag, versioning, tuple(allowed))
+        with self._lock:
+            if key in self._floats:
+                return self._floats[key]
+            listed = self._tags.get((ref.registry, ref.repository), ())
+        found = pinning.floating(ref.tag, None, listed, versioning, allowed)
+        with self._lock:
+            self._floats[key] = found
+        return found
 
     def _resolve(self, wanted: Mapping[PinKey, str]) -> None:
         """Resolve every floating (registry, repository, tag) not resolved yet, concurrently."""
@@ -180,7 +215,7 @@ class Governance:
             registry, repository, tag = key
             listed = self._tags.get((registry, repository), ())
             found = pinning.floating(tag, None, listed, todo[key])
-            assert found is not None
+            assert found is not None  # only floating tags are resolved
             return resolve_pin(self.client, registry, repository, found, listed, todo[key])
 
         resolved = run_concurrently(todo, one, self.max_workers)
@@ -242,10 +277,9 @@ class Governance:
             if key in self._pins or (key[0], key[1]) not in self._tags:
                 continue
             config = self.checks.rule(UNPINNED_TAG, site.ref.name)
-            if config.enabled and pinning.floating(
-                site.ref.tag,
-                site.ref.digest,
-                self._tags[(key[0], key[1])],
+            if config.enabled and self._floating(
+                site.ref,
+                "docker",
                 allowed=config.option("allowed_tags"),
             ):
                 wanted[key] = "docker"
@@ -310,7 +344,7 @@ class Governance:
             resolution = self._pins.get((ref.registry, ref.repository, ref.tag))
             if resolution is not None and resolution.precise_tag is not None:
                 tag = resolution.precise_tag
-        return place(ref.name, tag, lifecycle, self.mapping)
+        return self._place(ref.name, tag, lifecycle)
 
     def _end_of_life(self, site: Site, lifecycle: Lifecycle) -> list[Verdict | None]:
         config = self.checks.rule(END_OF_LIFE, site.ref.name)
@@ -335,7 +369,7 @@ class Governance:
                 registry, _, repository = update.image.partition("/")
                 ref = ImageRef(registry, repository, update.current.tag, None, update.reference)
                 old = self._placements(ref, update.current.tag, lifecycle)
-                new = place(update.image, update.proposed.tag, lifecycle, self.mapping)
+                new = self._place(update.image, update.proposed.tag, lifecycle)
                 notes += eol.moves_off(old, new, self.now.date())
             updates.append(replace(update, notes=(*update.notes, *notes)) if notes else update)
         return replace(result, updates=tuple(updates))
@@ -346,7 +380,7 @@ class Governance:
         if listed is None or ref.digest is not None:
             return None
         config = self.checks.rule(UNPINNED_TAG, ref.name)
-        found = pinning.floating(ref.tag, None, listed, allowed=config.option("allowed_tags"))
+        found = self._floating(replace(ref, digest=None), "docker", config.option("allowed_tags"))
         if found is None:
             return None
         resolution = self._pins.get((ref.registry, ref.repository, ref.tag))

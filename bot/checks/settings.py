@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 from bot.checks.model import RULES, UNAPPROVED_BASE, Severity
@@ -43,6 +44,7 @@ def _frozen(values: Mapping[str, Any]) -> RuleValues:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
 
 
+@cache
 def default_rules() -> tuple[tuple[str, RuleValues], ...]:
     """Every rule's built-in configuration (``config/default.yaml``)."""
     return tuple(
@@ -121,6 +123,9 @@ class ChecksSettings:
 
     def rule(self, rule_id: str, image: str | None = None) -> RuleConfig:
         """The effective configuration of ``rule_id`` for ``image`` (every image: ``None``)."""
+        return _effective_rule(self, rule_id, image)
+
+    def _rule(self, rule_id: str, image: str | None) -> RuleConfig:
         values: dict[str, Any] = dict(dict(default_rules())[rule_id])
         values.update(dict(dict(self.rules).get(rule_id, ())))
         if image is not None:
@@ -159,6 +164,11 @@ class ChecksSettings:
     def approved(self, image: str) -> bool:
         """Whether ``image`` matches ``checks.approved_bases``."""
         return any(fnmatch.fnmatchcase(image, glob) for glob in self.approved_bases)
+
+
+@lru_cache(maxsize=4096)
+def _effective_rule(settings: ChecksSettings, rule_id: str, image: str | None) -> RuleConfig:
+    return settings._rule(rule_id, image)
 
 
 def _rules(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:

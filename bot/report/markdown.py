@@ -69,16 +69,26 @@ def render_markdown(report: RunReport) -> str:
 
 
 def _pull_requests(report: RunReport) -> list[str]:
-    heading = "Pull requests" if report.repo_mode else "Pull requests it would open"
+    previews = all(pr.repo is None and pr.reason == "preview" for pr in report.pull_requests)
+    heading = "Pull requests it would open" if previews else "Pull requests"
     lines = ["", f"### {heading}", ""]
-    lines += ["| Repository | Action | PR | Branch | Title | Reason |", "|---|---|---|---|---|---|"]
-    for pr in report.pull_requests:
-        number = "" if pr.number is None else f"#{pr.number}"
-        reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
-        lines.append(
-            f"| {md_text(pr.repo or '')} | {md_text(pr.action)} | {number} | {md_code(pr.branch)} "
-            f"| {md_text(pr.title or '')} | {md_text(reason, limit=500)} |"
-        )
+    if previews:
+        lines += ["| Branch | Title |", "|---|---|"]
+        lines += [
+            f"| {md_code(pr.branch)} | {md_text(pr.title or '')} |" for pr in report.pull_requests
+        ]
+    else:
+        lines += [
+            "| Repository | Action | PR | Branch | Title | Reason |",
+            "|---|---|---|---|---|---|",
+        ]
+        for pr in report.pull_requests:
+            number = "" if pr.number is None else f"#{pr.number}"
+            reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
+            lines.append(
+                f"| {md_text(pr.repo or '')} | {md_text(pr.action)} | {number} "
+                f"| {md_code(pr.branch)} | {md_text(pr.title or '')} | {md_text(reason, limit=500)} |"
+            )
     for pr in report.pull_requests:
         lines += _body(pr)
     return lines

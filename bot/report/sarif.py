@@ -132,6 +132,8 @@ def _run(repo: str | None, report: RunReport, bases: Mapping[str, SarifBase]) ->
     if repo is not None:
         provenance = {"repositoryUri": f"https://github.com/{repo}"}
         run["versionControlProvenance"] = [provenance]
+        # Several runs of one tool in one log need distinct categories for code scanning.
+        run["automationDetails"] = {"id": f"base-image-bot/{repo}/"}
     originals = {b.base_id: {"uri": b.base_uri} for b in bases.values() if b.base_id and b.base_uri}
     if repo is None and originals:
         run["originalUriBaseIds"] = dict(sorted(originals.items()))

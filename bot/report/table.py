@@ -26,6 +26,7 @@ def render_table(report: RunReport, *, color: bool = False, width: int | None = 
         force_terminal=color,
         no_color=not color,
         highlight=False,
+        markup=False,  # paths, tags and registry messages are text, never rich markup
     )
     if report.updates:
         table = Table(title="Updates", title_justify="left", expand=False)
@@ -88,15 +89,18 @@ def _pull_requests(console: Console, report: RunReport) -> None:
     """The pull requests (opened, updated, closed, or a dry run's plan), with their bodies."""
     if not report.pull_requests:
         return
-    preview = not report.repo_mode
-    title = "Pull requests it would open" if preview else "Pull requests"
+    previews = all(pr.repo is None and pr.reason == "preview" for pr in report.pull_requests)
+    title = "Pull requests it would open" if previews else "Pull requests"
     table = Table(title=title, title_justify="left")
-    for column in ("repository", "action", "number", "branch", "title", "reason"):
+    columns = ("branch", "title") if previews else ("repository", "action", "number", "branch",
+                                                     "title", "reason")  # fmt: skip
+    for column in columns:
         table.add_column(column, overflow="fold")
     for pr in report.pull_requests:
         number = "" if pr.number is None else f"#{pr.number}"
         reason = f"{pr.reason} (failed: {pr.error})" if pr.error else pr.reason
-        table.add_row(pr.repo or "", pr.action, number, pr.branch, pr.title or "", reason)
+        row = (pr.repo or "", pr.action, number, pr.branch, pr.title or "", reason)
+        table.add_row(*(row[3:5] if previews else row))
     console.print(table)
     for pr in report.pull_requests:
         if pr.body is None or pr.action not in ("open", "update"):

@@ -57,7 +57,8 @@ class FindingDiff:
 
 
 def diff_packages(old: tuple[Package, ...], new: tuple[Package, ...]) -> PackageDiff:
-    """Added / removed / upgraded / downgraded packages, compared with the distro's order."""
+    """Added / removed / upgraded / downgraded packages, compared with the distro's order (a
+    new version string that the distribution orders equal, a rebuild, counts as upgraded)."""
     before = {(p.name, p.arch): p for p in old}
     after = {(p.name, p.arch): p for p in new}
     changes: list[PackageChange] = []

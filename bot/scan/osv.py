@@ -37,6 +37,7 @@ Compare = Callable[[str, str], int]
 #: One event of a range: ``("introduced" | "fixed" | "last_affected" | "limit", version)``.
 Event = tuple[str, str]
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+_ZERO: Event = ("introduced", "0")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,6 @@ class Advisory:
     summary: str
     severity: str
     affected: tuple[AffectedRange, ...]
-    modified: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,9 @@ def _strs(value: object) -> tuple[str, ...]:
 def _severity_of(entries: object, specific: object) -> str:
     levels: list[str] = []
     for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict):
+        score = entry.get("score") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(score, str):
             continue
-        score = str(entry.get("score", ""))
         if entry.get("type") == "CVSS_V3":
             value = cvss3_base_score(score)
             if value is not None:
@@ -118,32 +118,37 @@ def _ranges(item: dict[str, object]) -> tuple[tuple[Event, ...], ...]:
 
 
 def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
-    """Parse one OSV JSON record (bytes or decoded object)."""
+    """Parse one OSV JSON record (bytes, or already decoded). Its CVEs: the id when it is one,
+    else the CVE ids among ``aliases`` and ``upstream`` (none: the record's own id).
+    ``affected`` entries without a package ecosystem and name are left out."""
+    obj: object = data
     if isinstance(data, bytes):
         try:
             obj = json.loads(data)
         except ValueError as exc:
             raise ScanError("OSV record is not valid JSON") from exc
-    else:
-        obj = data
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         raise ScanError("OSV record has no id")
     ident: str = obj["id"]
     aliases = _strs(obj.get("aliases")) + _strs(obj.get("upstream"))
-    cves = tuple(dict.fromkeys(a for a in (ident, *aliases) if a.startswith("CVE-")))
     if ident.startswith("CVE-"):
-        cves = (ident,)
+        cves: tuple[str, ...] = (ident,)
+    else:
+        cves = tuple(dict.fromkeys(a for a in aliases if a.startswith("CVE-"))) or (ident,)
     top = _severity_of(obj.get("severity"), obj.get("database_specific"))
     affected: list[AffectedRange] = []
     for item in _list(obj.get("affected")):
-        if not isinstance(item, dict) or not isinstance(item.get("package"), dict):
+        pkg = item.get("package") if isinstance(item, dict) else None
+        if not isinstance(pkg, dict) or not isinstance(item, dict):
             continue
-        pkg = item["package"]
+        ecosystem, name = pkg.get("ecosystem"), pkg.get("name")
+        if not isinstance(ecosystem, str) or not isinstance(name, str):
+            continue
         sev = _severity_of(item.get("severity"), item.get("ecosystem_specific"))
         affected.append(
             AffectedRange(
-                ecosystem=str(pkg.get("ecosystem", "")),
-                package=str(pkg.get("name", "")),
+                ecosystem=ecosystem,
+                package=name,
                 ranges=_ranges(item),
                 versions=_strs(item.get("versions")),
                 severity=worst([sev, top]),
@@ -152,11 +157,10 @@ def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
     summary = obj.get("summary") or obj.get("details") or ""
     return Advisory(
         id=ident,
-        cves=cves or (ident,),
+        cves=cves,
         summary=str(summary).strip().splitlines()[0][:200] if summary else "",
         severity=top,
         affected=tuple(affected),
-        modified=str(obj.get("modified", "")),
     )
 
 
@@ -168,30 +172,25 @@ def _before_limits(version: str, events: tuple[Event, ...], cmp: Compare) -> boo
 
 
 def _event_order(cmp: Compare) -> Callable[[Event, Event], int]:
-    """``sorted(range.events)``: by version, ``introduced: "0"`` before everything, a limit
-    containing ``*`` after everything; equal versions keep their record order."""
+    """``sorted(range.events)``: by version, ``introduced: "0"`` before everything; equal
+    versions keep their record order."""
 
     def order(a: Event, b: Event) -> int:
-        rank_a, rank_b = _rank(a), _rank(b)
-        if rank_a or rank_b:
-            return rank_a - rank_b
+        first_a, first_b = a == _ZERO, b == _ZERO
+        if first_a or first_b:
+            return first_b - first_a
         return cmp(a[1], b[1])
 
     return order
 
 
-def _rank(event: Event) -> int:
-    if event == ("introduced", "0"):
-        return -1
-    return 1 if event[0] == "limit" and "*" in event[1] else 0
-
-
 def _in_range(version: str, events: tuple[Event, ...], cmp: Compare) -> bool:
-    """One iteration of ``IncludedInRanges``."""
+    """One iteration of ``IncludedInRanges`` (``limit`` events count only in the limit test)."""
     if not _before_limits(version, events, cmp):
         return False
     vulnerable = False
-    for kind, value in sorted(events, key=functools.cmp_to_key(_event_order(cmp))):
+    walked = [event for event in events if event[0] != "limit"]
+    for kind, value in sorted(walked, key=functools.cmp_to_key(_event_order(cmp))):
         if kind == "introduced" and (value == "0" or cmp(version, value) >= 0):
             vulnerable = True
         elif (kind == "fixed" and cmp(version, value) >= 0) or (
@@ -242,7 +241,7 @@ def ecosystem_for(release: OsRelease) -> str | None:
 
 def ecosystem_kind(ecosystem: str) -> str:
     """Package kind (version order) of an ecosystem: ``deb``, ``apk`` or ``rpm``."""
-    base = ecosystem.split(":", 1)[0]
+    base = ecosystem.partition(":")[0]
     if base in ("Debian", "Ubuntu"):
         return "deb"
     if base in ("Alpine", "Wolfi", "Chainguard"):

@@ -27,6 +27,7 @@ _DIGITS = frozenset("0123456789")
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _HEX = frozenset("0123456789abcdef")
 _ZERO = frozenset("0")
+_INT_MAX = (1 << 31) - 1
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
@@ -82,10 +83,10 @@ def _dpkg_parts(version: str) -> tuple[int, str, str]:
     ``-`` (empty when there is none). Versions dpkg rejects still get a deterministic place."""
     text = version.strip(" \t")
     epoch, sep, rest = text.partition(":")
-    if sep and rest and 0 < len(epoch) <= 9 and _span(epoch, 0, _DIGITS) == len(epoch):
+    number = 0
+    digits = sep and rest and 0 < len(epoch) <= 10 and _span(epoch, 0, _DIGITS) == len(epoch)
+    if digits and int(epoch) <= _INT_MAX:  # dpkg refuses larger epochs
         number, text = int(epoch), rest
-    else:
-        number = 0
     upstream, sep, revision = text.rpartition("-")
     return (number, upstream, revision) if sep else (number, text, "")
 
@@ -112,7 +113,7 @@ _U64 = (1 << 64) - 1
 
 class _Token(NamedTuple):
     kind: int
-    text: str = ""
+    text: str = ""  # what is compared as a string: digits after '.', the letter, the hash
     number: int = 0
     suffix: int = 0
 
@@ -134,7 +135,7 @@ def _apk_tokens(version: str) -> Iterator[_Token]:
         yield _Token(_INVALID)
         return
     kind, i = _INITIAL, end
-    yield _Token(_INITIAL, version[:end], _u64(version[:end]))
+    yield _Token(_INITIAL, number=_u64(version[:end]))
     while i < len(version):
         ch, token = version[i], None
         if ch in _LOWER and kind <= _DIGIT:
@@ -152,7 +153,7 @@ def _apk_tokens(version: str) -> Iterator[_Token]:
             end = _span(version, i + 1, _LOWER)
             rank = _SUFFIXES.get(version[i + 1 : end], 0)
             if rank:
-                kind, token, i = _SUFFIX, _Token(_SUFFIX, version[i + 1 : end], suffix=rank), end
+                kind, token, i = _SUFFIX, _Token(_SUFFIX, suffix=rank), end
         elif ch == "~" and kind < _HASH:
             end = _span(version, i + 1, _HEX)
             if end > i + 1:
@@ -160,10 +161,7 @@ def _apk_tokens(version: str) -> Iterator[_Token]:
         elif ch == "-" and kind < _REVISION and version[i + 1 : i + 2] == "r":
             end = _span(version, i + 2, _DIGITS)
             if end > i + 2:
-                kind, token = (
-                    _REVISION,
-                    _Token(_REVISION, version[i + 2 : end], _u64(version[i + 2 : end])),
-                )
+                kind, token = _REVISION, _Token(_REVISION, number=_u64(version[i + 2 : end]))
             i = end
         if token is None:
             yield _Token(_INVALID)
@@ -246,10 +244,8 @@ def _rpmvercmp(a: str, b: str) -> int:
         ei, ej = _take(a, i, digits), _take(b, j, digits)
         one, two = a[i:ei], b[j:ej]
         i, j = ei, ej
-        if not two:
+        if not two:  # (``one`` is never empty: it starts at an alphanumeric character)
             return 1 if digits else -1
-        if not one:
-            return -1
         if digits:
             one, two = one.lstrip("0"), two.lstrip("0")
             if len(one) != len(two):

@@ -25,7 +25,7 @@ from bot.service.http import Endpoints, HttpServer, Reply
 from bot.service.jobs import ForgeFactory, Worker, install
 from bot.service.metrics import CONTENT_TYPE, ServiceMetrics
 from bot.service.scheduler import add_once, build_scheduler
-from bot.service.webhook import WebhookDecision, decide, signature_valid
+from bot.service.webhook import WebhookDecision, decide
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,13 @@ logger = logging.getLogger(__name__)
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
 _EVENTS = frozenset({"ping", "push", "pull_request", "registry_package", "package"})
+#: Refused deliveries: reason → (status, metric outcome).
+_REFUSALS = {
+    "missing signature": (401, "invalid_signature"),
+    "invalid signature": (401, "invalid_signature"),
+    "busy": (503, "busy"),
+    "timeout": (408, "timeout"),
+}
 
 
 class Service:
@@ -46,10 +53,12 @@ class Service:
         secret = os.environ.get(settings.service.webhook_secret_env)
         register_secret(secret)
         self._secret = secret.encode() if secret else None
-        endpoints = Endpoints(self.ready, self._metrics, self.webhook)
+        endpoints = Endpoints(
+            self.ready, self._metrics, self.webhook, self.refused, webhook_secret=self._secret
+        )
         service = settings.service
         try:
-            self.http = HttpServer(service.host, service.port, endpoints)
+            self.http = HttpServer(service, endpoints)
         except OSError as exc:
             raise ConfigError(
                 f"service.port: cannot listen on {service.host}:{service.port}: {exc.strerror}"
@@ -88,23 +97,29 @@ class Service:
             return False, "scheduler not running"
         return True, "ready"
 
-    def webhook(self, headers: dict[str, str], body: bytes) -> Reply:
-        """Handle one delivery (``headers`` lower-cased)."""
+    def refused(self, headers: dict[str, str], reason: str, size: int) -> Reply:
+        """Count and log a delivery refused before or while its body was read (``reason``:
+        missing signature, invalid signature, busy, timeout); the payload is never logged."""
         event = headers.get("x-github-event", "")
         label = event if event in _EVENTS else "other"
         delivery = headers.get("x-github-delivery", "-")[:64]
-        if self._secret is None:
-            return Reply(404, b"webhook not configured\n")
-        if not signature_valid(self._secret, body, headers.get("x-hub-signature-256")):
-            self.metrics.webhooks.labels(label, "invalid_signature").inc()
-            logger.warning(
-                "webhook: invalid signature, delivery %s event %s (%d bytes, payload not logged)",
-                delivery,
-                label,
-                len(body),
-                extra=log_fields(delivery=delivery, event=label),
-            )
-            return Reply(401, b"invalid signature\n")
+        status, outcome = _REFUSALS[reason]
+        self.metrics.webhooks.labels(label, outcome).inc()
+        logger.warning(
+            "webhook: %s, delivery %s event %s (%d bytes announced, payload not logged)",
+            reason,
+            delivery,
+            label,
+            size,
+            extra=log_fields(delivery=delivery, event=label),
+        )
+        return Reply(status, f"{reason}\n".encode())
+
+    def webhook(self, headers: dict[str, str], body: bytes) -> Reply:
+        """Handle one delivery whose signature the HTTP server checked (``headers`` lower-cased)."""
+        event = headers.get("x-github-event", "")
+        label = event if event in _EVENTS else "other"
+        delivery = headers.get("x-github-delivery", "-")[:64]
         decision = decide(
             event,
             body,

@@ -49,16 +49,18 @@ def test_fail_on_high_fails_the_examples_on_their_end_of_life_lines(
 def test_os_updates_move_off_end_of_life_lines_and_the_pr_says_so(
     corpus_registry: SeededRegistry, cli: RunCli
 ) -> None:
-    """examples/api uses python 3.12.1-slim-bookworm; Debian 12 is past its security support
-    on the run day, so with ``os`` allowed the update goes to the trixie variant."""
+    """examples/k8s and examples/.env use python 3.12.1-slim-bookworm; Debian 12 is past its
+    security support on the run day, so with ``os`` allowed the update goes to the trixie variant
+    (api/Dockerfile's 3.12.1-slim names no release: a plain patch update)."""
     result = cli("run", "--dry-run", "--format", "json", "--update-types", "patch,digest,os",
-                 EXAMPLES / "api", *corpus_registry.alias_args)  # fmt: skip
+                 EXAMPLES, *corpus_registry.alias_args)  # fmt: skip
     document = result.json()
     moved = [u for u in document["updates"] if u["image"] == "docker.io/library/python"]
     assert {(u["current"]["tag"], u["proposed"]["tag"], u["update_type"]) for u in moved} == {
-        ("3.12.1-slim-bookworm", "3.12.14-slim-trixie", "os")
+        ("3.12.1-slim-bookworm", "3.12.14-slim-trixie", "os"),
+        ("3.12.1-slim", "3.12.14-slim", "patch"),
     }
     text = cli("run", "--dry-run", "--show-pull-requests", "--format", "markdown", "--update-types", "patch,digest,os",
-               EXAMPLES / "api", *corpus_registry.alias_args).out  # fmt: skip
+               EXAMPLES, *corpus_registry.alias_args).out  # fmt: skip
     assert "**Governance**" in text
     assert "- moves off Debian 12 (Bookworm), Debian Security Support ended 2026-07-11" in text

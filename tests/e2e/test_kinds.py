@@ -19,41 +19,41 @@ pytestmark = pytest.mark.registry
 
 # Images and tags of examples/ (seeded in the session registry); every file kind names them.
 FILES = {
-    "compose.yaml": "services:\n  db:\n    image: postgres:${PG:-16.1-alpine}  # default\n"
+    "compose.yaml": "services:\n  db:\n    image: postgres:${PG:-16.14-alpine}  # default\n"
     "  api:\n    image: 'python:${PY}'\n  web:\n    build: .\n    image: acme/web:1.0\n"
     "    pull_policy: build\n",
     ".env": "PY=3.12.1-slim-bookworm\n",
     "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
-    '      containers:\n        - {name: web, image: "nginx:1.25.3-alpine"}\n',
-    "k8s/kustomization.yaml": "images:\n  - name: alpine\n    newTag: '3.18.4'\n",
+    '      containers:\n        - {name: web, image: "nginx:1.31.3-alpine"}\n',
+    "k8s/kustomization.yaml": "images:\n  - name: alpine\n    newTag: '3.24.0'\n",
     "chart/values.yaml": "image:\n  repository: library/python\n  tag: 3.12.1-slim-bookworm\n"
     '  digest: ""\n',
-    ".github/workflows/ci.yml": "jobs:\n  t:\n    container: alpine:3.18.4\n    services:\n"
-    "      db: {image: postgres:16.1-alpine}\n    steps:\n      - uses: docker://nginx:1.25.3-alpine\n",
+    ".github/workflows/ci.yml": "jobs:\n  t:\n    container: alpine:3.24.0\n    services:\n"
+    "      db: {image: postgres:16.14-alpine}\n    steps:\n      - uses: docker://nginx:1.31.3-alpine\n",
     ".devcontainer/devcontainer.json": '// dev\n{\n\t"image": "python:3.12.1-slim-bookworm", // pinned\n}\n',
-    ".gitlab-ci.yml": "variables:\n  NGINX: 1.25.3-alpine\nimage: ubuntu:22.04@sha256:"
+    ".gitlab-ci.yml": "variables:\n  NGINX: 1.31.3-alpine\nimage: ubuntu:22.04@sha256:"
     + "0" * 64
     + "\nservices:\n"
-    "  - nginx:$NGINX\n  - name: postgres:16.1-alpine\n",
+    "  - nginx:$NGINX\n  - name: postgres:16.14-alpine\n",
 }
 EXPECTED = {
     "compose.yaml": "services:\n  db:\n    image: postgres:${PG:-16.15-alpine}  # default\n"
     "  api:\n    image: 'python:${PY}'\n  web:\n    build: .\n    image: acme/web:1.0\n"
     "    pull_policy: build\n",
     ".env": "PY=3.12.14-slim-bookworm\n",
-    "k8s/app.yaml": FILES["k8s/app.yaml"].replace("1.25.3", "1.25.5"),
-    "k8s/kustomization.yaml": "images:\n  - name: alpine\n    newTag: '3.18.12'\n",
+    "k8s/app.yaml": FILES["k8s/app.yaml"].replace("1.31.3", "1.31.4"),
+    "k8s/kustomization.yaml": "images:\n  - name: alpine\n    newTag: '3.24.1'\n",
     "chart/values.yaml": FILES["chart/values.yaml"].replace("3.12.1-", "3.12.14-"),
     ".github/workflows/ci.yml": FILES[".github/workflows/ci.yml"]
-    .replace("16.1-", "16.15-")
-    .replace("3.18.4", "3.18.12")
-    .replace("1.25.3", "1.25.5"),
+    .replace("16.14-", "16.15-")
+    .replace("3.24.0", "3.24.1")
+    .replace("1.31.3", "1.31.4"),
     ".devcontainer/devcontainer.json": FILES[".devcontainer/devcontainer.json"].replace(
         "3.12.1-", "3.12.14-"
     ),
     ".gitlab-ci.yml": FILES[".gitlab-ci.yml"]
-    .replace("1.25.3", "1.25.5")
-    .replace("16.1-", "16.15-")
+    .replace("1.31.3", "1.31.4")
+    .replace("16.14-", "16.15-")
     .replace("0" * 64, "{ubuntu}"),
 }
 KINDS = {
@@ -136,9 +136,9 @@ def test_deploy_files_are_kept_current_by_the_bot(cli: RunCli, tmp_path: Path) -
             ("kubernetes/indexed-job.yaml", "kubernetes", "0.1.1"),
         }
         table = cli("run", "--dry-run", "--format", "table", deploy, *aliases)
-        # 9 files: the compose file and its override, six manifests (three without images)
-        # and the Action's metadata (no docker:// image).
-        assert table.out.splitlines()[-1].startswith("9 files, 5 references, 5 updates")
+        # 8 files: the compose file and its override, five manifests (the ConfigMap and the
+        # kustomization without images) and the Action's metadata (no docker:// image).
+        assert table.out.splitlines()[-1].startswith("8 files, 5 references, 5 updates")
         before = (deploy / "kubernetes" / "deployment.yaml").read_bytes()
         cli("run", "--format", "json", deploy, *aliases)
         after = (deploy / "kubernetes" / "deployment.yaml").read_bytes()

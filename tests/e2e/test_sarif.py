@@ -133,6 +133,7 @@ def test_repository_runs_and_governance_findings() -> None:
     local, app, other = document["runs"]
     assert "versionControlProvenance" not in local
     assert app["versionControlProvenance"] == [{"repositoryUri": "https://github.com/acme/app"}]
+    assert app["automationDetails"] == {"id": "base-image-bot/acme/app/"}
     assert [r["ruleId"] for r in app["results"]] == ["outdated-base-image/patch", "unpinned-tag"]
     governance = app["results"][1]
     assert governance["level"] == "error"  # the configured severity (high), not the default

@@ -89,3 +89,17 @@ def test_local_runs_show_pull_request_previews_only_when_asked(
     assert {p["reason"] for p in document["pull_requests"]} == {"preview"}
     assert "pull_requests" not in cli(*args, "--format", "json").json()
     assert json.loads(cli(*args, "--format", "sarif").out)["version"] == "2.1.0"
+
+
+def test_paths_and_messages_are_never_read_as_rich_markup(
+    corpus_registry: SeededRegistry, cli: RunCli, tmp_path: Path
+) -> None:
+    odd = tmp_path / "[/red]" / "[bold]x"
+    odd.mkdir(parents=True)
+    (odd / "Dockerfile").write_text("FROM python:3.12.1-slim-bookworm\nFROM nosuch/[image]\n")
+    result = cli("run", "--dry-run", "--format", "table", "--show-pull-requests", tmp_path,
+                 *corpus_registry.alias_args)  # fmt: skip
+    assert result.code == 0, result.err
+    assert "[/red]/[bold]x/Dockerfile" in result.out
+    assert "Pull requests it would open" in result.out
+    assert "repository" not in result.out.split("Pull requests it would open")[1].splitlines()[2]

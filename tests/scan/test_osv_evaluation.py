@@ -122,6 +122,19 @@ def test_introduced_zero_precedes_even_versions_that_sort_below_zero() -> None:
     assert evaluate(rng, "~1", deb).affected
 
 
+def test_introduced_zero_is_walked_first_wherever_the_record_puts_it() -> None:
+    rng = _affected([{"fixed": "~1"}, {"introduced": "0"}])  # dpkg: "~1" sorts below "0"
+    assert evaluate(rng, "~0", deb).affected
+    assert not evaluate(rng, "1.0", deb).affected
+
+
+def test_the_lowest_fix_is_found_in_version_order() -> None:
+    rng = _affected([{"introduced": "0"}, {"fixed": "1.9"}, {"introduced": "1.9.5"},
+                     {"fixed": "1.10"}])  # fmt: skip
+    assert evaluate(rng, "1.0", deb).fixed_version == "1.9"  # not "1.10" (string order)
+    assert evaluate(rng, "1.9.6", deb).fixed_version == "1.10"
+
+
 def test_versions_list_or_ranges() -> None:
     rng = _affected([{"introduced": "3.0.0"}, {"fixed": "3.2.5"}], versions=("1.0.1",))
     assert _hits(rng, VERSIONS) == ["1.0.1", "3.0.0", "3.2.4"]

@@ -100,3 +100,105 @@ def test_comparators_are_total_orders(
     assert compare(kind, ordered[0], ordered[1]) <= 0
     assert compare(kind, ordered[1], ordered[2]) <= 0
     assert compare(kind, ordered[0], ordered[2]) <= 0  # transitivity
+
+
+# apk-tools' answers beyond its own table, each checked against apk-tools' compiled version.c
+# (master, apk-tools 3) during development.
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1.09", "1.1", -1),  # a later component with a leading zero compares as a string
+        ("1.010", "1.01", 1),
+        ("18446744073709551617", "1", 0),  # numbers wrap at 2**64, as apk's uint64_t does
+        ("1.0_rc", "1.0_rc0", -1),
+        ("1.0", "1.0-r0", -1),
+        ("1.0_p", "1.0", 1),  # a post-release suffix sorts after the plain version
+        ("1.0~ab", "1.0", 1),
+        ("1.0~ab", "1.0-r0", 1),
+        ("1.0a", "1.0_alpha", 1),
+        ("1.0_cvs", "1.0_svn", -1),
+        ("1.0_hg", "1.0_git", 1),
+        ("1.0_pre1", "1.0_rc", -1),
+        ("1_foo", "1", -1),  # an unknown suffix makes the rest invalid, below the end
+        ("a", "b", 0),  # both invalid from the start
+        ("1a", "1b", -1),
+        ("1.0_alpha_pre", "1.0_alpha", -1),
+        ("1.0-r1", "1.0-r01", 0),  # the revision is a number
+        ("1a1", "1a", -1),
+        ("1.", "1", -1),  # a dot without digits: invalid
+        ("1_rc01", "1_rc1", 0),  # a suffix number is a number, leading zero or not
+        ("1_alpha1_p1", "1_alpha1", 1),  # suffixes follow suffix numbers
+        ("1_foo", "1_alpha", 1),  # unknown suffix: invalid, not a pre-release
+        ("1~ab~cd", "1~ab", -1),  # one hash only
+        ("1~g", "1", -1),  # not hexadecimal
+        ("1~", "1", -1),  # empty hash
+        ("1~a", "1", 1),
+        ("1~ab", "1~bb", -1),
+        ("1+r5", "1-r5", -1),  # only '-r' starts a revision
+        ("1-r1-r2", "1-r1", -1),  # one revision only
+        ("1-r", "1", -1),  # a revision needs digits
+    ],
+)
+def test_apk_matches_apk_tools_beyond_its_table(a: str, b: str, expected: int) -> None:
+    assert compare_apk(a, b) == expected
+    assert compare_apk(b, a) == -expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("3.0.7", "3.0.7-27.el9", -1),  # no release: below any release
+        ("3.0.7-", "3.0.7", 0),  # an empty release is no release
+        ("1.0-1-2", "1.0-1-10", -1),  # the release follows the *last* '-'
+        (":1.0-1", "0:1.0-1", 0),  # an empty epoch is 0
+        ("00:1.0-1", "1.0-1", 0),
+        ("2:1.0-1", "10:1.0-1", -1),  # epochs compare as numbers
+        ("1.0-1", "1:0.1-1", -1),
+        ("1.0-1~rc", "1.0-1", -1),  # '~' in the release too
+        ("a1:1.0", "1.0", -1),  # not an epoch: part of the version (digits beat letters)
+        ("1-2^-1", "1-2-1", 1),  # version "1-2^" after "1-2": split at the last '-'
+    ],
+)
+def test_rpm_epoch_version_release_as_rpm_splits_them(a: str, b: str, expected: int) -> None:
+    assert compare_rpm(a, b) == expected
+    assert compare_rpm(b, a) == -expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (" 1.0-1\t", "1.0-1", 0),  # blanks around are trimmed
+        ("1.0-", "1.0-0", 0),  # an empty revision is none, which equals 0
+        ("1.0-1-1", "1.0-1-2", -1),  # the revision follows the *last* '-'
+        ("1:1.0", "2.0", 1),
+        ("0:1.0", "1.0", 0),
+        ("a:1.0", "1.0", 1),  # dpkg rejects it; read as a version without epoch
+        ("1.0+b1", "1.0.1", -1),  # symbols by code: '+' before '.'
+        ("1.0~", "1.0", -1),
+        ("1.0a", "1.0+", -1),  # letters before other symbols
+        ("1.0X", "1.0", 1),
+        ("1.0\n", "1.0", 1),  # only blanks (space, tab) are trimmed
+        ("1:2:3", "3", 1),  # the epoch ends at the first ':'
+        ("1-2-3", "1-2a-0", -1),  # upstream "1-2" < "1-2a"
+        ("1000000000:1", "999999999:9", 1),  # ten-digit epochs up to INT_MAX
+        ("2147483648:1", "2147483647:1", -1),  # beyond: dpkg rejects it; read without epoch
+        (":1.0", "1.0", 1),  # dpkg rejects an empty epoch; read as a version without epoch
+    ],
+)
+def test_dpkg_parse_and_order(a: str, b: str, expected: int) -> None:
+    assert compare_dpkg(a, b) == expected
+    assert compare_dpkg(b, a) == -expected
+
+
+def test_compare_picks_the_comparator_by_kind_and_sort_key_sorts() -> None:
+    assert compare("apk", "1.0_rc", "1.0_rc0") == -1
+    assert compare("rpm", "1.0", "1.0-1") == -1
+    assert compare("deb", "1.0", "1.0-1") == -1
+    assert compare("unknown-kind", "1.0~rc1", "1.0") == -1  # dpkg order by default
+    assert sorted(["1.0", "1.0~rc1"], key=sort_key("unknown-kind")) == ["1.0~rc1", "1.0"]
+    assert sorted(["1.10-r0", "1.9-r0", "1.9_rc1-r0"], key=sort_key("apk")) == [
+        "1.9_rc1-r0", "1.9-r0", "1.10-r0",
+    ]  # fmt: skip
+    assert sorted(["3.0.7-27", "3.0.7", "3.0.6-100"], key=sort_key("rpm")) == [
+        "3.0.6-100", "3.0.7", "3.0.7-27",
+    ]  # fmt: skip

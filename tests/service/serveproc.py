@@ -33,13 +33,19 @@ class ServeProcess:
     """A running ``python -m bot serve --config FILE``."""
 
     def __init__(
-        self, config: Mapping[str, object], workdir: Path, env: Mapping[str, str] | None = None
+        self,
+        config: Mapping[str, object],
+        workdir: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        root: Path = ROOT,
     ) -> None:
+        """Start ``serve`` with ``config``; ``root`` is the checkout whose bot runs."""
         self.config_path = workdir / "serve.yaml"
         document = {"describe": {"enabled": False}, **dict(config)}
         self.config_path.write_text(yaml.safe_dump(document), encoding="utf-8")
         environ = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
-        environ.update({"DOCKER_CONFIG": str(workdir), **(env or {})})
+        environ.update({"DOCKER_CONFIG": str(workdir), "PYTHONPATH": str(root), **(env or {})})
         self.lines: list[str] = []
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
@@ -51,7 +57,7 @@ class ServeProcess:
                 "--config",
                 str(self.config_path),
             ],
-            cwd=ROOT,
+            cwd=root,
             env=environ,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

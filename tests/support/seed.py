@@ -5,7 +5,8 @@ Used by the end-to-end tests and by ``scripts/demo.py``. Tag names come from
 ``tests/data/seed/other-tags.json`` (tag lists for the other images the examples and the corpus
 Dockerfiles use). Every tag gets its own OCI manifest (the tag name as an annotation), sharing one
 config and layer, so pushing costs about one request per tag; ``index_tags`` are pushed as
-two-platform indexes instead, for digest-kind tests.
+two-platform indexes instead, for digest-kind tests. ``contents`` gives tags real contents instead
+(``tests/support/contents.py``): a ``(group, ImageSpec)`` per tag, layers built once per group.
 """
 
 from __future__ import annotations
@@ -51,16 +52,24 @@ def tags_for(image_name: str) -> tuple[str, ...]:
 
 def related(tags: Iterable[str], current: Iterable[str | None]) -> list[str]:
     """The part of a long history a test needs: tags sharing the first two release components
-    of a current tag (``3.12`` for ``3.12.1-slim``), plus every tag that is not a version."""
+    of a current tag (``3.12`` for ``3.12.1-slim``), plus every tag that is not a version. A
+    current version of two components (``16.14-alpine``) also keeps the other two-component
+    versions of its major (``16.15-alpine``): for such images that is the patch line."""
     prefixes = set()
+    majors = set()
     for tag in current:
         if tag:
             head = tag.split("-")[0].split("@")[0]
             parts = head.split(".")
             prefixes.add(".".join(parts[:2]) if len(parts) >= 2 else parts[0])
+            if len(parts) == 2 and all(p.isdigit() for p in parts):
+                majors.add(parts[0])
 
     def keep(tag: str) -> bool:
         if not tag[:1].isdigit():
+            return True
+        head = tag.split("-")[0].split(".")
+        if len(head) == 2 and head[0] in majors and head[1].isdigit():
             return True
         return any(
             tag == p or tag.startswith((p + ".", p + "-")) or (len(p) > 1 and tag.startswith(p))
@@ -76,12 +85,23 @@ def select(tags: Iterable[str], keep: Callable[[str], bool], limit: int | None =
     return chosen if limit is None else chosen[:limit]
 
 
+#: tag -> (group, spec): tags of one group share layers (one distribution release's files)
+Contents = Callable[[str], tuple[str, ImageSpec]]
+
+
 @dataclass(frozen=True)
 class Seeded:
     """What was pushed for one repository: tag → manifest (or index) digest."""
 
     repo: str
     digests: Mapping[str, str]
+
+
+def versioned(tag: str, image: ImageSpec) -> ImageSpec:
+    """``image`` annotated with its tag (``org.opencontainers.image.version``): one digest per tag."""
+    return dataclasses.replace(
+        image, annotations={**image.annotations, "org.opencontainers.image.version": tag}
+    )
 
 
 def seed_repository(
@@ -91,23 +111,30 @@ def seed_repository(
     *,
     index_tags: Sequence[str] = (),
     spec: ImageSpec | None = None,
+    contents: Contents | None = None,
 ) -> Seeded:
-    """Push ``tags`` to ``repo``, each with its own digest; ``index_tags`` as indexes."""
+    """Push ``tags`` to ``repo``, each with its own digest; ``index_tags`` as indexes.
+
+    Without ``contents`` every tag shares ``spec``'s layers (default: a bare Debian 12
+    os-release); with it, each tag gets ``contents(tag)``.
+    """
     base = dataclasses.replace(spec or ImageSpec(), media="oci")
     plain = [t for t in dict.fromkeys(tags) if t not in set(index_tags)]
 
-    def vary(tag: str, image: ImageSpec) -> ImageSpec:
-        return dataclasses.replace(
-            image, annotations={**image.annotations, "org.opencontainers.image.version": tag}
-        )
+    def spec_of(tag: str) -> ImageSpec:
+        return contents(tag)[1] if contents is not None else base
 
-    digests = (
-        {tag: image.digest for tag, image in pusher.push_tags(repo, plain, base, vary=vary).items()}
-        if plain
-        else {}
-    )
+    groups: dict[str, list[str]] = {}
+    for tag in plain:
+        groups.setdefault(contents(tag)[0] if contents is not None else "", []).append(tag)
+    digests: dict[str, str] = {}
+    for members in groups.values():
+        pushed = pusher.push_tags(
+            repo, members, spec_of(members[0]), vary=lambda tag, _: versioned(tag, spec_of(tag))
+        )
+        digests.update({tag: image.digest for tag, image in pushed.items()})
     for tag in index_tags:
-        index = pusher.push_multiarch(repo, [tag], spec=vary(tag, base), media="oci")
+        index = pusher.push_multiarch(repo, [tag], spec=versioned(tag, spec_of(tag)), media="oci")
         digests[tag] = index.digest
     return Seeded(repo, digests)
 
