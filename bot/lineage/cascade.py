@@ -73,22 +73,18 @@ def _final_base(graph: LineageGraph, publication: Publication) -> str | None:
     return f"{display_name(last.image)}:{last.version}"
 
 
-def _built_on(update: UpdateRecord, graph: LineageGraph, publisher: Publication) -> str:
-    """``built on X (was Y)`` from the new and old images' ``base.name`` labels, else from the
-    parent's Dockerfile as the graph knows it."""
+def _built_on(update: UpdateRecord) -> str:
+    """``built on X (was Y)`` from the new and old images' ``base.name`` labels ("" when the
+    images do not say: the chain below names the parent's Dockerfile and its ``FROM``)."""
     described = update.description
     changelog = described.changelog if described is not None else None
-    new = changelog.new.base_name if changelog is not None else None
-    old = changelog.old.base_name if changelog is not None else None
-    if new:
-        was = f" (was {md_code(old)})" if old and old != new else ""
-        refreshed = ""
-        if old == new and changelog is not None:
-            before, after = changelog.old.base_digest, changelog.new.base_digest
-            refreshed = " (refreshed)" if before and after and before != after else ""
-        return f"built on {md_code(new)}{was}{refreshed}"
-    base = _final_base(graph, publisher)
-    return f"built on {md_code(base)}" if base else ""
+    if changelog is None or not changelog.new.base_name:
+        return ""
+    new, old = changelog.new.base_name, changelog.old.base_name
+    was = f" (was {md_code(old)})" if old and old != new else ""
+    before, after = changelog.old.base_digest, changelog.new.base_digest
+    refreshed = " (refreshed)" if old == new and before and after and before != after else ""
+    return f"built on {md_code(new)}{was}{refreshed}"
 
 
 def _fixes(update: UpdateRecord) -> str:
@@ -119,9 +115,8 @@ def child_lines(updates: Sequence[UpdateRecord], graph: LineageGraph) -> list[st
         if key in seen or not publishers:
             continue
         seen.add(key)
-        publisher = publishers[0]
         name = display_name(update.image).rpartition("/")[2]
-        parts = [p for p in (_built_on(update, graph, publisher), _fixes(update)) if p]
+        parts = [p for p in (_built_on(update), _fixes(update)) if p]
         head = f"- {md_code(name)} {md_code(old)} → {md_code(new)}"
         lines.append(f"{head}: {'; '.join(parts)}" if parts else head)
         chain = graph.upstream(update.image)

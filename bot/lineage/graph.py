@@ -44,12 +44,9 @@ class Reach:
 
     def summary(self) -> str:
         """``14 images in 9 repositories`` (``3 images`` for local trees)."""
-        images = len(self.dockerfiles)
-        text = f"{images} image{'' if images == 1 else 's'}"
+        text = plural(len(self.dockerfiles), "image")
         repos = len(self.repositories)
-        if repos:
-            text += f" in {repos} repositor{'y' if repos == 1 else 'ies'}"
-        return text
+        return f"{text} in {plural(repos, 'repository', 'repositories')}" if repos else text
 
 
 @dataclass(frozen=True)
@@ -225,6 +222,21 @@ class LineageGraph:
             placed.add(first)
             done += groups[first]
         return [repos[i] for i in done]
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 image``, ``2 images`` (``many``: an irregular plural)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def summary(graph: LineageGraph) -> str:
+    """``7 Dockerfiles in 4 repositories, 2 images built here, 1 note``."""
+    repos = len(graph.repositories)
+    where = f" in {plural(repos, 'repository', 'repositories')}" if repos else ""
+    return (
+        f"{plural(len(graph.dockerfiles), 'Dockerfile')}{where}, "
+        f"{plural(len(graph.images), 'image')} built here, {plural(len(graph.notes), 'note')}"
+    )
 
 
 def _components(edges: dict[str, set[str]]) -> list[set[str]]:

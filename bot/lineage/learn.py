@@ -21,7 +21,7 @@ from bot.errors import BotError, DockerfileError, RegistryError
 from bot.kinds.extract import FoundFile
 from bot.lineage.bake import MAX_BAKE_BYTES, is_bake_file
 from bot.lineage.facts import repo_facts
-from bot.lineage.graph import LineageGraph
+from bot.lineage.graph import LineageGraph, summary
 from bot.lineage.labels import candidates, read_sources, resolve
 from bot.lineage.model import ImageSource, Note, Publication, RepoFacts
 from bot.lineage.source import GITHUB, host_of
@@ -147,8 +147,7 @@ class Lineage:
         self.memory.graph = graph
         logger.log(
             logging.INFO if graph.images else logging.DEBUG,
-            "lineage: %d Dockerfiles, %d published images, %d notes",
-            len(graph.dockerfiles), len(graph.images), len(graph.notes),
+            "lineage: %s", summary(graph),
         )  # fmt: skip
         return graph
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.lineage.graph import LineageGraph
+from bot.lineage.graph import LineageGraph, plural
 from bot.lineage.impact import Impact
 from bot.lineage.model import Dockerfile, Publication, Usage
 from bot.models import SCHEMA_VERSION
@@ -145,10 +145,10 @@ def _learned(graph: LineageGraph) -> str:
 
 def _headline(graph: LineageGraph) -> str:
     repos = len(graph.repositories)
-    where = f" in {repos} repositor{'y' if repos == 1 else 'ies'}" if repos else ""
+    where = f" in {plural(repos, 'repository', 'repositories')}" if repos else ""
     return (
-        f"{len(graph.dockerfiles)} Dockerfiles{where}, {len(graph.images)} images built here "
-        f"(learned from: {_learned(graph)})"
+        f"{plural(len(graph.dockerfiles), 'Dockerfile')}{where}, "
+        f"{plural(len(graph.images), 'image')} built here (learned from: {_learned(graph)})"
     )
 
 
@@ -171,7 +171,7 @@ def render_tree(graph: LineageGraph, impacts: Sequence[Impact] = ()) -> str:
             "cycle (not followed): " + " → ".join(one_line(i) for i in (*cycle, cycle[0])),
         ]
     if graph.notes:
-        lines += ["", f"{len(graph.notes)} notes:"]
+        lines += ["", f"{plural(len(graph.notes), 'note')}:"]
         lines += [f"  {one_line(n.where)}: {one_line(n.message)}" for n in graph.notes]
     return "\n".join(lines) + "\n"
 

@@ -102,9 +102,8 @@ def test_the_poll_of_parent_tags_runs_the_children_without_a_webhook(
     ):
         time.sleep(0.2)
     [pr] = _pulls(world, "acme/svc-a")
-    assert "- `python-base` `1.4` → `1.5`: built on `python:3.12.3-slim-bookworm`" in (
-        pr.body or ""
-    )
+    # The parent as it is now (describing is off here: no labels in the body).
+    assert f"is built from `acme/base` `python/Dockerfile` on `python:{NEW_TAG}`" in (pr.body or "")
     time.sleep(2)  # more polls: the tags have not moved again, nothing more runs
     assert bot.metric("base_image_bot_runs_total", trigger="package", outcome="ok") == 1
     assert [len(_pulls(world, r)) for r in (PARENT, *CHILDREN)] == [1, 1, 1, 0]
