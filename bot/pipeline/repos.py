@@ -1,10 +1,10 @@
 """Runs over GitHub repositories (I/O through the Forge protocol): read, resolve, propose.
 
-Per repository: one recursive tree read plus one blob per file of a known kind (and the repository's own
-``.github/base-image-bot.yml``), the same audit as local runs, then the pure lifecycle planner
-decides which pull requests to open, update or close; a dry run stops there. A failure in one
-repository is reported and never stops the others; writes go commit first, then the PR, so an
-interrupted run converges on the next one.
+Every repository of the run is read first (:mod:`bot.pipeline.reading`) so the lineage graph
+can order them, parents first; then per repository the same audit as local runs, and the pure
+lifecycle planner decides which pull requests to open, update or close; a dry run stops there. A
+failure in one repository is reported and never stops the others; writes go commit first, then
+the PR, so an interrupted run converges on the next one.
 """
 
 from __future__ import annotations
@@ -13,21 +13,18 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
+from bot.config import RepoSettings
 from bot.dockerfile.imageref import ImageRef
-from bot.errors import BotError, ConfigError, GitHubError
+from bot.errors import BotError, GitHubError
 from bot.forge.executor import apply_actions, observe
 from bot.forge.lifecycle import PlanInput, plan
-from bot.forge.protocol import Forge, RepoSnapshot
-from bot.kinds.discover import KUBERNETES, classify
-from bot.kinds.extract import FoundFile, extract_files
+from bot.forge.protocol import Forge
 from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
 from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import build_proposals, update_key
-from bot.pipeline.sources import SourceFile
+from bot.pipeline.reading import Prepared, prepare_repository, repo_error, repository_skip
 from bot.pipeline.wiring import Pipeline, pull_request_options
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
@@ -41,16 +38,6 @@ class RepoRun:
 
     entry: RepoSettings
     dry_run: bool
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One repository read and extracted, with its own configuration applied."""
-
-    snapshot: RepoSnapshot
-    settings: Settings
-    files: tuple[SourceFile, ...]
-    errors: tuple[ErrorRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -83,12 +70,6 @@ def expand_repositories(forge: Forge, entries: Sequence[RepoSettings]) -> Expans
         for repo, why in listing.skipped:
             skipped.setdefault(repo, repository_skip(repo, why))
     return Expansion(list(expanded.values()), errors, list(skipped.values()))
-
-
-def repository_skip(repo: str, why: str) -> SkipRecord:
-    """The report's record of a repository the bot leaves alone (line 0: the whole repository)."""
-    reason = "archived-repository" if why.startswith("archived") else "fork"
-    return SkipRecord("", 0, repo, reason, f"{repo} is {why}: left alone", repo)
 
 
 def run_repositories(
@@ -189,26 +170,6 @@ def learn_lineage(pipeline: Pipeline, stop: Callable[[], bool] | None = None) ->
         _learn_lineage(pipeline, pipeline.lineage, [], [], {}, stop)
 
 
-def prepare_repository(pipeline: Pipeline, repo: str) -> Prepared | RunReport:
-    """Read and extract one repository (and learn its lineage); a report when it cannot be
-    read or is archived."""
-    forge = pipeline.forge
-    assert forge is not None, "repository runs need a forge"
-    try:
-        snapshot, settings = _read(forge, pipeline.settings, repo)
-    except BotError as exc:
-        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
-    if snapshot.archived:
-        skip = repository_skip(repo, "archived (read-only)")
-        logger.info("%s", skip.message)
-        return RunReport(skipped=(skip,), repo_mode=True)
-    files, read_errors = _sources(snapshot, settings, repo)
-    if pipeline.lineage is not None:
-        raw = [FoundFile(f.path, "", f.content) for f in snapshot.files]
-        pipeline.lineage.learn_repository(repo, files, raw)
-    return Prepared(snapshot, settings, tuple(files), tuple(read_errors))
-
-
 def run_repository(
     pipeline: Pipeline, run: RepoRun, prepared: Prepared | RunReport | None = None
 ) -> RunReport:
@@ -251,7 +212,7 @@ def run_repository(
             wanted=[p.change.branch for p in proposals],
         )
     except GitHubError as exc:
-        return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
+        return replace(report, errors=(*report.errors, repo_error(repo, exc)))
     actions = plan(
         PlanInput(
             desired=tuple(p.change for p in proposals),
@@ -294,71 +255,6 @@ def run_repository(
     return replace(report, errors=tuple(errors), pull_requests=tuple(records))
 
 
-def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's files of every kind, with its own configuration file applied."""
-    snapshot = _read_files(forge, settings, repo)
-    own = snapshot.file(REPO_CONFIG_PATH)
-    if own is None:
-        return snapshot, settings
-    merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
-    if merged.discovery != settings.discovery:
-        snapshot = _read_files(forge, merged, repo)
-    return snapshot, merged
-
-
-def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
-    discovery = settings.discovery
-    lineage = settings.lineage.enabled
-
-    def select(paths: Sequence[str]) -> set[str]:
-        wanted = set(classify(paths, discovery))
-        return wanted | Lineage.wanted_paths(paths) if lineage else wanted
-
-    return forge.read_dockerfiles(
-        repo,
-        settings.include,
-        settings.ignore,
-        extra_paths=(REPO_CONFIG_PATH,),
-        select=select,
-    )
-
-
-def _sources(
-    snapshot: RepoSnapshot, settings: Settings, repo: str
-) -> tuple[list[SourceFile], list[ErrorRecord]]:
-    """Extract the snapshot's files (the same classification and size bounds as local runs)."""
-    discovery = settings.discovery
-    kinds = classify([f.path for f in snapshot.files], discovery)
-    found: list[FoundFile] = []
-    modes: dict[str, str] = {}
-    errors: list[ErrorRecord] = []
-    for f in snapshot.files:
-        kind = kinds.get(f.path)
-        if f.path == REPO_CONFIG_PATH or kind is None:
-            continue
-        limit = discovery.max_bytes(kind)
-        if limit is not None and len(f.content) > limit:
-            if kind != KUBERNETES:
-                message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
-                errors.append(ErrorRecord(f.path, None, None, message, repo))
-            continue
-        found.append(FoundFile(f.path, kind, f.content))
-        modes[f.path] = f.mode
-    files = [
-        SourceFile(
-            e.file.path,
-            Path(e.file.path),
-            e.file.data,
-            e.extraction,
-            repo,
-            modes[e.file.path],
-            kind=e.file.kind,
-        )
-        for e in extract_files(found)
-    ]
-    return files, errors
-
-
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
     """Update keys whose lookup failed this run: their open PRs must not be closed as stale."""
     keys = set()
@@ -373,18 +269,11 @@ def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
-    path = REPO_CONFIG_PATH if isinstance(exc, ConfigError) else ""
-    return ErrorRecord(path, None, None, str(exc), repo)
-
-
 __all__ = [
     "Expansion",
-    "Prepared",
     "RepoRun",
     "expand_repositories",
     "learn_lineage",
-    "prepare_repository",
     "run_repositories",
     "run_repository",
     "update_key",
