@@ -23,6 +23,7 @@ RESULTS = HERE / "results"
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "policy": ("bench_policy.py", [], ["--selections", "100"]),
     "dockerfile": ("bench_dockerfile.py", [], ["--repeat", "30"]),
+    "dockerfile_limits": ("bench_dockerfile_limits.py", [], []),
     "kinds": ("bench_kinds.py", [], ["--repeat", "3"]),
     "run": ("bench_run.py", [], ["--runs", "3"]),
     "audit": ("bench_audit.py", [], ["--repos", "40", "--runs", "1"]),

@@ -45,7 +45,7 @@ exit codes:
   {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
-UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)
 FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")

@@ -35,7 +35,7 @@ from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 logger = logging.getLogger(__name__)
 
-VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os")
+VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:

@@ -3,9 +3,10 @@
 Kinds: ``from`` (literal ``FROM``), ``arg`` (a ``FROM`` whose text went through ARG substitution),
 ``copy-from`` (``COPY --from=<image>``), ``mount-from`` (``RUN --mount=...,from=<image>``) and
 ``syntax`` (the ``# syntax=`` directive). ARG scope follows Docker: ARGs before the first FROM
-are global and feed FROM lines (and ``--platform``); ARGs inside a stage (a bare ``ARG NAME``
-imports the global default) feed that stage's ``COPY --from``/``--mount from=``; a stage built
-``FROM`` another stage inherits its ARGs. Skip reasons are listed in
+are global and feed FROM lines (and ``--platform``). ``COPY --from`` and ``RUN --mount from=``
+are read literally, as BuildKit does ("variable expansion is not supported for --from"): a word
+with ``$`` there names no image (``variable-stage``). ``ONBUILD`` instructions run in downstream
+builds and are reported as ``onbuild``. Skip reasons are listed in
 :data:`bot.dockerfile.model.SKIP_REASONS`.
 """
 
@@ -15,11 +16,11 @@ import logging
 import re
 from collections.abc import Iterator
 
-from bot.dockerfile.expand import Env, Expansion, Mapped, expand, unknown
+from bot.dockerfile.expand import Expansion, Mapped, Segment, byte_len, expand, unknown
 from bot.dockerfile.imageref import ImageRef, parse
 from bot.dockerfile.instructions import Lexed, Logical, lex, shell_words
 from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped
-from bot.dockerfile.spans import Site, byte_len, locate
+from bot.dockerfile.spans import Site, locate
 from bot.errors import ImageReferenceError
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ PREDEFINED_ARGS = (
 
 
 _PREDEFINED = {name: unknown(name) for name in PREDEFINED_ARGS}
+#: Longest reference text parsed (Docker allows 255 for the name, 128 for the tag, and a digest).
+MAX_REFERENCE_CHARS = 1024
 
 
 class _Extractor:
@@ -42,21 +45,24 @@ class _Extractor:
         self.lexed: Lexed = lex(data)
         self.escape = self.lexed.escape
         self.meta: dict[str, Mapped | None] = dict(_PREDEFINED)
-        self.env: dict[str, Mapped | None] | None = None
-        self.stage_envs: dict[str, dict[str, Mapped | None]] = {}
+        self.in_stage = False
         self.earlier_stages: set[str] = set()
         self.all_stages: set[str] = set()
         self.references: list[Reference] = []
         self.skipped: list[Skipped] = []
-        self.errors = [ExtractError(path, p.line, p.code, p.message) for p in self.lexed.problems]
+        self.errors: list[ExtractError] = []
+        self.strings: dict[str, str] = {}
 
     def run(self) -> Extraction:
-        for ins in self.lexed.instructions:
+        for ins in self.lexed.instructions():
             match = _STAGE_RE.match(ins.text)
             if match is not None:
-                self.all_stages.add(match.group(1).lower())
+                self.all_stages.add(_shared(self.strings, match.group(1).lower()))
+        self.errors = [
+            ExtractError(self.path, p.line, p.code, p.message) for p in self.lexed.problems
+        ]
         self._syntax()
-        for ins in self.lexed.instructions:
+        for ins in self.lexed.instructions():
             self._dispatch(ins, 0)
         return Extraction(
             self.path, tuple(self.references), tuple(self.skipped), tuple(self.errors)
@@ -77,24 +83,24 @@ class _Extractor:
         elif keyword == "run":
             self._run(ins, self._flags(ins, words, want_rest=False)[0])
         elif keyword == "onbuild":
-            self._dispatch(ins, match.end())
-
-    def _scope(self) -> Env:
-        return self.meta if self.env is None else self.env
+            self._onbuild(ins, match.end())
 
     def _arg(self, ins: Logical, words: list[tuple[int, int]]) -> None:
+        """Global ARGs (before the first FROM) feed FROM lines; ARGs inside a stage feed no image
+        word (``COPY --from`` / ``from=`` are not expanded), so they are not tracked."""
+        if self.in_stage:
+            return
         for s, e in words:
             raw = ins.text[s:e]
             name, eq, _ = raw.partition("=")
             value: Mapped | None = None
             if eq:
-                value = expand(
-                    ins.text, s + len(name) + 1, e, self._scope(), self.escape, ins
-                ).value
-            if self.env is None:
-                self.meta[name] = value
-            else:
-                self.env[name] = value if eq else self.meta.get(name)
+                exp = expand(ins.text, s + len(name) + 1, e, self.meta, self.escape, ins)
+                value = exp.value
+                if exp.problem is not None:
+                    self._error(ins.line, "expansion-limit", f"ARG {name}: {exp.problem}")
+                    value = unknown(name)
+            self.meta[name] = value
 
     @staticmethod
     def _flags(
@@ -115,7 +121,7 @@ class _Extractor:
     def _from(
         self, ins: Logical, flags: list[tuple[int, int]], args: list[tuple[int, int]]
     ) -> None:
-        self.env = {}
+        self.in_stage = True
         if len(args) not in (1, 3) or (
             len(args) == 3 and ins.text[args[1][0] : args[1][1]].lower() != "as"
         ):
@@ -131,23 +137,15 @@ class _Extractor:
         stage = ins.text[args[2][0] : args[2][1]] if valid_as else None
         s, e = args[0]
         exp = expand(ins.text, s, e, self.meta, self.escape, ins)
-        kind = (
-            "arg" if any(lab is not None for lab in exp.value.labels) or exp.unresolved else "from"
-        )
+        kind = "arg" if exp.value.uses_args or exp.unresolved else "from"
         self._classify(kind, ins, s, e, exp, self.earlier_stages, platform, stage)
-        base = exp.value.text.lower()
-        if not exp.unresolved and base in self.stage_envs:
-            self.env = dict(self.stage_envs[base])
         if stage is not None:
-            self.earlier_stages.add(stage.lower())
-            self.stage_envs[stage.lower()] = self.env
+            self.earlier_stages.add(_shared(self.strings, stage.lower()))
 
     def _copy(self, ins: Logical, flags: list[tuple[int, int]]) -> None:
         for s, e in flags:
             if ins.text[s:e].lower().startswith("--from="):
-                start = s + len("--from=")
-                exp = expand(ins.text, start, e, self._scope(), self.escape, ins)
-                self._classify("copy-from", ins, start, e, exp, self.all_stages, None, None)
+                self._copy_source("copy-from", ins, s + len("--from="), e)
 
     def _run(self, ins: Logical, flags: list[tuple[int, int]]) -> None:
         for s, e in flags:
@@ -155,24 +153,72 @@ class _Extractor:
                 continue
             for fs, fe in _csv_fields(ins.text, s + len("--mount="), e):
                 if ins.text[fs:fe].lower().startswith("from="):
-                    start = fs + len("from=")
-                    exp = expand(ins.text, start, fe, self._scope(), self.escape, ins)
-                    self._classify("mount-from", ins, start, fe, exp, self.all_stages, None, None)
+                    self._copy_source("mount-from", ins, fs + len("from="), fe)
+
+    def _copy_source(self, kind: str, ins: Logical, start: int, end: int) -> None:
+        """``COPY --from=`` / ``--mount from=``: a stage name, a stage index or an image.
+
+        BuildKit reads these words literally ("variable expansion is not supported for --from"):
+        a ``$`` there names no image, so it is skipped rather than expanded.
+        """
+        raw = ins.text[start:end]
+        if "$" in raw:
+            line = self.lexed.line_of(ins.byte_at(start))
+            message = f"{raw!r}: BuildKit does not expand variables in --from (not an image)"
+            self._skip(kind, line, raw, "variable-stage", message)
+            return
+        exp = expand(ins.text, start, end, {}, self.escape, ins)
+        self._classify(kind, ins, start, end, exp, self.all_stages, None, None)
+
+    def _onbuild(self, ins: Logical, pos: int) -> None:
+        """``ONBUILD COPY/RUN``: runs in builds made FROM this image, not in this build; its
+        image words are reported as ``onbuild`` skips, never updated."""
+        match = _KEYWORD_RE.match(ins.text, pos)
+        if match is None or match.group(1).lower() not in ("copy", "run", "from"):
+            return
+        keyword = match.group(1).lower()
+        flags, rest = self._flags(ins, shell_words(ins.text, match.end(), self.escape), True)
+        saved = self.references, self.skipped
+        self.references, self.skipped = [], []
+        if keyword == "copy":
+            self._copy(ins, flags)
+        elif keyword == "run":
+            self._run(ins, flags)
+        found, skipped = self.references, self.skipped
+        self.references, self.skipped = saved
+        if keyword == "from" and rest:
+            raw = ins.text[rest[0][0] : rest[0][1]]
+            self._skip("from", ins.line, raw, "onbuild", f"{raw!r}: ONBUILD FROM is not allowed")
+        for ref in found:
+            message = f"{ref.raw!r} is in an ONBUILD instruction (runs in downstream builds)"
+            self._skip(ref.kind, ref.line, ref.raw, "onbuild", message, ref.ref)
+        for skip in skipped:
+            message = f"{skip.text!r} is in an ONBUILD instruction ({skip.message})"
+            self._skip(skip.kind, skip.line, skip.text, "onbuild", message, skip.ref)
 
     def _syntax(self) -> None:
         for directive in self.lexed.directives:
             if directive.key != "syntax":
                 continue
             word = directive.value.split(" ", 1)[0]
-            origins, pos = [], directive.value_start
-            for ch in word:
-                origins.append(pos)
-                pos += byte_len(ch)
-            value = Mapped(word, tuple(origins), (None,) * len(word))
+            value = Mapped(word, (Segment(0, len(word), directive.value_start, None),))
             line = directive.line
             piece = ((0, directive.value_start, word),)
             fake = Logical(word, line, line, piece, (0,), (word.isascii(),))
             self._classify("syntax", fake, 0, len(word), Expansion(value, ()), set(), None, None)
+
+    def _parse(self, text: str) -> ImageRef:
+        """Parse, sharing one string object per distinct registry, repository and tag (a file
+        with thousands of references to a few images holds each name once)."""
+        ref = parse(text)
+        cache = self.strings
+        return ImageRef(
+            _shared(cache, ref.registry),
+            _shared(cache, ref.repository),
+            None if ref.tag is None else _shared(cache, ref.tag),
+            ref.digest,
+            ref.original,
+        )
 
     def _error(self, line: int, code: str, message: str) -> None:
         self.errors.append(ExtractError(self.path, line, code, message))
@@ -203,9 +249,19 @@ class _Extractor:
         raw = ins.text[s:e]
         text = exp.value.text
         line = self.lexed.line_of(ins.byte_at(s))
-        if exp.unresolved:
+        if exp.problem is not None:
+            self._error(line, "expansion-limit", f"{raw[:80]!r}: {exp.problem}")
+        elif exp.unresolved:
             names = ", ".join(exp.unresolved)
-            self._skip(kind, line, raw, "unresolved-variable", f"{raw!r}: no value for {names}")
+            message = (
+                f"{raw!r}: no value for {names} (set only at build time: no default in the file)"
+            )
+            self._skip(kind, line, raw, "unresolved-variable", message)
+        elif len(text) > MAX_REFERENCE_CHARS:
+            message = (
+                f"{raw[:80]!r} expands to {len(text)} characters (at most {MAX_REFERENCE_CHARS})"
+            )
+            self._skip(kind, line, raw[:200], "invalid-reference", message)
         elif not text:
             self._skip(kind, line, raw, "invalid-reference", f"{raw!r} is empty")
         elif text.lower() == "scratch":
@@ -216,7 +272,7 @@ class _Extractor:
             self._skip(kind, line, raw, "stage-index", f"{text!r} is a build stage index")
         else:
             try:
-                ref = parse(text)
+                ref = self._parse(raw if raw == text else text)
             except ImageReferenceError as exc:
                 self._skip(kind, line, raw, "invalid-reference", exc.message)
                 return
@@ -227,6 +283,10 @@ class _Extractor:
                 self.references.append(found)
             else:
                 self.skipped.append(found)
+
+
+def _shared(cache: dict[str, str], text: str) -> str:
+    return cache.setdefault(text, text)
 
 
 def _csv_fields(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -246,6 +306,7 @@ def extract(data: bytes, path: str = "Dockerfile") -> Extraction:
     try:
         return _Extractor(data, path).run()
     except Exception as exc:  # defensive: extraction must never take the run down
-        logger.exception("internal error extracting %s", path)
+        logger.error("internal error extracting %s: %r", path, exc)
+        logger.debug("internal error extracting %s", path, exc_info=True)
         error = ExtractError(path, 0, "internal-error", f"extractor failed: {exc!r}")
         return Extraction(path, (), (), (error,))

@@ -31,7 +31,7 @@ _HEX64_RE = re.compile(r"[a-f0-9]{64}")
 _SPACE_RE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageRef:
     """A parsed image reference; ``original`` is the exact text it was parsed from."""
 

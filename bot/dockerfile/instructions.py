@@ -41,7 +41,7 @@ class Directive:
     value_start: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Logical:
     """A logical line (instruction text after joining continuations) with a char -> byte map.
 
@@ -65,25 +65,50 @@ class Logical:
             return byte_start + rel
         return byte_start + len(frag[:rel].encode("utf-8", "surrogateescape"))
 
-    def offsets(self, start: int, end: int) -> list[int]:
-        """Byte offsets of characters ``start`` to ``end - 1``."""
+    def chunks(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """``(start, end, byte_offset)`` runs of characters ``[start, end)``, one per fragment."""
+        out: list[tuple[int, int, int]] = []
         k = max(bisect.bisect_right(self.starts, start) - 1, 0)
-        char_start, byte_start, frag = self.pieces[k]
-        if self.ascii[k] and end <= char_start + len(frag):
-            base = byte_start + start - char_start
-            return list(range(base, base + end - start))
-        return [self.byte_at(i) for i in range(start, end)]
+        i = start
+        while i < end and k < len(self.pieces):
+            char_start, byte_start, frag = self.pieces[k]
+            stop = min(end, char_start + len(frag))
+            if stop > i:
+                rel = i - char_start
+                skip = rel if self.ascii[k] else len(frag[:rel].encode("utf-8", "surrogateescape"))
+                out.append((i, stop, byte_start + skip))
+                i = stop
+            k += 1
+        return out
 
 
-@dataclass(frozen=True)
 class Lexed:
-    """Result of lexing: directives, logical instructions, problems and line start offsets."""
+    """Result of lexing: directives, problems, line start offsets, and the logical instructions
+    produced on demand (:meth:`instructions`), so a pass over a large file never holds them all.
+    """
 
-    directives: tuple[Directive, ...]
-    instructions: tuple[Logical, ...]
-    problems: tuple[Problem, ...]
-    line_starts: tuple[int, ...]
-    escape: str
+    def __init__(self, data: bytes) -> None:
+        self._problems: list[Problem] = []
+        self.lines = Lines(data, self._problems)
+        directives, self._first, self.escape = _scan_directives(self.lines, self._problems)
+        self.directives = tuple(directives)
+        self.line_starts = self.lines.starts
+        self._scanned = False
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Decoding, directive and heredoc problems (heredocs once a pass has completed)."""
+        if not self._scanned:
+            for _ in self.instructions():
+                pass
+        return tuple(self._problems)
+
+    def instructions(self) -> Iterator[Logical]:
+        """The logical instructions in file order (each pass lexes again)."""
+        report = not self._scanned
+        problems: list[Problem] = self._problems if report else []
+        yield from _logical_lines(self.lines, self._first, self.escape, problems)
+        self._scanned = True
 
     def line_of(self, offset: int) -> int:
         """1-based line number holding byte ``offset``."""
@@ -94,7 +119,8 @@ class Lexed:
 def _word_re(escape: str) -> re.Pattern[str]:
     e = re.escape(escape)
     return re.compile(
-        rf"(?:[^ \t\v\f\r\n'\"{e}]|{e}.|{e}\Z|'[^']*'?|\"(?:[^\"{e}]|{e}.|{e}\Z)*\"?)+", re.DOTALL
+        rf"(?:[^ \t\v\f\r\n'\"{e}]++|{e}.|{e}\Z|'[^']*+'?|\"(?:[^\"{e}]++|{e}.|{e}\Z)*+\"?)++",
+        re.DOTALL,
     )
 
 
@@ -189,11 +215,17 @@ def _scan_directives(lines: Lines, problems: list[Problem]) -> tuple[list[Direct
 
 def lex(data: bytes) -> Lexed:
     """Split ``data`` into directives and logical instructions; never raises."""
-    problems: list[Problem] = []
-    lines = Lines(data, problems)
-    directives, index, escape = _scan_directives(lines, problems)
+    return Lexed(data)
+
+
+_ZERO = (0,)
+_ASCII = {True: (True,), False: (False,)}
+
+
+def _logical_lines(
+    lines: Lines, index: int, escape: str, problems: list[Problem]
+) -> Iterator[Logical]:
     items = lines.items
-    instructions: list[Logical] = []
     total = len(items)
     while index < total:
         text, start = items[index]
@@ -205,29 +237,35 @@ def lex(data: bytes) -> Lexed:
         if len(trimmed) != len(text):
             start += len(text[: len(text) - len(trimmed)].encode("utf-8", "surrogateescape"))
         fragment, done = strip_continuation(trimmed, escape)
-        pieces = [(0, start, fragment)]
-        length = len(fragment)
-        while not done and index < total:
-            text, start = items[index]
-            index += 1
-            stripped = text.lstrip()
-            if not stripped or stripped[0] == "#":
-                continue
-            fragment, done = strip_continuation(text, escape)
-            pieces.append((length, start, fragment))
-            length += len(fragment)
-        logical = Logical(
-            "".join([p[2] for p in pieces]),
-            first_line,
-            index,
-            tuple(pieces),
-            tuple([p[0] for p in pieces]),
-            tuple([p[2].isascii() for p in pieces]),
-        )
-        instructions.append(logical)
+        if done:
+            logical = Logical(
+                fragment, index, index, ((0, start, fragment),), _ZERO, _ASCII[fragment.isascii()]
+            )
+        else:
+            pieces = [(0, start, fragment)]
+            length = len(fragment)
+            while index < total:
+                text, start = items[index]
+                index += 1
+                stripped = text.lstrip()
+                if not stripped or stripped[0] == "#":
+                    continue
+                fragment, done = strip_continuation(text, escape)
+                pieces.append((length, start, fragment))
+                length += len(fragment)
+                if done:
+                    break
+            logical = Logical(
+                "".join([p[2] for p in pieces]),
+                first_line,
+                index,
+                tuple(pieces),
+                tuple([p[0] for p in pieces]),
+                tuple([p[2].isascii() for p in pieces]),
+            )
+        yield logical
         if "<<" in logical.text:
             index = _skip_heredocs(logical, lines, index, problems)
-    return Lexed(tuple(directives), tuple(instructions), tuple(problems), lines.starts, escape)
 
 
 def strip_continuation(text: str, escape: str) -> tuple[str, bool]:
@@ -262,5 +300,5 @@ def _skip_heredocs(logical: Logical, lines: Lines, index: int, problems: list[Pr
                     f"heredoc {name!r} opened on line {logical.line} is never terminated",
                 )
             )
-            return index
+            return len(lines)  # BuildKit: the body runs to the end; the file cannot build
     return index

@@ -24,14 +24,19 @@ SKIP_REASONS = {
     "invalid-reference": "the text is not a valid image reference",
     "no-tag": "no tag and no digest (means :latest); pinning it is a policy decision",
     "digest-only": "pinned by digest without a tag; there is no version to update",
-    "composite-tag": "the tag is assembled from several variables or pieces",
+    "composite-tag": "the tag and its digest come from different places (files)",
+    "variable-stage": "COPY --from / RUN --mount from= with a variable: BuildKit does not expand "
+    'variables there ("variable expansion is not supported for --from"), so it names no image',
+    "onbuild": "an ONBUILD instruction runs in builds of images made FROM this one, not in this "
+    "build",
+    "expansion-limit": "the reference nests variables too deeply or expands to an overlong value",
 }
 
 #: Where the editable tag text lives.
-TAG_SOURCES = ("literal", "whole-reference", "whole-tag", "partial-tag")
+TAG_SOURCES = ("literal", "whole-reference", "whole-tag", "partial-tag", "composite-tag")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A byte range ``[start, end)`` of the original file and the text it holds."""
 
@@ -41,25 +46,67 @@ class Span:
     line: int
 
 
-@dataclass(frozen=True)
-class TagSlot:
-    """How the tag maps to the file: ``tag == prefix + span.text + suffix``.
-
-    Only ``span`` is rewritten; ``prefix``/``suffix`` come from elsewhere (a partial ARG such as
-    ``python:${PY}-slim`` has ``span`` = the ARG value and ``suffix`` = ``-slim``). ``plain_yaml``
-    marks a tag that is a whole plain YAML scalar (Helm ``tag: 1.25.3``): a new tag YAML would read
-    as a number, boolean or null is refused there.
-    """
+@dataclass(frozen=True, slots=True)
+class TagPart:
+    """One piece of a tag, contiguous in the file: literal text of the instruction
+    (``arg=None``) or text from the value or default word of the ARG ``arg``."""
 
     span: Span
-    prefix: str
-    suffix: str
-    source: str
     arg: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagSlot:
+    """How the tag maps to the file: ``tag == "".join(part.span.text for part in parts)``.
+
+    ``source`` is ``literal`` (the instruction's own text), ``whole-reference`` (one ARG holds
+    the whole reference), ``whole-tag`` (one ARG holds the tag), ``partial-tag`` (one ARG and
+    fixed text, ``python:${PY}-slim``) or ``composite-tag`` (several ARGs,
+    ``golang:${GO}-alpine${ALPINE}``). A new tag is written by changing only the parts whose
+    text changes; literal parts stay fixed when ARGs are involved. ``plain_yaml`` marks a tag
+    that is a whole plain YAML scalar (Helm ``tag: 1.25.3``): a new tag YAML would read as a
+    number, boolean or null is refused there.
+    """
+
+    parts: tuple[TagPart, ...]
+    source: str
     plain_yaml: bool = False
 
+    @property
+    def variable(self) -> tuple[TagPart, ...]:
+        """The parts that come from ARGs."""
+        return tuple(p for p in self.parts if p.arg is not None)
 
-@dataclass(frozen=True)
+    @property
+    def main(self) -> TagPart:
+        """The first ARG part (the only part of a literal tag)."""
+        variable = self.variable
+        return variable[0] if variable else self.parts[0]
+
+    @property
+    def span(self) -> Span:
+        """Span of :attr:`main`."""
+        return self.main.span
+
+    @property
+    def arg(self) -> str | None:
+        """ARG of :attr:`main` (``None`` for a literal tag)."""
+        return self.main.arg
+
+    @property
+    def prefix(self) -> str:
+        """Tag text before :attr:`main`."""
+        index = self.parts.index(self.main)
+        return "".join(p.span.text for p in self.parts[:index])
+
+    @property
+    def suffix(self) -> str:
+        """Tag text after :attr:`main`."""
+        index = self.parts.index(self.main)
+        return "".join(p.span.text for p in self.parts[index + 1 :])
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
     """One image reference found in a Dockerfile, with what the rewriter needs.
 
@@ -83,7 +130,7 @@ class Reference:
     pin_at: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A reference-like word that is not updated, with a reason code from :data:`SKIP_REASONS`.
 
@@ -101,7 +148,7 @@ class Skipped:
     reference: Reference | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtractError:
     """A problem reading the file (non-UTF-8 bytes, unterminated heredoc, bad directive...)."""
 

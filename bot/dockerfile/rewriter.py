@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
 from bot.dockerfile.model import Reference
+from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
 from bot.kinds.yamlspan import reads_as_string
 
@@ -26,7 +27,8 @@ REWRITE_REASONS = {
     "invalid-tag": "the new tag does not match Docker's tag grammar",
     "invalid-digest": "the new digest is not algorithm:hex",
     "no-tag": "the reference has no tag to change",
-    "partial-arg": "the ARG covers only part of the tag and the new tag differs outside it",
+    "partial-arg": "the ARG(s) hold only part of the tag and the new tag differs in the fixed "
+    "text around them",
     "digest-span": "the digest is assembled from several places and cannot be changed",
     "conflicting-request": "both a new digest and dropping the digest were asked for",
     "no-pin-site": "the reference has no digest and no place to add one (a digest key of its own)",
@@ -72,12 +74,7 @@ def can_rewrite(
         slot = reference.tag
         if slot is None:
             return "no-tag"
-        fixed = len(slot.prefix) + len(slot.suffix)
-        if not (
-            len(new_tag) > fixed
-            and new_tag.startswith(slot.prefix)
-            and new_tag.endswith(slot.suffix)
-        ):
+        if split_tag(slot, new_tag) is None:
             return "partial-arg"
         if slot.plain_yaml and not reads_as_string(new_tag):
             return "yaml-type"
@@ -111,10 +108,8 @@ def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
         )
     out: list[ByteEdit] = []
     if edit.new_tag is not None and ref.tag is not None:
-        slot = ref.tag
-        part = edit.new_tag[len(slot.prefix) : len(edit.new_tag) - len(slot.suffix)]
-        span = slot.span
-        out.append(ByteEdit(span.start, span.end, _encode(span.text), _encode(part), ref))
+        for span, text in split_tag(ref.tag, edit.new_tag) or ():
+            out.append(ByteEdit(span.start, span.end, _encode(span.text), _encode(text), ref))
     if ref.digest is not None:
         old = _encode(ref.digest.text)
         if edit.drop_digest:
@@ -129,8 +124,10 @@ def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
 
 def _describe(edit: ByteEdit) -> str:
     ref = edit.reference
-    where = f"ARG {ref.tag.arg}" if ref.tag is not None and ref.tag.arg else "the reference"
-    return f"{where} on line {ref.line} ({ref.raw!r})"
+    part = next((p for p in ref.tag.parts if p.span.start == edit.start), None) if ref.tag else None
+    if part is not None and part.arg:
+        return f"ARG {part.arg} on line {part.span.line} ({ref.raw!r})"
+    return f"the reference on line {ref.line} ({ref.raw!r})"
 
 
 def plan(data: bytes, edits: Sequence[Edit]) -> tuple[ByteEdit, ...]:
@@ -188,7 +185,8 @@ def collateral(references: Sequence[Reference], edits: Sequence[Edit]) -> tuple[
     for ref in references:
         if ref in edited:
             continue
-        spans = [s for s in (ref.tag.span if ref.tag else None, ref.digest) if s is not None]
+        spans = [p.span for p in editable_parts(ref.tag)] if ref.tag else []
+        spans += [ref.digest] if ref.digest else []
         for change in changes:
             if any(s.start <= change.start < s.end or s.start < change.end <= s.end for s in spans):
                 messages.append(

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from bot.dockerfile.expand import Mapped
+from bot.dockerfile.expand import Mapped, from_offsets, unknown
 from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped, Span
 from bot.kinds.load import load_yaml
 from bot.kinds.refs import SKIP_REASONS, Env, collect, whole_reference
@@ -64,11 +64,11 @@ def parse_env(data: bytes, base: int) -> dict[str, Mapped | None]:
             body = line[start:].rstrip("\r\n")
             value, offset = _env_value(body)
             if value is None:
-                env[name] = Mapped("", (), (), (name,))
+                env[name] = unknown(name)
             else:
                 first = pos + start + offset
                 origins = tuple(base + source.byte_of(first + i) for i in range(len(value)))
-                env[name] = Mapped(value, origins, (None,) * len(value))
+                env[name] = from_offsets(value, origins)
         pos += len(line)
     return env
 
@@ -158,7 +158,10 @@ def _in_env(found: Reference, base: int, dotenv: DotEnv | None) -> Reference | S
         start = span.start - base
         return Span(start, span.end - base, span.text, env_source.line_of(start))
 
-    tag = replace(found.tag, span=shift(found.tag.span))
+    parts = tuple(
+        replace(p, span=shift(p.span)) if p.span.start >= base else p for p in found.tag.parts
+    )
+    tag = replace(found.tag, parts=parts)
     # The value ends the reference: a digest pin goes right after it, in .env.
     pin_at = tag.span.end if digest is None and not tag.suffix else None
     return replace(

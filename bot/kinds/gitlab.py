@@ -13,7 +13,7 @@ import logging
 
 from yaml.nodes import Node
 
-from bot.dockerfile.expand import Mapped
+from bot.dockerfile.expand import from_offsets, unknown
 from bot.dockerfile.model import Extraction, Reference, Skipped
 from bot.kinds.load import extract_documents
 from bot.kinds.refs import Env, whole_reference
@@ -51,11 +51,10 @@ def _variables(source: TextSource, node: Node | None, inherited: Env) -> Env:
     for name, value in items(node):
         text = scalar(source, value) or scalar(source, get(value, "value"))
         if text is None or text.start is None or "$" in text.value:
-            env[name] = Mapped("", (), (), (name,))
+            env[name] = unknown(name)
             continue
         positions = source.verbatim(text.start)
-        origins = tuple(positions.offsets(0, len(text.value)))
-        env[name] = Mapped(text.value, origins, (None,) * len(text.value))
+        env[name] = from_offsets(text.value, positions.offsets(0, len(text.value)))
     return env
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from bot.dockerfile.expand import Mapped, expand
+from bot.dockerfile.expand import Mapped, expand, from_offsets
 from bot.dockerfile.imageref import parse
-from bot.dockerfile.model import Extraction, Reference, Skipped, Span, TagSlot
+from bot.dockerfile.model import Extraction, Reference, Skipped, Span, TagPart, TagSlot
 from bot.dockerfile.spans import Site, locate
 from bot.errors import ImageReferenceError
 from bot.kinds.text import TextSource
@@ -55,7 +55,7 @@ def whole_reference(
         expansion = expand(raw, 0, len(raw), env or {}, _NO_ESCAPE, positions)
         mapped, unresolved = expansion.value, expansion.unresolved
     else:
-        mapped = Mapped(raw, tuple(positions.offsets(0, len(raw))), (None,) * len(raw))
+        mapped = from_offsets(raw, positions.offsets(0, len(raw)))
         unresolved = ()
     line = source.line_of(positions.byte_at(0)) if raw else value.line
     if unresolved:
@@ -106,7 +106,7 @@ def structured_reference(
     if tag is not None and tag_text:
         if tag.start is None:
             return Skipped(kind, path, tag.line, text, "scalar-style", SKIP_REASONS["scalar-style"])
-        slot = TagSlot(_span(source, tag), "", "", "literal", None, plain_yaml=tag.plain)
+        slot = TagSlot((TagPart(_span(source, tag), None),), "literal", plain_yaml=tag.plain)
     digest_span = None
     if digest is not None and digest.start is not None:
         if digest_text:

@@ -12,6 +12,8 @@ import bisect
 import logging
 from dataclasses import dataclass, field
 
+from bot.dockerfile.expand import offset_runs
+
 logger = logging.getLogger(__name__)
 
 _BOM = b"\xef\xbb\xbf"
@@ -88,3 +90,8 @@ class Verbatim:
     def offsets(self, start: int, end: int) -> list[int]:
         """Byte offsets of the value's characters ``start`` to ``end``."""
         return [self.source.byte_of(self.start + i) for i in range(start, end)]
+
+    def chunks(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """``(start, end, byte_offset)`` runs of the value's characters contiguous in the file."""
+        text = self.source.text[self.start + start : self.start + end]
+        return offset_runs(start, text, self.offsets(start, end))

@@ -7,12 +7,22 @@ module turns them into :class:`~bot.models.UpdateRecord` / :class:`~bot.models.S
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.dockerfile.model import Extraction, Reference
-from bot.dockerfile.rewriter import REWRITE_REASONS, Edit, can_rewrite, collateral, plan
-from bot.errors import BotError
+from bot.dockerfile.model import Extraction, Reference, Span
+from bot.dockerfile.rewriter import (
+    REWRITE_REASONS,
+    ByteEdit,
+    Edit,
+    byte_edits,
+    can_rewrite,
+    collateral,
+    plan,
+)
+from bot.dockerfile.tagparts import editable_parts
+from bot.errors import BotError, ImageReferenceError
 from bot.models import ErrorRecord, ImageVersion, SkipRecord, UpdateRecord
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, decide_digest
 
@@ -93,12 +103,14 @@ def outcome(
     proposed_digest = new_digest if digest_type is not None else None
     reason = can_rewrite(reference, new_tag, proposed_digest)
     if reason is not None:
-        return Outcome(skip=_skip(reference, reason, POLICY_SKIP_REASONS[reason], repo))
+        wanted = f" ({ref.tag} -> {new_tag})" if new_tag is not None else ""
+        message = f"{POLICY_SKIP_REASONS[reason]}{wanted}"
+        return Outcome(skip=_skip(reference, reason, message, repo))
     update_type = decision.update_type if tag_changed else digest_type
     assert update_type is not None
     record = UpdateRecord(
         path=reference.path,
-        line=_changed_line(reference, tag_changed),
+        line=_changed_line(reference, new_tag, proposed_digest),
         kind=reference.kind,
         image=ref.name,
         current=ImageVersion(ref.tag, ref.digest),
@@ -111,12 +123,21 @@ def outcome(
     return Outcome(update=record, edit=Edit(reference, new_tag=new_tag, new_digest=proposed_digest))
 
 
-def _changed_line(reference: Reference, tag_changed: bool) -> int:
-    """The line whose bytes change: the tag's (the ARG line for ``arg``) when the tag changes,
-    else the digest's (a pin goes right after the reference, on the instruction)."""
-    if tag_changed or reference.kind != "arg":
-        return reference.line
-    return reference.digest.line if reference.digest is not None else reference.instruction_line
+def _changed_line(reference: Reference, new_tag: str | None, new_digest: str | None) -> int:
+    """The line whose bytes change: the first changed part of the tag (the ARG line for an
+    ARG-held tag) when the tag changes, else the digest's (a pin goes right after the reference,
+    on the instruction)."""
+    changes = byte_edits(Edit(reference, new_tag=new_tag, new_digest=new_digest))
+    if new_tag is not None and reference.tag is not None:
+        tag_spans = {(p.span.start, p.span.end): p.span.line for p in reference.tag.parts}
+        lines = [tag_spans[(c.start, c.end)] for c in changes if (c.start, c.end) in tag_spans]
+        if lines:
+            return min(lines)
+    if reference.digest is not None:
+        return reference.digest.line
+    if reference.kind == "arg":
+        return reference.instruction_line
+    return reference.line
 
 
 def _skip(reference: Reference, reason: str, message: str, repo: str | None) -> SkipRecord:
@@ -134,27 +155,111 @@ def select_edits(
     An edit is rejected when it disagrees with an edit already accepted (two references sharing
     an ARG that want different values) or when it would change a reference that is not being
     updated (an ARG shared with another image). References sharing an ARG with identical edits
-    are applied together.
+    are applied together. Linear in references and candidates (up to a sorted insert): each
+    candidate's byte edits are computed once and checked against an index of accepted ranges.
     """
-    accepted: list[Candidate] = []
-    rejected: list[tuple[Candidate, str]] = []
-    for candidate in candidates:
+    rejected: dict[int, str] = {}
+    changes: dict[int, tuple[ByteEdit, ...]] = {}
+    ranges: list[tuple[int, int]] = []  # accepted byte ranges, sorted, never overlapping
+    owner: dict[tuple[int, int], tuple[bytes, int]] = {}
+    for index, (_, edit) in enumerate(candidates):
         try:
-            plan(data, [edit for _, edit in accepted] + [candidate[1]])
+            mine = plan(data, [edit])
+            for change in mine:
+                _check(data, candidates, edit, change, ranges, owner)
         except BotError as exc:
-            rejected.append((candidate, str(exc)))
+            rejected[index] = str(exc)
             continue
-        accepted.append(candidate)
-    changed = True
-    while changed:
-        changed = False
-        edited = {edit.reference for _, edit in accepted}
-        bystanders = [r for r in references if r not in edited]
-        for candidate in accepted:
-            harmed = collateral(bystanders, [candidate[1]])
-            if harmed:
-                accepted.remove(candidate)
-                rejected.append((candidate, harmed[0]))
-                changed = True
-                break
-    return accepted, rejected
+        for change in mine:
+            key = (change.start, change.end)
+            if key not in owner:
+                bisect.insort(ranges, key)
+                owner[key] = (change.new, index)
+        changes[index] = mine
+    _reject_collateral(references, candidates, changes, rejected)
+    accepted = [candidates[i] for i in changes if i not in rejected]
+    return accepted, [(candidates[i], why) for i, why in sorted(rejected.items())]
+
+
+def _check(
+    data: bytes,
+    candidates: Sequence[Candidate],
+    edit: Edit,
+    change: ByteEdit,
+    ranges: list[tuple[int, int]],
+    owner: dict[tuple[int, int], tuple[bytes, int]],
+) -> None:
+    """Raise (through the rewriter's own checks) when ``change`` conflicts with or overlaps an
+    accepted range."""
+    key = (change.start, change.end)
+    seen = owner.get(key)
+    if seen is not None:
+        if seen[0] != change.new:
+            plan(data, [candidates[seen[1]][1], edit])
+        return
+    k = bisect.bisect_left(ranges, key)
+    for neighbour in ranges[max(k - 1, 0) : k + 1]:
+        if neighbour[0] < key[1] and key[0] < neighbour[1]:
+            plan(data, [candidates[owner[neighbour][1]][1], edit])
+            raise ImageReferenceError(f"overlapping updates for {change.reference.raw!r}")
+
+
+def _reject_collateral(
+    references: Sequence[Reference],
+    candidates: Sequence[Candidate],
+    changes: dict[int, tuple[ByteEdit, ...]],
+    rejected: dict[int, str],
+) -> None:
+    """Reject candidates that change bytes of a reference without an update; a rejected
+    candidate's reference becomes such a bystander in turn."""
+    holders: dict[tuple[int, int], list[Reference]] = {}
+    for ref in references:
+        for span in _spans(ref):
+            holders.setdefault((span.start, span.end), []).append(ref)
+    keys = sorted(holders)
+    starts = [k[0] for k in keys]
+    touching: dict[tuple[int, int], list[int]] = {}
+    for index, mine in changes.items():
+        for change in mine:
+            for key in _holding(keys, starts, change):
+                touching.setdefault(key, []).append(index)
+    updated: dict[int, int] = {}  # id(reference) -> accepted candidates for it
+    for index in changes:
+        ref_id = id(candidates[index][1].reference)
+        updated[ref_id] = updated.get(ref_id, 0) + (index not in rejected)
+    queue = [k for k in keys if any(not updated.get(id(r)) for r in holders[k])]
+    while queue:
+        key = queue.pop()
+        bystander = next((r for r in holders[key] if not updated.get(id(r))), None)
+        if bystander is None:
+            continue
+        for index in touching.get(key, []):
+            if index in rejected:
+                continue
+            edit = candidates[index][1]
+            harmed = collateral([bystander], [edit])
+            rejected[index] = harmed[0] if harmed else f"shares bytes with {bystander.raw!r}"
+            updated[id(edit.reference)] -= 1
+            if not updated[id(edit.reference)]:
+                queue.extend((s.start, s.end) for s in _spans(edit.reference))
+
+
+def _holding(
+    keys: Sequence[tuple[int, int]], starts: Sequence[int], change: ByteEdit
+) -> list[tuple[int, int]]:
+    """Spans that hold the start or the end of ``change`` (the rewriter's collateral rule)."""
+    found = []
+    k = bisect.bisect_right(starts, change.start) - 1
+    if k >= 0 and keys[k][0] <= change.start < keys[k][1]:
+        found.append(keys[k])
+    k = bisect.bisect_left(starts, change.end) - 1
+    if k >= 0 and keys[k][0] < change.end <= keys[k][1] and keys[k] not in found:
+        found.append(keys[k])
+    return found
+
+
+def _spans(ref: Reference) -> list[Span]:
+    """The bytes an edit of another reference could change: the tag's editable parts (fixed
+    literal text of an ARG-held tag is never edited) and the digest."""
+    spans = [p.span for p in editable_parts(ref.tag)] if ref.tag else []
+    return spans + ([ref.digest] if ref.digest else [])

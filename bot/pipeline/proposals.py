@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.config import PullRequestSettings
-from bot.dockerfile.rewriter import rewrite
+from bot.dockerfile.rewriter import Edit, rewrite
 from bot.forge.branches import (
     MarkedUpdate,
     PullRequestMarker,
@@ -76,9 +76,13 @@ def build_proposals(
     proposals = []
     for branch, members in sorted(groups.items()):
         updates = tuple(result.updates[i] for result, i in members)
+        # Group by identity: hashing a FileResult hashes every update it holds, which made
+        # this quadratic in the references of a file.
+        by_file: dict[int, tuple[FileResult, list[Edit]]] = {}
+        for result, i in members:
+            by_file.setdefault(id(result), (result, []))[1].append(result.edits[i])
         files: dict[str, FileChange] = {}
-        for result in dict.fromkeys(result for result, _ in members):
-            edits = [result.edits[i] for r, i in members if r is result]
+        for result, edits in by_file.values():
             files[result.file.path] = FileChange(
                 result.file.path, rewrite(result.file.data, edits), result.file.mode
             )

@@ -135,6 +135,38 @@ def is_lts_release(
     return release[0] in lts_majors
 
 
+#: Windows 10 builds start at 10240; ``10.0.BUILD.REV`` names the release (BUILD) and the patch
+#: level (REV): 17763 = 1809 / LTSC 2019, 20348 = LTSC 2022, 26100 = LTSC 2025.
+FIRST_WINDOWS_BUILD = 10240
+
+
+def is_windows_version(release: tuple[int, ...]) -> bool:
+    """``10.0.BUILD.REV``: a Windows version, where a container must match its host's BUILD."""
+    return len(release) == 4 and release[:2] == (10, 0) and release[2] >= FIRST_WINDOWS_BUILD
+
+
+#: Words before a date that name a moving target, not a release: Debian suite aliases
+#: (``stable`` was Debian 9 in 2017 and is 13 now), development streams and rolling builds.
+ROLLING_WORDS = frozenset(
+    {
+        "sid", "unstable", "experimental", "rc-buggy", "testing", "stable", "oldstable",
+        "oldoldstable", "tip", "edge", "latest", "nightly", "devel", "dev", "master", "main",
+        "rolling", "canary",
+    }
+)  # fmt: skip
+
+
+def date_fixes_release(prefix: str) -> bool:
+    """Whether a dated tag's prefix names a fixed release, so a newer date is a patch-level
+    refresh of it: a Debian or Ubuntu codename (``bookworm-20240101``, ``jammy-20240111``).
+    Bare dates (``alpine:20240606``), suite aliases (``stable-…``, ``sid-…``) and rolling
+    streams (``tip-…``) are not releases."""
+    words = [w for w in prefix.lower().split("-") if w]
+    if not words or "-".join(words) in ROLLING_WORDS or words[0] in ROLLING_WORDS:
+        return False
+    return words[0] in _DEBIAN_INDEX or words[0] in UBUNTU_CODENAMES
+
+
 def second_component_is_patch(family: str, release: tuple[int, ...]) -> bool:
     """True for two-part product versions whose second part is the bug-fix counter.
 

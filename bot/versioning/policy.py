@@ -32,17 +32,19 @@ from enum import StrEnum
 
 from bot.errors import PolicyError
 from bot.versioning.families import (
+    date_fixes_release,
     find_os_variant,
     image_family,
     is_lts_os,
     is_lts_release,
+    is_windows_version,
     second_component_is_patch,
 )
 from bot.versioning.index import TagIndex
 from bot.versioning.ranges import range_contains
 from bot.versioning.rules import ImageRule, UpdateType
 from bot.versioning.schemes import parse_tag
-from bot.versioning.tags import VERSION, ParsedTag
+from bot.versioning.tags import DATE, VERSION, ParsedTag
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +72,18 @@ class TagDecision:
 
 
 def classify(current: ParsedTag, candidate: ParsedTag, family: str = "generic") -> UpdateType:
-    """Update type of moving from ``current`` to ``candidate`` (same variant)."""
+    """Update type of moving from ``current`` to ``candidate`` (same variant).
+
+    A newer date after a name that is not a fixed release (``sid-``, ``stable-``, ``tip-``, a
+    bare date) is ``rolling``; a Windows ``10.0.BUILD.REV`` that changes BUILD is ``os``.
+    """
+    if current.kind == DATE and candidate.release != current.release:
+        return UpdateType.PATCH if date_fixes_release(current.prefix) else UpdateType.ROLLING
     if current.kind != VERSION or candidate.release == current.release:
         return UpdateType.PATCH
+    if is_windows_version(current.release):
+        same_build = candidate.release[:3] == current.release[:3]
+        return UpdateType.PATCH if same_build else UpdateType.OS
     if candidate.release[0] != current.release[0]:
         return UpdateType.MAJOR
     if second_component_is_patch(family, current.release):
@@ -120,8 +131,16 @@ def _version_update(
 ) -> tuple[TagDecision | None, Counter[str]]:
     skipped: Counter[str] = Counter()
     for cand in index.newer(current):
-        if not cand.stable and (current.stable or cand.release != current.release):
+        if not cand.stable and (
+            current.stable or current.floating_pre or cand.release != current.release
+        ):
             skipped["pre-release"] += 1
+            continue
+        if cand.floating_pre:
+            skipped["floating pre-release"] += 1  # 27-rc names no release: never a target
+            continue
+        if current.floating_pre and cand.release != current.release:
+            skipped["other line"] += 1  # 1.12-rc only ever becomes 1.12
             continue
         kind = classify(current, cand, family)
         if kind not in rule.update_types:

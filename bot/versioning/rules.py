@@ -7,8 +7,10 @@ key                meaning (default)
 =================  ==========================================================================
 ``match``          glob on the normalised name (``docker.io/library/python``,
                    ``ghcr.io/org/*``; ``*`` also crosses ``/``) (``*``)
-``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``
-                   (``{patch, digest}``: newer patch versions or refreshed digests)
+``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``,
+                   ``rolling`` (``{patch, digest}``: newer patch versions or refreshed
+                   digests; ``os`` also moves a Windows ``10.0.BUILD``; ``rolling`` moves a
+                   rolling date tag such as ``sid-20240101`` to a newer date)
 ``versioning``     ``docker`` | ``semver`` | ``pep440`` | ``loose`` | ``regex:<pattern>``
 ``allow``          a candidate must be inside this range (``>=3.12,<3.13``) (none)
 ``ignore``         candidates inside any of these ranges are skipped (``()``)
@@ -51,6 +53,7 @@ class UpdateType(StrEnum):
     DIGEST = "digest"
     PIN = "pin"
     OS = "os"
+    ROLLING = "rolling"
 
 
 DEFAULT_UPDATE_TYPES: frozenset[UpdateType] = frozenset({UpdateType.PATCH, UpdateType.DIGEST})

@@ -9,6 +9,8 @@ A tag is split into ``prefix`` / version / ``suffix``::
     8.1.0-rc.1 / 11-beta1-alpine / 21-ea-32   hyphenated pre-releases ("rc.1", "beta1", "ea-32")
     21.0.2_13-jre         release (21, 0, 2), build (13,) "_" style (Java), suffix "jre"
     8u352-jre             release (8,), build (352,) "u" style (Java 8)
+    8u392-b08-jdk         release (8,), build (392, 8) "ub" style (Java 8 update, then build)
+    1.12-rc-alpine3.8     release (1, 12), pre "rc" (a floating pre-release: no number)
     noble-20250415.1      release (20250415,), build (1,) (a date re-spin)
     123098140293          release (123098140293,), kind "number" (a build number)
 
@@ -42,6 +44,7 @@ _GLUED_PRE_RE = re.compile(rf"[._]?(?P<word>{_HYPHEN_PRE}|a|b|c)\.?(?P<num>\d*)"
 _HYPHEN_PRE_RE = re.compile(rf"(?P<word>{_HYPHEN_PRE})\.?(?P<num>\d*)", re.IGNORECASE)
 _OTHER_PRE_RE = re.compile(r"[._]?(?P<word>[A-Za-z][A-Za-z]*)\.?(?P<num>\d*)")
 _JAVA_BUILD_RE = re.compile(r"(?P<style>[_u])(?P<num>\d+)")
+_JAVA8_BUILD_RE = re.compile(r"b(?P<num>\d+)")
 MAX_COMPONENTS = 4
 
 VERSION = "version"
@@ -90,6 +93,12 @@ class ParsedTag:
     def stable(self) -> bool:
         """True when the tag carries no pre-release marker."""
         return self.pre is None
+
+    @property
+    def floating_pre(self) -> bool:
+        """A pre-release marker without a number (``1.12-rc-alpine``): it follows the newest
+        candidate of its line, so it only ever moves to that line's final release."""
+        return self.pre is not None and not any(ch.isdigit() for ch in self.pre)
 
     @property
     def precision(self) -> int:
@@ -162,6 +171,8 @@ def parse_docker(tag: str) -> ParsedTag | None:
         else:
             return None
     rest = tokens[index + 1 :]
+    if style == "u" and rest and (b := _JAVA8_BUILD_RE.fullmatch(rest[0])) is not None:
+        style, build, rest = "ub", (*build, int(b["num"])), rest[1:]  # 8u392-b08: update, build
     if pre is None and rest:
         hyphen = _HYPHEN_PRE_RE.fullmatch(rest[0])
         if hyphen is not None:
@@ -192,4 +203,5 @@ def candidate_pattern(current: ParsedTag) -> re.Pattern[str]:
         digits = r"\d++(?:\.\d++)*+"
     hyphen_pre = rf"(?:-(?i:{_HYPHEN_PRE})\.?\d*(?:-\d+)?)?"
     suffix = re.escape(f"-{current.suffix}") if current.suffix else ""
-    return re.compile(re.escape(current.prefix) + digits + "[^-]*+" + hyphen_pre + suffix)
+    java8 = r"-b\d++" if current.build_style == "ub" else ""
+    return re.compile(re.escape(current.prefix) + digits + "[^-]*+" + java8 + hyphen_pre + suffix)

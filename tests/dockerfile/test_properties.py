@@ -97,7 +97,7 @@ def dockerfiles(draw: st.DrawFn) -> bytes:
     return (bom + body).encode()
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfiles())
 def test_generated_dockerfiles_extract_without_errors(data: bytes) -> None:
     result = extract(data)
@@ -106,21 +106,21 @@ def test_generated_dockerfiles_extract_without_errors(data: bytes) -> None:
     assert all("evil" not in s.text for s in result.skipped)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     result = extract(data)
     assert all(e.code != "internal-error" for e in result.errors)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="FROMARGfromCOPY-=${}:@ \t\n\r\\`#<EOF>abc123./_\"'", max_size=200))
 def test_dockerfile_like_text_never_crashes(text: str) -> None:
     result = extract(text.encode())
     assert all(e.code != "internal-error" for e in result.errors)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfiles(), st.data())
 def test_rewrite_changes_only_the_span_and_reextracts(data: bytes, choice: st.DataObject) -> None:
     extraction = extract(data)
@@ -145,7 +145,7 @@ def test_rewrite_changes_only_the_span_and_reextracts(data: bytes, choice: st.Da
     assert rewrite(out, [Edit(moved, new_tag=new_tag)]) == out
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfiles(), st.data())
 def test_pin_and_refresh_round_trip(data: bytes, choice: st.DataObject) -> None:
     extraction = extract(data)
@@ -170,7 +170,7 @@ def test_pin_and_refresh_round_trip(data: bytes, choice: st.DataObject) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfiles(), st.data())
 def test_rewrite_long_fuzz(data: bytes, choice: st.DataObject) -> None:
     test_rewrite_changes_only_the_span_and_reextracts.hypothesis.inner_test(data, choice)  # type: ignore[attr-defined]

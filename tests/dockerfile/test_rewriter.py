@@ -188,3 +188,68 @@ def test_pin_stays_on_the_line_of_the_word_before_a_continuation() -> None:
     data = b"ARG IMG=a:1\nFROM ${IMG}\\\n  AS x\n"
     out = apply(data, new_digest=D1)
     assert out == f"ARG IMG=a:1\nFROM ${{IMG}}@{D1}\\\n  AS x\n".encode()
+
+
+BUILDKIT_LIKE = (
+    b"ARG GO_VERSION=1.21.5\n"
+    b"ARG ALPINE_VERSION=3.19\n"
+    b"FROM golang:${GO_VERSION}-alpine${ALPINE_VERSION} AS gobuild\n"
+)
+
+
+def test_composite_tag_edits_only_the_part_that_changes() -> None:
+    ref = refs(BUILDKIT_LIKE)[0]
+    assert ref.tag is not None
+    assert ref.tag.source == "composite-tag"
+    out = apply(BUILDKIT_LIKE, new_tag="1.21.13-alpine3.19")
+    assert out == BUILDKIT_LIKE.replace(b"GO_VERSION=1.21.5", b"GO_VERSION=1.21.13")
+    out = apply(BUILDKIT_LIKE, new_tag="1.21.5-alpine3.20")  # an os move
+    assert out == BUILDKIT_LIKE.replace(b"ALPINE_VERSION=3.19", b"ALPINE_VERSION=3.20")
+    out = apply(BUILDKIT_LIKE, new_tag="1.22.0-alpine3.20")
+    assert (
+        out
+        == b"ARG GO_VERSION=1.22.0\nARG ALPINE_VERSION=3.20\n"
+        + BUILDKIT_LIKE.split(b"\n")[2]
+        + b"\n"
+    )
+
+
+@pytest.mark.parametrize("new_tag", ["1.21.13-bookworm", "1.21.13", "1.21.13-alpine"])
+def test_composite_tag_refuses_a_change_of_fixed_text(new_tag: str) -> None:
+    ref = refs(BUILDKIT_LIKE)[0]
+    assert can_rewrite(ref, new_tag) == "partial-arg"
+
+
+def test_composite_tag_with_a_literal_registry_and_several_args() -> None:
+    data = b"ARG REGISTRY=ghcr.io\nARG IMAGE=acme/app\nARG TAG=1.2.3\nFROM ${REGISTRY}/${IMAGE}:${TAG}\n"
+    ref = refs(data)[0]
+    assert (ref.ref.name, ref.ref.tag, ref.line) == ("ghcr.io/acme/app", "1.2.3", 3)
+    assert apply(data, new_tag="1.2.4") == data.replace(b"TAG=1.2.3", b"TAG=1.2.4")
+
+
+def test_node_major_minor_parts() -> None:
+    data = b"ARG NODE_MAJOR=20\nARG NODE_MINOR=11\nFROM node:${NODE_MAJOR}.${NODE_MINOR}-slim\n"
+    assert apply(data, new_tag="20.12-slim") == data.replace(b"MINOR=11", b"MINOR=12")
+    assert (
+        apply(data, new_tag="22.1-slim")
+        == b"ARG NODE_MAJOR=22\nARG NODE_MINOR=1\nFROM node:${NODE_MAJOR}.${NODE_MINOR}-slim\n"
+    )
+
+
+def test_one_arg_used_twice_in_a_tag_gets_one_value() -> None:
+    data = b"ARG V=1\nFROM x:${V}-${V}\n"
+    assert apply(data, new_tag="2-2") == b"ARG V=2\nFROM x:${V}-${V}\n"
+    assert can_rewrite(refs(data)[0], "2-3") == "partial-arg"
+
+
+def test_shared_part_with_a_bystander_is_reported() -> None:
+    data = (
+        b"ARG GO_VERSION=1.21.5\nARG ALPINE_VERSION=3.19\n"
+        b"FROM golang:${GO_VERSION}-alpine${ALPINE_VERSION} AS a\n"
+        b"FROM alpine:${ALPINE_VERSION}\n"
+    )
+    go, alpine = refs(data)
+    assert collateral((go, alpine), [Edit(go, new_tag="1.21.13-alpine3.19")]) == ()
+    messages = collateral((go, alpine), [Edit(go, new_tag="1.21.5-alpine3.20")])
+    assert len(messages) == 1
+    assert "ARG ALPINE_VERSION on line 2" in messages[0]

@@ -168,7 +168,7 @@ def test_config_check_lists_every_problem_by_line(
         "(minute hour day-of-month month day-of-week, or @hourly, @daily, @weekly, @monthly, "
         "@yearly)",
         f"base-image-bot: error: {path}:5: repos[0].update_types[0]: 'pach' is not one of "
-        "['patch', 'minor', 'major', 'digest', 'pin', 'os']",
+        "['patch', 'minor', 'major', 'digest', 'pin', 'os', 'rolling']",
         f"base-image-bot: error: {path}:5: repos[0].allow: cannot parse range '>=3.12,<<3' "
         "(e.g. '>=3.12,<3.13')",
         f"base-image-bot: error: {path}:6: pull_requests.title_template: unknown field 'imag' "

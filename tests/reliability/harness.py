@@ -55,6 +55,18 @@ def seed_images(registry: RunningRegistry) -> SeededImages:
     return SeededImages(registry, prefix, python.digests, alpine.digests)
 
 
+def json_registry_flags(seeded: SeededImages) -> list[str]:
+    """``--format json`` and the flags that send docker.io to the seeded registry."""
+    return [
+        "--format",
+        "json",
+        "--registry-alias",
+        seeded.alias(),
+        "--insecure-registry",
+        seeded.registry.host,
+    ]
+
+
 def write_tree(root: Path, files: Mapping[str, bytes | str]) -> Path:
     """Create ``files`` (relative path → content) under ``root``; returns ``root``."""
     for relpath, content in files.items():

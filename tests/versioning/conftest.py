@@ -12,18 +12,24 @@ from bot.versioning import TagIndex
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tags"
 IMAGES = ("python", "ubuntu", "debian", "alpine", "nginx", "postgres")
+#: Further histories: official images rebuilt from official-images' git history, and Windows
+#: Server Core tags seen in public files (``windows-servercore``); swept in the slow suite.
+EXTRA_IMAGES = ("golang", "eclipse-temurin", "openjdk", "windows-servercore")
 
 
 def _load(image: str) -> list[dict[str, str]]:
-    doc = json.loads((DATA / f"{image}.json").read_text(encoding="utf-8"))
-    assert doc["image"] == image
+    path = DATA / f"{image}.json"
+    if not path.exists():
+        path = DATA / "extra" / f"{image}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["image"].rsplit("/", 1)[-1] in (image, "servercore")
     return list(doc["tags"])
 
 
 @pytest.fixture(scope="session")
 def histories() -> dict[str, list[str]]:
     """Image name -> every tag that ever existed (corpus order)."""
-    return {image: [t["tag"] for t in _load(image)] for image in IMAGES}
+    return {image: [t["tag"] for t in _load(image)] for image in (*IMAGES, *EXTRA_IMAGES)}
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,14 @@
-"""Every tag of the six real histories, as the current tag, under several policies.
+"""Every tag of the real histories, as the current tag, under several policies.
 
 For each proposal: same prefix, suffix and precision (unless an ``os`` update, which keeps the
 release text and changes only the OS token), stable unless the current tag is a pre-release,
 newer, within the allowed update types, and the newest such tag (checked by brute force over
-the tags of the same shape, independently of the index).
+the tags of the same shape, independently of the index). The conventions are restated here
+independently of the implementation: a date is a ``patch`` refresh only after a Debian or
+Ubuntu codename (``rolling`` otherwise), a Windows ``10.0.BUILD.REV`` keeps BUILD unless ``os``
+is allowed, a floating pre-release (``1.12-rc``) only becomes the final of its line, and Java 8
+``8uUPDATE-bBUILD`` orders by update, then build. The six histories of the default suite are
+swept by default; golang, eclipse-temurin, openjdk and Windows Server Core in the slow suite.
 """
 
 from __future__ import annotations
@@ -15,17 +20,26 @@ import pytest
 
 from bot.versioning import ImageRule, ParsedTag, TagIndex, UpdateType, choose_update, parse_tag
 from bot.versioning.families import find_os_variant
-from tests.versioning.conftest import IMAGES
+from tests.versioning.conftest import EXTRA_IMAGES, IMAGES
 
 # an independent pre-release detector on the raw string
 PRE_RE = re.compile(
-    r"\d(?:a|b|rc|alpha|beta)\d*(?:$|-)|[-_](?:rc|alpha|beta)(?:[.\d]|$|-)", re.IGNORECASE
+    r"\d(?:a|b|rc|alpha|beta)\d*(?:$|-)|[-_](?:rc|alpha|beta|ea)(?:[.\d]|$|-)", re.IGNORECASE
 )
+FLOATING_RE = re.compile(r"-(?:rc|alpha|beta|ea)(?:-(?!\d)|$)", re.IGNORECASE)
 TWO_PART_PATCH = {"postgres": 10, "debian": 7}
+CODENAMES = {
+    "woody", "sarge", "etch", "lenny", "squeeze", "wheezy", "jessie", "stretch", "buster",
+    "bullseye", "bookworm", "trixie", "forky", "duke", "precise", "trusty", "xenial", "bionic",
+    "focal", "jammy", "noble", "artful", "cosmic", "disco", "eoan", "groovy", "hirsute",
+    "impish", "kinetic", "lunar", "mantic", "oracular", "plucky", "questing", "resolute",
+    "stonking", "zesty", "yakkety", "wily", "vivid", "utopic", "saucy", "raring", "quantal",
+}  # fmt: skip
 RULES = {
     "default": ImageRule(),
     "all": ImageRule(update_types={"patch", "minor", "major", "digest"}),
     "os": ImageRule(update_types={"patch", "digest", "os"}),
+    "rolling": ImageRule(update_types={"patch", "rolling"}),
 }
 
 
@@ -34,6 +48,12 @@ def _shape(tag: ParsedTag) -> tuple[str, str, str, int]:
 
 
 def _type_ok(image: str, cur: ParsedTag, new: ParsedTag, allowed: frozenset[UpdateType]) -> bool:
+    if cur.kind == "date" and new.release != cur.release:
+        fixed = cur.prefix.split("-")[0].lower() in CODENAMES
+        return (UpdateType.PATCH if fixed else UpdateType.ROLLING) in allowed
+    windows = len(cur.release) == 4 and cur.release[:2] == (10, 0) and cur.release[2] > 10000
+    if windows and new.release[2] != cur.release[2]:
+        return UpdateType.OS in allowed
     if cur.kind != "version" or (
         cur.release[0] == new.release[0]
         and (
@@ -57,6 +77,10 @@ def _eligible(
         return False
     if pre[cand.tag] and (not pre[cur.tag] or cand.release != cur.release):
         return False
+    if FLOATING_RE.search(cand.tag):
+        return False  # a floating pre-release names no release
+    if FLOATING_RE.search(cur.tag) and (pre[cand.tag] or cand.release != cur.release):
+        return False  # 1.12-rc only ever becomes 1.12
     return _type_ok(image, cur, cand, rule.update_types)
 
 
@@ -83,7 +107,11 @@ def _check_history(image: str, tags: list[str], index: TagIndex, rule_name: str)
         proposals += 1
         assert decision.new_tag in index
         assert decision.new_tag != tag
-        if decision.update_type is UpdateType.OS:
+        new_parsed = parse_tag(decision.new_tag)
+        same_shape = (
+            cur is not None and new_parsed is not None and _shape(cur) == _shape(new_parsed)
+        )
+        if decision.update_type is UpdateType.OS and not same_shape:
             assert best is None, (tag, decision)
             old_os, new_os = find_os_variant(tag), find_os_variant(decision.new_tag)
             assert old_os is not None
@@ -115,6 +143,16 @@ def test_every_tag_of_history(
 ) -> None:
     proposals = _check_history(image, histories[image], indexes[image], rule_name)
     assert proposals > 0  # the sweep is not vacuous
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule_name", sorted(RULES))
+@pytest.mark.parametrize("image", EXTRA_IMAGES)
+def test_every_tag_of_further_histories(
+    histories: dict[str, list[str]], image: str, rule_name: str
+) -> None:
+    tags = histories[image]
+    _check_history(image, tags, TagIndex.build(tags), rule_name)
 
 
 @pytest.mark.slow

@@ -20,12 +20,15 @@ ALL_LTS = ImageRule(update_types={"patch", "minor", "major", "digest"}, lts_only
 MINOR_LTS = ImageRule(update_types={"patch", "minor"}, lts_only=True)
 RC_TRACK = ImageRule(allow="==3.13.0")
 DATES_BEFORE_MAY = ImageRule(allow="<20250500")
+ROLLING = ImageRule(update_types={"patch", "digest", "rolling"})
 RULES = {
     "default": DEFAULT, "minor": MINOR, "all": ALL, "os": OS, "os-lts": OS_LTS,
     "all-lts": ALL_LTS, "minor-lts": MINOR_LTS, "rc-track": RC_TRACK, "dates": DATES_BEFORE_MAY,
+    "rolling": ROLLING,
 }  # fmt: skip
 
 P, MI, MA, OSU = UpdateType.PATCH, UpdateType.MINOR, UpdateType.MAJOR, UpdateType.OS
+RO = UpdateType.ROLLING
 
 # (image, current tag, rule, expected new tag, expected update type)
 CASES: list[tuple[str, str, str, str | None, UpdateType | None]] = [
@@ -92,7 +95,15 @@ CASES: list[tuple[str, str, str, str | None, UpdateType | None]] = [
     # debian
     ("debian", "bookworm-20230814", "default", "bookworm-20260803", P),  # 37
     ("debian", "bookworm-20230814-slim", "default", "bookworm-20260803-slim", P),
-    ("debian", "stable-20250113", "default", "stable-20260803", P),
+    ("debian", "stable-20250113", "default", None, None),  # "stable" moves across majors
+    ("debian", "stable-20170606", "all", None, None),  # stable was Debian 9 then
+    ("debian", "stable-20250113", "rolling", "stable-20260803", RO),
+    ("debian", "sid-20240211", "default", None, None),
+    ("debian", "unstable-20240211-slim", "default", None, None),
+    ("debian", "experimental-20240211", "default", None, None),
+    ("debian", "rc-buggy-20240211", "default", None, None),
+    ("debian", "oldstable-20240211", "default", None, None),
+    ("debian", "testing-20240211", "rolling", "testing-20260803", RO),
     ("debian", "bullseye", "os", "forky", OSU),  # 38 (newest codename listed)
     ("debian", "bookworm-slim", "os", "forky-slim", OSU),
     ("debian", "bullseye", "default", None, None),
@@ -107,7 +118,9 @@ CASES: list[tuple[str, str, str, str | None, UpdateType | None]] = [
     ("alpine", "3.18", "default", None, None),
     ("alpine", "3.18", "minor", "3.24", MI),
     ("alpine", "3", "all", None, None),  # 39: date-tagged edge is never a candidate
-    ("alpine", "20240329", "default", "20260805", P),
+    ("alpine", "20240329", "default", None, None),  # a bare date is a rolling snapshot
+    ("alpine", "20240329", "all", None, None),
+    ("alpine", "20240329", "rolling", "20260805", RO),
     ("alpine", "3.17.0_rc1", "default", "3.17.10", P),
     ("alpine", "3.15.0-rc.4", "default", "3.15.11", P),
     ("alpine", "edge", "all", None, None),
@@ -133,6 +146,31 @@ CASES: list[tuple[str, str, str, str | None, UpdateType | None]] = [
     ("postgres", "16beta1", "default", "16", P),
     ("postgres", "17beta1-alpine3.19", "default", "17-alpine3.19", P),
     ("postgres", "11-beta1-alpine", "default", "11-alpine", P),
+    # golang: rolling tip- builds, floating -rc tags
+    ("golang", "tip-20250209", "default", None, None),
+    ("golang", "tip-20250209-bookworm", "all", None, None),
+    ("golang", "tip-20250209", "rolling", "tip-20260815", RO),
+    ("golang", "1.12-rc-alpine3.8", "default", None, None),  # never 1.12rc1-alpine3.8
+    ("golang", "1.12-rc-alpine3.8", "all", None, None),
+    ("golang", "1.12-rc-alpine", "default", "1.12-alpine", P),
+    ("golang", "1.12beta1-alpine3.8", "default", "1.12rc1-alpine3.8", P),  # numbered track
+    ("golang", "1.21.5-alpine3.19", "default", "1.21.13-alpine3.19", P),
+    # Java 8: update, then build; the variant is kept
+    ("eclipse-temurin", "8u392-b08-jdk", "default", "8u502-b07-jdk", P),
+    ("eclipse-temurin", "8u302-b08-jdk-focal", "default", "8u452-b09-jdk-focal", P),
+    ("eclipse-temurin", "8u392-b08-jre-jammy", "default", "8u502-b07-jre-jammy", P),
+    ("eclipse-temurin", "21.0.2_13-jre", "default", "21.0.12_8-jre", P),
+    ("openjdk", "8u212-b04-jdk-stretch", "default", None, None),
+    ("openjdk", "8u181-jdk-alpine", "default", "8u212-jdk-alpine", P),
+    # Windows: a patch keeps BUILD; moving BUILD is os
+    ("windows-servercore", "10.0.17763.437", "default", "10.0.17763.1040", P),
+    ("windows-servercore", "10.0.17763.615-amd64", "default", "10.0.17763.1158-amd64", P),
+    ("windows-servercore", "10.0.17763.1158-amd64", "all", None, None),
+    ("windows-servercore", "10.0.17763.1158-amd64", "os", "10.0.20348.3807-amd64", OSU),
+    ("windows-servercore", "10.0.20348.2113", "default", "10.0.20348.2322", P),
+    ("windows-servercore", "10.0.20348.2322", "all", None, None),
+    ("windows-servercore", "10.0.20348.2322", "os", "10.0.26100.7462", OSU),
+    ("windows-servercore", "ltsc2019", "os", "ltsc2025", OSU),
 ]
 
 
@@ -147,6 +185,8 @@ def test_real_case(
     kind: UpdateType | None,
 ) -> None:
     name = f"docker.io/library/{image}"
+    if image == "windows-servercore":
+        name = "mcr.microsoft.com/windows/servercore"
     decision = choose_update(name, current, indexes[image], RULES[rule])
     assert (decision.new_tag, decision.update_type) == (expected, kind), decision.reason
     assert decision.current_in_registry
