@@ -9,6 +9,7 @@ itself) is reported by :attr:`LineageGraph.cycles` and never followed twice.
 from __future__ import annotations
 
 import functools
+import heapq
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -209,18 +210,25 @@ class LineageGraph:
                     edges[str(parent)].add(str(child))
         groups = [sorted(int(n) for n in c) for c in _components(edges)]
         group_of = {member: g for g, members in enumerate(groups) for member in members}
-        waiting: dict[int, set[int]] = {g: set() for g in range(len(groups))}
+        children: dict[int, set[int]] = {g: set() for g in range(len(groups))}
         for source, targets in edges.items():
             for target in targets:
                 if group_of[int(source)] != group_of[int(target)]:
-                    waiting[group_of[int(target)]].add(group_of[int(source)])
+                    children[group_of[int(source)]].add(group_of[int(target)])
+        waiting = {g: 0 for g in range(len(groups))}
+        for below in children.values():
+            for group in below:
+                waiting[group] += 1
+        ready = [(groups[g][0], g) for g, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
         done: list[int] = []
-        placed: set[int] = set()
-        while len(placed) < len(groups):
-            ready = [g for g in waiting if g not in placed and waiting[g] <= placed]
-            first = min(ready, key=lambda g: groups[g][0])
-            placed.add(first)
+        while ready:  # Kahn's algorithm; among the ready groups, the earliest given first
+            _, first = heapq.heappop(ready)
             done += groups[first]
+            for after in children[first]:
+                waiting[after] -= 1
+                if waiting[after] == 0:
+                    heapq.heappush(ready, (groups[after][0], after))
         return [repos[i] for i in done]
 
 

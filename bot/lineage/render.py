@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.lineage.graph import LineageGraph, plural
 from bot.lineage.impact import Impact
-from bot.lineage.model import Dockerfile, Publication, Usage
+from bot.lineage.model import Dockerfile, Usage
 from bot.models import SCHEMA_VERSION
 from bot.report.escape import md_code, md_text, one_line
 from bot.report.text import display_name
@@ -23,29 +23,53 @@ from bot.report.text import display_name
 MAX_DEPTH = 12
 
 
+#: A piece of a tree line: ``("code", value)`` and ``("text", value)`` come from outside and
+#: are escaped for the output; ``("raw", text)`` is the renderer's own words.
+Part = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Node:
-    """One line of a tree: plain text, its Markdown, and what hangs below it."""
+    """One line of a tree, in pieces rendered for the terminal or Markdown, and its children."""
 
-    text: str
-    markdown: str
+    parts: tuple[Part, ...]
     children: tuple[Node, ...] = ()
 
+    @property
+    def text(self) -> str:
+        """The line for a terminal (one line, control characters removed)."""
+        return "".join(v if kind == "raw" else one_line(v, None) for kind, v in self.parts)
 
-def _dockerfile(d: Dockerfile, line: int | None = None) -> tuple[str, str]:
-    at = f":{line}" if line else ""
-    text = f"{d.repo} {d.path}{at}" if d.repo else f"{d.path}{at}"
-    md = (f"{md_code(d.repo, cell=False)} " if d.repo else "") + md_code(d.path, cell=False)
-    return text, md + (f" line {line}" if line else "")
+    @property
+    def markdown(self) -> str:
+        """The line as Markdown (values in code spans or escaped)."""
+        out = []
+        for kind, value in self.parts:
+            if kind == "code":
+                out.append(md_code(value, cell=False))
+            elif kind == "text":
+                out.append(md_text(value, limit=None))
+            else:
+                out.append(value)
+        return "".join(out)
+
+
+def _code_list(values: Sequence[str]) -> list[Part]:
+    parts: list[Part] = []
+    for index, value in enumerate(values):
+        parts += [("raw", ", ")] if index else []
+        parts.append(("code", value))
+    return parts
+
+
+def _dockerfile(d: Dockerfile, line: int | None = None) -> list[Part]:
+    parts: list[Part] = [("code", d.repo), ("raw", " ")] if d.repo else []
+    parts.append(("code", d.path + (f":{line}" if line else "")))
+    return parts
 
 
 def _use(usage: Usage) -> str:
     return f"{display_name(usage.image)}:{usage.version}"
-
-
-def _publisher(p: Publication) -> tuple[str, str]:
-    text, md = _dockerfile(p.dockerfile)
-    return f"{text} ({p.via} {p.where})", f"{md} ({md_text(p.via)} {md_code(p.where, cell=False)})"
 
 
 def _below(
@@ -60,17 +84,15 @@ def _below(
 
 
 def _usage_node(graph: LineageGraph, usage: Usage, seen: set[Dockerfile], depth: int) -> Node:
-    text, md = _dockerfile(usage.dockerfile, usage.line)
-    text += f" ({one_line(_use(usage))})"
-    md += f" ({md_code(_use(usage), cell=False)})"
+    parts = [*_dockerfile(usage.dockerfile, usage.line), ("raw", " ("), ("code", _use(usage)),
+             ("raw", ")")]  # fmt: skip
     published = graph.publishes(usage.dockerfile)
     if published:
-        text += " → " + ", ".join(published)
-        md += " → " + ", ".join(md_code(i, cell=False) for i in published)
+        parts += [("raw", " → "), *_code_list(published)]
     if usage.dockerfile in seen or depth > MAX_DEPTH:
-        return Node(text + " …", md + " …")
+        return Node((*parts, ("raw", " …")))
     seen.add(usage.dockerfile)
-    return Node(text, md, _below(graph, usage.dockerfile, seen, depth))
+    return Node(tuple(parts), _below(graph, usage.dockerfile, seen, depth))
 
 
 def graph_tree(graph: LineageGraph) -> list[Node]:
@@ -90,17 +112,16 @@ def graph_tree(graph: LineageGraph) -> list[Node]:
     for image in top:
         seen: set[Dockerfile] = set()
         children: list[Node] = []
-        for publication in graph.publishers(image):
-            text, md = _publisher(publication)
-            bases = [
-                _use(u) for u in graph.built_on(publication.dockerfile) if u.kind in ("from", "arg")
-            ]
-            on = f" on {', '.join(bases)}" if bases else ""
-            md_on = " on " + ", ".join(md_code(b, cell=False) for b in bases) if bases else ""
-            children.append(Node(one_line(f"built by {text}{on}", None), f"built by {md}{md_on}"))
-            seen.add(publication.dockerfile)
+        for p in graph.publishers(image):
+            bases = [_use(u) for u in graph.built_on(p.dockerfile) if u.kind in ("from", "arg")]
+            parts: list[Part] = [("raw", "built by "), *_dockerfile(p.dockerfile), ("raw", " ("),
+                                 ("text", p.via), ("raw", " "), ("code", p.where), ("raw", ")")]  # fmt: skip
+            if bases:
+                parts += [("raw", " on "), *_code_list(bases)]
+            children.append(Node(tuple(parts)))
+            seen.add(p.dockerfile)
         children += [_usage_node(graph, usage, seen, 1) for usage in graph.users(image)]
-        nodes.append(Node(one_line(image), md_code(image, cell=False), tuple(children)))
+        nodes.append(Node((("code", image),), tuple(children)))
     return nodes
 
 
@@ -113,11 +134,10 @@ def impact_tree(graph: LineageGraph, impact: Impact) -> list[Node]:
     seen: set[Dockerfile] = set()
     for (use, reason), usages in groups.items():
         children = tuple(_usage_node(graph, u, seen, 1) for u in usages)
-        text, md = one_line(use), md_code(use, cell=False)
+        parts: list[Part] = [("code", use)]
         if reason != use:
-            text += f" ({one_line(reason, None)})"
-            md += f" ({md_text(reason, limit=None)})"
-        nodes.append(Node(text, md, children))
+            parts += [("raw", " ("), ("text", reason), ("raw", ")")]
+        nodes.append(Node(tuple(parts), children))
     return nodes
 
 
