@@ -87,11 +87,15 @@ class Worker:
         """Run the repositories built on ``image``: a new tag or digest of it appeared (a
         package webhook or the poll). The lineage graph is learned first when none is known."""
         if self.lineage.graph is None and not self.stopping.is_set():
-            with (
-                self._lock,
-                open_pipeline(self.settings, forge=self._forge(), lineage=self.lineage) as pipeline,
-            ):
-                learn_lineage(pipeline, stop=self.stopping.is_set)
+            try:
+                with (
+                    self._lock,
+                    open_pipeline(self.settings, forge=self._forge(), lineage=self.lineage) as p,
+                ):
+                    learn_lineage(p, stop=self.stopping.is_set)
+            except BotError as exc:
+                logger.error("%s: the lineage graph could not be learned: %s", image, exc.message)
+                return
         graph = self.lineage.graph
         repos = graph.repositories_built_on(image) if graph is not None else ()
         if not repos:
@@ -107,7 +111,11 @@ class Worker:
         graph = self.lineage.graph
         if graph is None or self.stopping.is_set():
             return
-        client = HttpRegistryClient(settings_from_config(self.settings))
+        try:
+            client = HttpRegistryClient(settings_from_config(self.settings))
+        except BotError as exc:
+            logger.error("lineage poll: %s", exc.message)
+            return
         try:
             found = poll.fingerprints(client, poll.parents(graph), self.settings.lookup.max_workers)
         finally:
