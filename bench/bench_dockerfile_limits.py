@@ -62,7 +62,7 @@ def plan_file(data: bytes) -> dict[str, float]:
         source, tuple(u for u, _ in accepted), tuple(e for _, e in accepted), (), (), new
     )
     start = time.perf_counter()
-    proposals = build_proposals([result], PullRequestSettings(), lambda updates: "body")
+    proposals = build_proposals([result], PullRequestSettings(), lambda updates, limit: "body")
     times["proposals"] = time.perf_counter() - start
     assert len(proposals) == 1
     times["total"] = sum(times.values())
