@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, Settings, apply_repo_config
+from bot.config import REPO_CONFIG_PATH, Settings
 from bot.errors import BotError, ConfigError
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
@@ -22,6 +22,9 @@ from bot.lineage.learn import Lineage
 from bot.models import ErrorRecord, RunReport, SkipRecord
 from bot.pipeline.sources import SourceFile
 from bot.pipeline.wiring import Pipeline
+from bot.presetread import repository_reader
+from bot.presets import PresetRef
+from bot.repoconfig import apply_repo_config
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +66,19 @@ def prepare_repository(pipeline: Pipeline, repo: str) -> Prepared | RunReport:
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's files of every kind, with its own configuration file applied."""
+    """The repository's files of every kind, with its own configuration file (and its
+    presets) applied."""
     snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return snapshot, settings
-    merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
+    merged = apply_repo_config(
+        settings,
+        own.content,
+        f"{repo}:{REPO_CONFIG_PATH}",
+        presets=repository_reader(forge),
+        location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
+    )
     if merged.discovery != settings.discovery:
         snapshot = _read_files(forge, merged, repo)
     return snapshot, merged

@@ -17,15 +17,14 @@ from dataclasses import dataclass, replace
 from bot.config import RepoSettings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, GitHubError
-from bot.forge.executor import apply_actions, observe
-from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge
 from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
-from bot.pipeline.proposals import build_proposals, update_key
+from bot.models import ErrorRecord, RunReport, SkipRecord
+from bot.pipeline.proposals import update_key
+from bot.pipeline.pullrequests import RepoContext, propose
 from bot.pipeline.reading import Prepared, prepare_repository, repo_error, repository_skip
-from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.pipeline.wiring import Pipeline
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 
@@ -201,58 +200,12 @@ def run_repository(
         findings=review.findings,
         references=review.references,
     )
-    options = settings.pull_requests
-    proposals = build_proposals(results, options, pipeline.render_body)
+    context = RepoContext(run.entry, snapshot, settings, run.dry_run,
+                          _unknown_keys(report.errors))  # fmt: skip
     try:
-        seen = observe(
-            forge,
-            repo,
-            options.branch_prefix,
-            snapshot.default_branch,
-            wanted=[p.change.branch for p in proposals],
-        )
+        return propose(pipeline, context, results, report)
     except GitHubError as exc:
         return replace(report, errors=(*report.errors, repo_error(repo, exc)))
-    actions = plan(
-        PlanInput(
-            desired=tuple(p.change for p in proposals),
-            pull_requests=seen.pull_requests,
-            branches=seen.branches,
-            states=seen.states,
-            unknown_keys=_unknown_keys(report.errors),
-            labels=options.labels,
-            limit_per_run=options.limit_per_run,
-            limit_open=options.limit_open,
-            always_rebase=options.always_rebase,
-        )
-    )
-    if run.dry_run:
-        records = [
-            PullRequestRecord(repo, a.kind, a.branch, a.title, a.reason, a.number, a.body)
-            for a in actions
-        ]
-        return replace(report, pull_requests=tuple(records))
-    outcomes = apply_actions(
-        forge,
-        repo,
-        snapshot.default_branch,
-        snapshot.base_sha,
-        actions,
-        pull_request_options(settings),
-    )
-    records = []
-    errors = list(report.errors)
-    for outcome in outcomes:
-        a = outcome.action
-        reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
-        records.append(
-            PullRequestRecord(
-                repo, a.kind, a.branch, a.title, reason, outcome.number, a.body, outcome.error
-            )
-        )
-        if outcome.error is not None and outcome.error != "not attempted":
-            errors.append(ErrorRecord("", None, None, f"{a.branch}: {outcome.error}", repo))
-    return replace(report, errors=tuple(errors), pull_requests=tuple(records))
 
 
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:

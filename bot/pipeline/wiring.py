@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +47,8 @@ class Pipeline:
     render_body: BodyRenderer
     forge: Forge | None
     lineage: Lineage | None = None
+    #: When the run started: schedule windows and hourly limits are judged at this moment.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def learn_local(self, files: Sequence[SourceFile], roots: Sequence[Path]) -> None:
         """Learn the lineage of local trees (before their pull requests are rendered)."""
@@ -122,6 +124,7 @@ def open_pipeline(
             render_body=render,
             forge=forge,
             lineage=learner,
+            now=moment,
         )
     finally:
         client.close()

@@ -7,6 +7,9 @@
 * ``pull_request`` ``closed`` whose head branch is under the bot's prefix → record it at once.
 * ``registry_package`` / ``package`` ``published`` or ``updated`` for a container image → run
   the repositories built on that image (:mod:`bot.lineage.events` reads the payload).
+* ``issues`` ``edited`` on the bot's dependency dashboard that ticks a box (compared with the
+  body before the edit, so the bot's own edits, which only untick, never trigger) → run that
+  repository.
 * ``ping`` → pong; everything else is acknowledged and ignored.
 """
 
@@ -21,6 +24,8 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from bot.config import REPO_CONFIG_PATH, RepoSettings
+from bot.forge.dashboard import MARKER as DASHBOARD_MARKER
+from bot.forge.dashboard import new_requests
 from bot.lineage.events import PACKAGE_EVENTS, package_version
 
 #: GitHub caps webhook payloads at 25 MB.
@@ -113,6 +118,8 @@ def decide(
         return _push(payload, repo, include)
     if event == "pull_request":
         return _pull_request(payload, repo, branch_prefix)
+    if event == "issues":
+        return _issue(payload, repo)
     return WebhookDecision("ignore", event, repo, "event not handled")
 
 
@@ -171,6 +178,19 @@ def _package(event: str, payload: dict[str, Any]) -> WebhookDecision:
         return WebhookDecision("ignore", event, repo, found)
     version = found.tag or found.digest or "a new version"
     return WebhookDecision("package", event, repo, f"{found.image}: {version}", image=found.image)
+
+
+def _issue(payload: dict[str, Any], repo: str) -> WebhookDecision:
+    if payload.get("action") != "edited":
+        return WebhookDecision("ignore", "issues", repo, "not an edit")
+    body = _text(payload, "issue", "body") or ""
+    if DASHBOARD_MARKER not in body:
+        return WebhookDecision("ignore", "issues", repo, "not the dependency dashboard")
+    ticked = new_requests(body, _text(payload, "changes", "body", "from"))
+    count = len(ticked.open) + len(ticked.rebase) + len(ticked.unignore)
+    if not count:
+        return WebhookDecision("ignore", "issues", repo, "no box newly ticked")
+    return WebhookDecision("run", "issues", repo, f"dashboard: {count} box(es) ticked")
 
 
 def _paths(commit: dict[str, Any]) -> Iterable[str]:
