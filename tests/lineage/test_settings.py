@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import Settings, apply_repo_config, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.lineage.settings import LineageSettings
+from bot.repoconfig import apply_repo_config
 
 CONFIG = """\
 lineage:
