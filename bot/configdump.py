@@ -138,6 +138,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "service": _plain(settings.service),
         "lineage": lineage,
         "publishes": publishes,
+        "cluster": _plain(settings.cluster),
         "dashboard": _plain(settings.dashboard),
     }
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
@@ -70,8 +71,12 @@ class Worker:
                 return
         logger.warning("schedule group %s is not configured any more: nothing to run", group)
 
-    def _entry(self, repo: str) -> RepoSettings:
-        """The configured entry of ``repo`` (wildcard entries lend their overrides)."""
+    def run_repo(self, repo: str) -> None:
+        """Run one repository (a webhook trigger)."""
+        self.run([self.entry_for(repo)], trigger="webhook")
+
+    def entry_for(self, repo: str) -> RepoSettings:
+        """The configured entry of ``repo`` (an ``owner/*`` entry lends its overrides)."""
         owner = repo.partition("/")[0].lower()
         entry = next(
             (e for e in self.settings.repos if e.name.lower() in (repo.lower(), f"{owner}/*")),
@@ -79,13 +84,16 @@ class Worker:
         )
         return replace(entry, name=repo)
 
-    def run_repo(self, repo: str) -> None:
-        """Run one repository (a webhook trigger)."""
-        self.run([self._entry(repo)], trigger="webhook")
-
     def run_built_on(self, image: str) -> None:
         """Run the repositories built on ``image``: a new tag or digest of it appeared (a
-        package webhook or the poll). The lineage graph is learned first when none is known."""
+        package webhook or the poll)."""
+        repos = self.built_on(image)
+        if repos:
+            self.run([self.entry_for(repo) for repo in repos], trigger="package")
+
+    def built_on(self, image: str) -> tuple[str, ...]:
+        """The configured repositories with a Dockerfile built directly on ``image`` (the
+        lineage graph is learned first when none is known; () when it cannot be)."""
         if self.lineage.graph is None and not self.stopping.is_set():
             try:
                 with (
@@ -95,15 +103,15 @@ class Worker:
                     learn_lineage(p, stop=self.stopping.is_set)
             except BotError as exc:
                 logger.error("%s: the lineage graph could not be learned: %s", image, exc.message)
-                return
+                return ()
         graph = self.lineage.graph
         repos = graph.repositories_built_on(image) if graph is not None else ()
         if not repos:
             logger.info("%s: no configured repository is built on it", image)
-            return
+            return ()
         logger.info("%s was published: running %s", image, ", ".join(repos),
                     extra=log_fields(image=image, repositories=len(repos)))  # fmt: skip
-        self.run([self._entry(repo) for repo in repos], trigger="package")
+        return repos
 
     def poll_parents(self) -> None:
         """``lineage.poll_seconds``: look for new tags or digests of the parent images and run
@@ -127,26 +135,38 @@ class Worker:
         for image in moved:
             self.run_built_on(image)
 
-    def run(self, entries: Sequence[RepoSettings], *, trigger: str) -> RunReport | None:
-        """One run over ``entries``; never raises (failures are logged and counted)."""
+    def run(
+        self,
+        entries: Sequence[RepoSettings],
+        *,
+        trigger: str,
+        writes_allowed: Callable[[], bool] | None = None,
+    ) -> RunReport | None:
+        """One run over ``entries``; never raises (failures are logged and counted).
+        ``writes_allowed()`` False refuses the run's further writes (as a shutdown does)."""
         if self.stopping.is_set():
             logger.info("%s run not started: the service is stopping", trigger)
             return None
         with self._lock:
             self._idle.clear()
             try:
-                return self._run(entries, trigger)
+                return self._run(entries, trigger, writes_allowed)
             finally:
                 self._idle.set()
 
-    def _run(self, entries: Sequence[RepoSettings], trigger: str) -> RunReport | None:
+    def _run(
+        self,
+        entries: Sequence[RepoSettings],
+        trigger: str,
+        writes_allowed: Callable[[], bool] | None,
+    ) -> RunReport | None:
         dry_run = self.settings.service.dry_run
         started = time.monotonic()
         outcome = "ok"
         report = RunReport(repo_mode=True)
         repositories: list[RunReport] = []
         try:
-            report = self._repositories(entries, dry_run, repositories)
+            report = self._repositories(entries, dry_run, repositories, writes_allowed)
             if self.stopping.is_set():
                 outcome = "interrupted"
             elif report.errors:
@@ -175,11 +195,19 @@ class Worker:
         return report
 
     def _repositories(
-        self, entries: Sequence[RepoSettings], dry_run: bool, reports: list[RunReport]
+        self,
+        entries: Sequence[RepoSettings],
+        dry_run: bool,
+        reports: list[RunReport],
+        writes_allowed: Callable[[], bool] | None,
     ) -> RunReport:
         """The run's report; each repository's report is appended to ``reports`` as it ends."""
         settings = self.settings
-        forge = self._forge()
+
+        def allowed() -> bool:
+            return self._writes_allowed() and (writes_allowed is None or writes_allowed())
+
+        forge = GuardedForge(self._forge_factory(settings), allowed)
 
         def done(report: RunReport) -> None:
             self.metrics.repositories.inc()
@@ -212,20 +240,29 @@ class Worker:
         self.metrics.record_registry(client.stats(), remaining)
 
     def _forge(self) -> GuardedForge:
+        """The forge for reading the lineage graph (writes refused once the service stops)."""
         return GuardedForge(self._forge_factory(self.settings), self._writes_allowed)
 
     def _writes_allowed(self) -> bool:
         return not self.writes_blocked.is_set()
 
 
-_CURRENT: list[Worker] = []
+class GroupRunner(Protocol):
+    """What a fired schedule calls: the worker, or in a cluster the replica enqueueing units."""
+
+    def run_group(self, group: str) -> None:
+        """Run (or enqueue) the repositories of schedule group ``group``."""
+        ...
 
 
-def install(worker: Worker | None) -> None:
-    """Make ``worker`` the one :func:`scheduled_run` uses (None: none)."""
+_CURRENT: list[GroupRunner] = []
+
+
+def install(runner: GroupRunner | None) -> None:
+    """Make ``runner`` the one :func:`scheduled_run` uses (None: none)."""
     _CURRENT.clear()
-    if worker is not None:
-        _CURRENT.append(worker)
+    if runner is not None:
+        _CURRENT.append(runner)
 
 
 def scheduled_run(group: str) -> None:
