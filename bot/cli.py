@@ -45,7 +45,7 @@ exit codes:
   {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
-UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
+UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling", "variant")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)
 FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
@@ -187,6 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="describe each update: package and vulnerability diff, changelog (default: on for "
         "repositories as describe.enabled says, off for local paths)",
+    )
+    run.add_argument(
+        "--recommend",
+        action="store_true",
+        help="for every base image, compare other bases side by side: newer release lines, "
+        "other variants (-slim, -alpine, newer OS), configured substitutes; ranked as "
+        "recommend.ranking says (also in JSON and Markdown)",
+    )
+    run.add_argument(
+        "--sbom",
+        type=Path,
+        metavar="DIR",
+        help="write one CycloneDX JSON SBOM per image the run inventoried (described or "
+        "recommended) into DIR; implies --describe",
     )
     run.add_argument(
         "--registry-alias",

@@ -1,8 +1,8 @@
 """Vulnerabilities of the image versions Dockerfiles are built on, for ``lineage --cve`` (I/O).
 
-Each distinct image version in use is scanned once with the built-in scanner (layers cached in
-the describe stage's cache directory, advisories from ``describe.advisories``), concurrently; a
-version that cannot be scanned is logged and left out of the answer.
+Each distinct image version in use is scanned once with the built-in scanner (layers and SBOMs
+cached in the describe stage's cache directory, advisories from ``describe.advisories``),
+concurrently; a version that cannot be scanned is logged and left out of the answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from bot.models import ImageVersion
 from bot.pipeline.describe import Describer
 from bot.pipeline.resolve import run_concurrently
 from bot.registry import RegistryClient, parse_platform
-from bot.scan.layers import LayerLimits
 from bot.scan.matching import Finding
 
 logger = logging.getLogger(__name__)
@@ -32,16 +31,12 @@ def scan_usages(
     versions = {(u.image, u.version): ImageVersion(u.tag, u.digest) for u in graph.usages}
     describer = Describer(settings, client, now=now)
     platform = parse_platform(settings.platform)
-    limits = LayerLimits(
-        max_database_bytes=settings.describe.max_database_bytes,
-        max_packages=settings.describe.max_packages,
-    )
+    inventory = describer.context.inventory(settings)
 
     def one(key: tuple[str, str]) -> tuple[Finding, ...]:
         logger.info("scanning %s:%s", *key)
         found, errors = image_findings(client, key[0], versions[key], platform,
-                                       describer.advisories, layer_cache=describer.layers,
-                                       limits=limits)  # fmt: skip
+                                       describer.advisories, inventory=inventory)  # fmt: skip
         for error in errors:
             logger.warning("%s:%s: %s", key[0], key[1], error)
         return found or ()

@@ -183,9 +183,10 @@ def run_repository(
         return prepared
     snapshot, settings = prepared.snapshot, prepared.settings
     files, read_errors = list(prepared.files), list(prepared.errors)
-    results = pipeline.describe(
-        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    audited, recommendations = pipeline.recommend(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
     )
+    results = pipeline.describe(audited, settings)
     review = pipeline.auditor.review(results)
     results = list(review.results)
     report = RunReport(
@@ -199,6 +200,7 @@ def run_repository(
         repo_mode=True,
         findings=review.findings,
         references=review.references,
+        recommendations=tuple(recommendations),
     )
     context = RepoContext(run.entry, snapshot, settings, run.dry_run,
                           _unknown_keys(report.errors))  # fmt: skip

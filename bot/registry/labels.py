@@ -20,11 +20,13 @@ __all__ = ["LabelledImage", "read_labels"]
 
 @dataclass(frozen=True)
 class LabelledImage:
-    """One platform's manifest and config of an image, and its merged labels."""
+    """One platform's manifest and config of an image, and its merged labels (``index``: the
+    index the manifest was chosen from, if any)."""
 
     manifest: ImageManifest
     config: ImageConfig
     labels: tuple[tuple[str, str], ...]
+    index: ImageIndex | None = None
 
 
 def read_labels(
@@ -34,7 +36,9 @@ def read_labels(
     top = client.get_manifest(registry, repository, reference)
     annotations: dict[str, str] = {}
     manifest = top
+    index = None
     if isinstance(top, ImageIndex):
+        index = top
         annotations.update(top.annotations)
         child = client.resolve_platform(top, platform)
         annotations.update(child.annotations)
@@ -44,4 +48,4 @@ def read_labels(
     annotations.update(manifest.annotations)
     config = client.get_config(registry, repository, manifest.config.digest)
     merged = {**dict(config.labels), **annotations}
-    return LabelledImage(manifest, config, tuple(sorted(merged.items())))
+    return LabelledImage(manifest, config, tuple(sorted(merged.items())), index)
