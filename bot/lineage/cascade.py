@@ -20,7 +20,6 @@ from bot.lineage.model import Dockerfile, Publication
 from bot.models import UpdateRecord
 from bot.report.escape import md_code as _md_code
 from bot.report.text import describe_version, display_name
-from bot.scan.severity import SEVERITIES
 
 #: Downstream Dockerfiles listed by name in a parent's pull request (the count is always there).
 MAX_LISTED = 20
@@ -92,6 +91,8 @@ def _fixes(update: UpdateRecord) -> str:
     described = update.description
     if described is None or not described.fixed:
         return ""
+    from bot.scan.severity import SEVERITIES  # the scanner's, only once there is a scan
+
     rank = {level: i for i, level in enumerate(SEVERITIES)}
     worst_first = sorted(
         described.fixed, key=lambda f: (rank.get(f.severity, len(rank)), f.vuln_id)

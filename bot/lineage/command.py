@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.checks.inventory import build_inventory
+from bot.checks.inventory import STATUS_ORDER, build_inventory
 from bot.config import load_settings
 from bot.errors import EXIT_OK, EXIT_PARTIAL, OutputError, UsageError
 from bot.lineage.cves import scan_usages
@@ -29,50 +29,6 @@ from bot.runcmd import audit_paths, repository_entries, run_repositories
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("tree", "json", "markdown")
-
-
-def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    """The ``lineage`` subcommand's arguments."""
-    from bot.checks.inventory import STATUS_ORDER
-
-    parser = sub.add_parser(
-        "lineage",
-        parents=[common],
-        help="which repository builds which image, and what is built on what",
-        description="Learn which configured repository builds which image (build metadata, "
-        "publishes, image labels) and answer which images are built, directly or through our "
-        "parent images, on an image pattern, an image with an inventory status, or an image "
-        "affected by a vulnerability. Writes nothing.",
-    )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="directory or file")
-    parser.add_argument(
-        "--repo", action="append", default=[], metavar="OWNER/NAME", help="GitHub repository"
-    )
-    parser.add_argument(
-        "--built-on", action="append", default=[], metavar="IMAGE[:TAG]",
-        help="images built on IMAGE[:TAG] (globs allowed: 'python:3.8*', 'ghcr.io/acme/*')",
-    )  # fmt: skip
-    parser.add_argument(
-        "--status", action="append", default=[], choices=[s for s in STATUS_ORDER if s != "current"],
-        help="images built on a base with this inventory status (end-of-life, vulnerable, ...)",
-    )  # fmt: skip
-    parser.add_argument("--eol", action="store_true", help="same as --status end-of-life")
-    parser.add_argument(
-        "--cve", action="append", default=[], metavar="ID",
-        help="images built on an image affected by this vulnerability (scans every base in use)",
-    )  # fmt: skip
-    parser.add_argument("--format", choices=FORMATS, default="tree", help="output (default tree)")
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
-    parser.add_argument(
-        "--registry-alias", action="append", default=[], metavar="SRC=DST[/PREFIX]",
-        help="look up references on SRC at DST (mirror or pull-through cache)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--insecure-registry", action="append", default=[], metavar="HOST[:PORT]",
-        help="use plain HTTP for this registry",
-    )  # fmt: skip
-
 
 def lineage_command(
     args: argparse.Namespace, config_path: Path | None, overrides: dict[str, object]
@@ -84,6 +40,11 @@ def lineage_command(
     )
     setup_logging(settings.log_level, settings.log_format)
     patterns = [parse_pattern(p) for p in args.built_on]
+    statuses = list(dict.fromkeys([*args.status, *(["end-of-life"] if args.eol else [])]))
+    known = [s for s in STATUS_ORDER if s != "current"]
+    for status in statuses:
+        if status not in known:
+            raise UsageError(f"lineage: --status {status!r}: not one of {', '.join(known)}")
     repos = repository_entries(settings, args.repo)
     if not args.paths and not repos:
         raise UsageError(
@@ -103,7 +64,6 @@ def lineage_command(
     report = RunReport.merge(reports)
     graph = memory.graph or LineageGraph()
     impacts: list[Impact] = [built_on(graph, p) for p in patterns]
-    statuses = list(dict.fromkeys([*args.status, *(["end-of-life"] if args.eol else [])]))
     if statuses:
         inventory = build_inventory(report)
         impacts += [with_status(graph, inventory, s) for s in statuses]

@@ -17,7 +17,6 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
-from bot.describe.changelog import provenance
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, RegistryError
 from bot.lineage.model import Dockerfile, ImageSource, Note, Publication, RepoFacts, Usage
@@ -52,6 +51,8 @@ def read_sources(
     client: RegistryClient, wanted: Mapping[str, str], platform: Platform, max_workers: int = 8
 ) -> dict[str, ImageSource | RegistryError]:
     """The source labels of ``wanted`` (image → reference), concurrently; failures kept."""
+
+    from bot.describe.changelog import provenance  # the describe stage's reading of labels
 
     def one(image: str) -> ImageSource:
         registry, _, repository = image.partition("/")

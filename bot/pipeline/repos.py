@@ -17,13 +17,16 @@ from dataclasses import dataclass, replace
 from bot.config import RepoSettings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, GitHubError
+from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import Forge
 from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, RunReport, SkipRecord
+from bot.models import ErrorRecord, GitHubUse, RunReport, SkipRecord
 from bot.pipeline.proposals import update_key
-from bot.pipeline.pullrequests import RepoContext, propose
+from bot.pipeline.pullrequests import RepoContext, propose, wanted_proposals
 from bot.pipeline.reading import Prepared, prepare_repository, repo_error, repository_skip
+from bot.pipeline.repostate import RepoState, digest_of
+from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import Pipeline
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
@@ -139,7 +142,7 @@ def _learn_lineage(
     for entry in repos:
         if stop is not None and stop():
             return repos
-        prepared[entry.name] = prepare_repository(pipeline, entry.name)
+        prepared[entry.name] = prepare_repository(pipeline, entry.name, entry)
     # The parents of this run's repositories are read again: their Dockerfiles (what the
     # children's pull requests say the new parent image is built on) may have moved since.
     for name in sorted(lineage.parents_of([e.name for e in repos])):
@@ -172,16 +175,43 @@ def learn_lineage(pipeline: Pipeline, stop: Callable[[], bool] | None = None) ->
 def run_repository(
     pipeline: Pipeline, run: RepoRun, prepared: Prepared | RunReport | None = None
 ) -> RunReport:
-    """Audit one repository and open/update/close its pull requests (unless a dry run);
-    ``prepared``: the repository as :func:`prepare_repository` read it already."""
+    """Audit one repository and open/update/close its pull requests (unless a dry run); the
+    report carries what it cost on GitHub (requests, rate-limit points). ``prepared``: the
+    repository as :func:`prepare_repository` read it already (its cost counted here too)."""
     forge = pipeline.forge
     assert forge is not None, "repository runs need a forge"
-    repo = run.entry.name
+    before = forge.usage()
+    earlier = prepared.used if isinstance(prepared, Prepared) else GitHubUsage()
     if prepared is None:
-        prepared = prepare_repository(pipeline, repo)
+        prepared = prepare_repository(pipeline, run.entry.name, run.entry)
     if isinstance(prepared, RunReport):
-        return prepared
-    snapshot, settings = prepared.snapshot, prepared.settings
+        report, unchanged = prepared, False
+    else:
+        report, unchanged = _run_repository(pipeline, forge, run, prepared)
+    used = forge.usage() - before
+    use = GitHubUse(run.entry.name, used.requests + earlier.requests,
+                    used.points + earlier.points, unchanged)  # fmt: skip
+    return replace(report, github=(use,))
+
+
+def _run_repository(
+    pipeline: Pipeline, forge: Forge, run: RepoRun, prepared: Prepared
+) -> tuple[RunReport, bool]:
+    """The repository's report, and whether its GitHub reads were skipped (unchanged).
+
+    With a state store (:mod:`bot.pipeline.repostate`) reading the repository first asked the
+    forge for its fingerprint (two conditional requests, free when nothing changed). Same
+    fingerprint and configuration as the last run: the files it read are reused (no tree, no
+    blobs) and every reference is still resolved against the registry, so a new tag still makes
+    a new update; when the run then wants exactly the pull requests the last run wanted, and
+    the last run left nothing that time or CI could change (see :func:`_settled`), the last
+    run's pull-request records stand and nothing else is read. Anything different (a push, a
+    pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
+    """
+    repo = run.entry.name
+    store = pipeline.repo_state
+    snapshot, settings, stored = prepared.snapshot, prepared.settings, prepared.stored
+    fingerprint, config = prepared.fingerprint, prepared.config
     files, read_errors = list(prepared.files), list(prepared.errors)
     audited, recommendations = pipeline.recommend(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
@@ -204,10 +234,37 @@ def run_repository(
     )
     context = RepoContext(run.entry, snapshot, settings, run.dry_run,
                           _unknown_keys(report.errors))  # fmt: skip
+    proposals = wanted_proposals(pipeline, context, results)
+    wanted = digest_of(tuple(p.change for p in proposals), context.unknown_keys)
+    if stored is not None and stored.wanted == wanted and stored.dry_run == run.dry_run:
+        logger.info("%s: unchanged since the last run; nothing to do", repo)
+        return replace(report, pull_requests=stored.records), True
     try:
-        return propose(pipeline, context, results, report)
+        proposed = propose(pipeline, context, proposals, report)
     except GitHubError as exc:
-        return replace(report, errors=(*report.errors, repo_error(repo, exc)))
+        return replace(report, errors=(*report.errors, repo_error(repo, exc))), False
+    if store is not None:
+        if fingerprint is not None and _settled(context, report, proposed):
+            state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run,
+                              proposed.pull_requests)  # fmt: skip
+            store.put(repo, state)
+        else:
+            store.forget(repo)
+    return proposed, False
+
+
+def _settled(context: RepoContext, audited: RunReport, proposed: RunReport) -> bool:
+    """Whether the next run may stand on this run's pull-request records while nothing changes
+    on GitHub: every wanted pull request is already current (nothing opened, updated, closed
+    or waiting for a schedule window or a limit), nothing failed, no dashboard (its boxes are
+    ticked without a push) and no automerge (it waits for checks, which change without a push).
+    """
+    if context.settings.dashboard.enabled or len(proposed.errors) != len(audited.errors):
+        return False
+    if any(r.action != "none" for r in proposed.pull_requests):
+        return False
+    settings, overrides = context.settings, context.entry.overrides
+    return not any(traits_of(u, settings, overrides).automerge for u in audited.updates)
 
 
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
@@ -228,7 +285,6 @@ __all__ = [
     "Expansion",
     "RepoRun",
     "expand_repositories",
-    "learn_lineage",
     "run_repositories",
     "run_repository",
     "update_key",
