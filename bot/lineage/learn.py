@@ -142,6 +142,9 @@ class Lineage:
                 elif isinstance(result, Note):
                     notes.append(result)
         graph = LineageGraph(graph.facts, tuple(learned), tuple(notes))
+        # A new tag of one of our images is what the cascade waits for: never take its tag
+        # list from the cache's freshness window (lookup.cache_ttl), ask the registry.
+        self.client.revalidate_tags(graph.images)
         for cycle in graph.cycles:
             logger.warning("lineage: images built on each other: %s", " -> ".join(cycle))
         self.memory.graph = graph

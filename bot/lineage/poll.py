@@ -37,6 +37,8 @@ def fingerprints(
     """The tags of each parent and the digests of the tags in use (failed ones left out).
     ``client`` must be new for each poll: a client remembers what it looked up."""
 
+    client.revalidate_tags(wanted)  # a cached tag list would hide the very change looked for
+
     def one(image: str) -> Fingerprint:
         registry, _, repository = image.partition("/")
         tags = frozenset(client.list_tags(registry, repository).tags)

@@ -10,6 +10,7 @@ the test registry, so the describe stage scans them against ``tests/data/osv``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from tests.support.registry import RunningRegistry
 
 PARENT, CHILDREN = "acme/base", ("acme/svc-a", "acme/svc-b", "acme/svc-c")
 SOURCE = "https://github.com/acme/base"
+WEBHOOKS = Path(__file__).resolve().parent.parent / "data" / "webhooks"
 
 
 @dataclass
@@ -99,6 +101,17 @@ class Lineage:
             },
             **extra,
         }
+
+
+def package_published(world: Lineage, digest: str) -> dict[str, Any]:
+    """GitHub's documented ``registry_package`` payload, for the rebuilt parent image 1.5."""
+    data = (WEBHOOKS / "registry_package.published.docker.json").read_text("utf-8")
+    payload: dict[str, Any] = json.loads(data)
+    version = payload["registry_package"]["package_version"]
+    version["package_url"] = f"{world.python_base}:1.5"
+    version["container_metadata"]["tag"] = {"name": "1.5", "digest": digest}
+    payload["repository"] = {"full_name": PARENT, "default_branch": "main"}
+    return payload
 
 
 WORKFLOW = """\

@@ -5,7 +5,6 @@ second delivery opens nothing twice."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,9 @@ import pytest
 
 from tests.describe.scenario import NEW_TAG, OLD_TAG
 from tests.github_emulator import GitHubEmulator
-from tests.lineage.scenario import CHILDREN, PARENT, Lineage
+from tests.lineage.scenario import CHILDREN, PARENT, Lineage, package_published
 from tests.service.conftest import SECRET, ServeFactory
 from tests.support.registry import RunningRegistry
-
-DATA = Path(__file__).resolve().parent.parent / "data" / "webhooks"
 
 
 @pytest.fixture
@@ -42,16 +39,6 @@ def _pulls(world: Lineage, repo: str) -> list[Any]:
     return [p for p in world.emulator.pulls(repo) if p.is_pull]
 
 
-def _published(world: Lineage, digest: str) -> dict[str, Any]:
-    """GitHub's documented ``registry_package`` payload, for the rebuilt parent image."""
-    payload = json.loads((DATA / "registry_package.published.docker.json").read_text("utf-8"))
-    version = payload["registry_package"]["package_version"]
-    version["package_url"] = f"{world.python_base}:1.5"
-    version["container_metadata"]["tag"] = {"name": "1.5", "digest": digest}
-    payload["repository"] = {"full_name": PARENT, "default_branch": "main"}
-    return payload
-
-
 def _merge_parent_and_push(world: Lineage) -> str:
     [parent] = _pulls(world, PARENT)
     assert "unblocks 2 images in 2 repositories" in (parent.body or "")
@@ -67,7 +54,7 @@ def test_a_package_webhook_runs_the_children_of_the_new_parent_image(
     assert all(not _pulls(world, child) for child in CHILDREN)
     digest = _merge_parent_and_push(world)
 
-    assert bot.webhook("registry_package", _published(world, digest), SECRET) == (
+    assert bot.webhook("registry_package", package_published(world, digest), SECRET) == (
         202, "runs queued\n"
     )  # fmt: skip
     bot.wait_metric("base_image_bot_runs_total", 1, timeout=120, trigger="package", outcome="ok")
@@ -80,7 +67,7 @@ def test_a_package_webhook_runs_the_children_of_the_new_parent_image(
     assert not _pulls(world, "acme/svc-c")
 
     # The same delivery again (GitHub redelivers): the children run again, nothing opens twice.
-    assert bot.webhook("registry_package", _published(world, digest), SECRET)[0] == 202
+    assert bot.webhook("registry_package", package_published(world, digest), SECRET)[0] == 202
     bot.wait_metric("base_image_bot_runs_total", 2, timeout=120, trigger="package", outcome="ok")
     assert [len(_pulls(world, r)) for r in (PARENT, *CHILDREN)] == [1, 1, 1, 0]
     assert bot.terminate()[0] == 0
