@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.scan.diff import PackageChange
-from bot.scan.matching import Finding
+if TYPE_CHECKING:  # annotations only: the scan stack loads when an image is scanned
+    from bot.scan.diff import PackageChange
+    from bot.scan.matching import Finding
 
 __all__ = ["Changelog", "Commit", "Description", "EnvChange", "ImageSide", "Provenance"]
 
