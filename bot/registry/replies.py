@@ -16,6 +16,7 @@ __all__ = [
     "READ_ERRORS",
     "Reply",
     "deadline_error",
+    "finish_head",
     "netloc",
     "oneline",
     "read_bounded",
@@ -51,6 +52,22 @@ def deadline_error(what: str, ticket: Ticket) -> RegistryError:
         f"{what}: request to {ticket.host} timed out: no complete reply within "
         f"{ticket.seconds:g}s (lookup.request_deadline)"
     )
+
+
+def finish_head(response: requests.Response) -> None:
+    """Close a HEAD reply so that its connection goes back to the pool.
+
+    A HEAD reply has no body (RFC 9110 section 9.3.2; ``http.client`` reads none), but closing a
+    streamed reply that was never read drops its connection: every HEAD would then cost a new
+    TCP (and TLS) handshake. Reading the empty body first lets ``close()`` pool the connection.
+    """
+    try:
+        for _ in response.iter_content(65536):
+            pass
+    except READ_ERRORS:
+        pass  # the connection is dropped by close(), as before
+    finally:
+        response.close()
 
 
 def read_bounded(

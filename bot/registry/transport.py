@@ -42,7 +42,15 @@ from bot.registry.authflow import Authenticator
 from bot.registry.credentials import CredentialResolver
 from bot.registry.manifests import load_json_object
 from bot.registry.ratelimits import HostUsage, RateLimits
-from bot.registry.replies import READ_ERRORS, Reply, deadline_error, netloc, oneline, read_bounded
+from bot.registry.replies import (
+    READ_ERRORS,
+    Reply,
+    deadline_error,
+    finish_head,
+    netloc,
+    oneline,
+    read_bounded,
+)
 from bot.registry.settings import RegistrySettings
 
 __all__ = ["Transport", "TransportStats", "read_bounded"]
@@ -166,7 +174,7 @@ class Transport:
             if response.status_code in accept:
                 max_bytes = min(max_bytes, 16384)
             if method == "HEAD":
-                response.close()
+                finish_head(response)
                 body = b""
             else:
                 body = read_bounded(response, max_bytes, what, ticket)

@@ -22,6 +22,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    peer: int = 0  # the client's port: one per connection it opened
 
 
 @dataclass
@@ -57,7 +58,9 @@ class FakeServer:
             protocol_version = "HTTP/1.1"
 
             def _handle(self) -> None:
-                seen = Seen(self.command, self.path, dict(self.headers.items()))
+                seen = Seen(
+                    self.command, self.path, dict(self.headers.items()), self.client_address[1]
+                )
                 server.seen.append(seen)
                 route = next(
                     (
