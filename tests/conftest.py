@@ -12,15 +12,27 @@ Fixtures (see ``tests/support/README.md``):
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.errors import RegistryError
 from tests.support.registry import RunningRegistry, start_registry, unique_repo_name
+
+# Property tests check behaviour, not speed: Hypothesis's default 200 ms deadline per example and
+# its "data generation is too slow" health check measure the wall clock, and on a loaded 2-core CI
+# machine they failed tests whose properties held. Speed targets live in bench/.
+settings.register_profile(
+    "suite",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("suite")
 
 REGISTRY_FIXTURES = frozenset(
     {"registry", "registry_basic", "registry_token", "registry_token_anonymous", "registry_factory"}
@@ -56,8 +68,40 @@ def _is_loopback(address: object) -> bool:
     return not isinstance(host, str) or host.startswith(_LOOPBACK_PREFIXES)
 
 
+#: Variables pytest itself changes while a test runs.
+_PYTEST_VARIABLES = frozenset({"PYTEST_CURRENT_TEST"})
+
+
 @pytest.fixture(autouse=True)
-def _offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _leaves_the_process_as_it_found_it() -> Iterator[None]:
+    """Every test leaves the environment and the working directory as it found them (set them
+    with ``monkeypatch``). A variable one test leaked once changed which advisory data a later
+    in-process run of the same worker used: a failure that depended on how tests were spread
+    over workers. A leak is put back and fails the test that made it."""
+    environ, cwd = dict(os.environ), os.getcwd()
+    yield
+    changed = sorted(
+        name
+        for name in set(environ) | set(os.environ)
+        if environ.get(name) != os.environ.get(name) and name not in _PYTEST_VARIABLES
+    )
+    for name in changed:
+        if name in environ:
+            os.environ[name] = environ[name]
+        else:
+            del os.environ[name]
+    moved = os.getcwd() != cwd
+    os.chdir(cwd)
+    assert not changed, f"the test changed environment variables it did not restore: {changed}"
+    assert not moved, "the test changed the working directory and did not restore it"
+
+
+@pytest.fixture(autouse=True)
+def _offline(
+    _leaves_the_process_as_it_found_it: None,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Nothing in the tests reaches the internet: connections to non-loopback addresses fail at
     once (tests marked ``online`` are exempt), and describing updates, which downloads advisory
     data by default, is off unless a test turns it on (with a local advisory path)."""

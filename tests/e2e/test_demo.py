@@ -128,10 +128,6 @@ def test_demo_output_is_clean_and_every_update_is_described(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "160")
-    # demo.main() points the bot at its advisories and cache through the environment: undo
-    # that after the test, so later CLI runs in this process do not inherit them.
-    for name in ("BASE_IMAGE_BOT_DESCRIBE__ADVISORIES__PATH", "BASE_IMAGE_BOT_DESCRIBE__CACHE_DIR"):
-        monkeypatch.setenv(name, "")
     assert _demo_module().main() == 0
     out, err = capsys.readouterr()
     assert "WARNING" not in out + err
