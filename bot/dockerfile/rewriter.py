@@ -1,6 +1,7 @@
 """Byte-exact rewriting of Dockerfiles from extracted references (pure).
 
-Only the bytes of a tag span, a digest span or a pin insertion point change; everything else
+Only the bytes of a tag span, a digest span or a pin insertion point change (a reference without
+a tag, ``FROM python``, gets ``:tag`` inserted there); everything else
 (BOM, line endings, case, spacing, comments, flags, stage names) is copied from the input. An
 ARG-based tag is rewritten in the ARG value; a partial ARG (``python:${PY}-slim``) only when the
 new tag keeps the fixed prefix/suffix. Re-extracting the output and applying the same update again
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 REWRITE_REASONS = {
     "invalid-tag": "the new tag does not match Docker's tag grammar",
     "invalid-digest": "the new digest is not algorithm:hex",
-    "no-tag": "the reference has no tag to change",
+    "no-tag": "the reference has no tag to change and no place to add one",
     "partial-arg": "the ARG(s) hold only part of the tag and the new tag differs in the fixed "
     "text around them",
     "digest-span": "the digest is assembled from several places and cannot be changed",
@@ -40,8 +41,9 @@ REWRITE_REASONS = {
 class Edit:
     """An update of one reference: a new tag and/or a new digest, or dropping the digest.
 
-    ``new_tag=None`` keeps the tag; ``new_digest`` replaces an existing digest or pins (appends
-    ``@digest``) when there is none; ``drop_digest`` removes ``@digest``.
+    ``new_tag=None`` keeps the tag (a reference without one gets ``:new_tag`` added);
+    ``new_digest`` replaces an existing digest or pins (appends ``@digest``) when there is none;
+    ``drop_digest`` removes ``@digest``.
     """
 
     reference: Reference
@@ -73,10 +75,11 @@ def can_rewrite(
             return "invalid-tag"
         slot = reference.tag
         if slot is None:
-            return "no-tag"
-        if split_tag(slot, new_tag) is None:
+            if reference.ref.digest or reference.pin_at is None:
+                return "no-tag"
+        elif split_tag(slot, new_tag) is None:
             return "partial-arg"
-        if slot.plain_yaml and not reads_as_string(new_tag):
+        elif slot.plain_yaml and not reads_as_string(new_tag):
             return "yaml-type"
     if new_digest is not None:
         if drop_digest:
@@ -117,8 +120,12 @@ def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
         elif edit.new_digest is not None:
             new = _encode(edit.new_digest)
             out.append(ByteEdit(ref.digest.start + 1, ref.digest.end, old[1:], new, ref))
-    elif edit.new_digest is not None and ref.pin_at is not None:
-        out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", b"@" + _encode(edit.new_digest), ref))
+    elif ref.pin_at is not None:
+        # No digest yet: a tag the reference lacks and a digest pin go at the same place.
+        added = f":{edit.new_tag}" if edit.new_tag is not None and ref.tag is None else ""
+        added += f"@{edit.new_digest}" if edit.new_digest is not None else ""
+        if added:
+            out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", _encode(added), ref))
     return tuple(out)
 
 

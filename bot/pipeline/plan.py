@@ -57,6 +57,15 @@ def extraction_records(
     return skips, errors
 
 
+def untagged(extraction: Extraction) -> list[Reference]:
+    """The references skipped only for having no tag (``FROM python``): a pin can add one."""
+    return [
+        s.reference
+        for s in extraction.skipped
+        if s.reason == "no-tag" and s.reference is not None and s.reference.ref.digest is None
+    ]
+
+
 def digest_target(reference: Reference, rule: ImageRule, decision: TagDecision) -> str | None:
     """The tag whose digest must be fetched, or ``None`` when no digest is needed.
 
