@@ -5,7 +5,7 @@
 
 Every reference to the image (default ``ghcr.io/base-image-bot/base-image-bot``) in
 ``deploy/kubernetes/*.yaml``, ``deploy/docker-compose*.yml`` and ``deploy/github-action/*.yml``
-becomes ``<image>:<tag>@<digest>``, whatever tag or digest it had. The release workflow runs it
+(the Action's ``image`` input, which ``runtime: image`` runs) becomes ``<image>:<tag>@<digest>``, whatever tag or digest it had. The release workflow runs it
 with the digest it pushed and signed; run it by hand to move to another release (take the digest
 from the release notes, or ``docker buildx imagetools inspect <image>:<tag>``). Exits 1 when no
 file names the image, 2 on bad arguments.
