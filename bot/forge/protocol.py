@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.describe.model import Commit
 from bot.forge.branches import PullRequestMarker
+from bot.limits import MAX_DOCKERFILE_BYTES
 
 #: Given every file path of a tree, the paths to read (replaces the include/ignore globs).
 PathSelector = Callable[[Sequence[str]], Collection[str]]
@@ -120,10 +121,13 @@ class Forge(Protocol):
         *,
         extra_paths: Sequence[str] = (),
         select: PathSelector | None = None,
+        max_bytes: int = MAX_DOCKERFILE_BYTES,
     ) -> RepoSnapshot:
         """Files matching the globs (plus ``extra_paths`` that exist) at the default branch head.
 
         ``select``, when given, chooses the files from the tree's paths instead of the globs.
+        Files larger than ``max_bytes`` are not fetched (``extra_paths``: the repository's
+        configuration, refused above :data:`~bot.limits.MAX_CONFIG_BYTES`).
         """
         ...
 
