@@ -31,6 +31,7 @@ from bot.errors import (
 from bot.logsetup import mask, setup_logging
 from bot.report import terminal
 from bot.runcmd import run_command
+from bot.versioning.rules import UpdateType
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ exit codes:
   {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
-UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling")
+UPDATE_TYPES = tuple(t.value for t in UpdateType)
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)
 FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")

@@ -33,6 +33,7 @@ from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.errors import ConfigError
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.versioning import ImageRule, UpdateType
+from bot.versioning.rules import DEFAULT_UPDATE_TYPES
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
 #: Environment variables with the prefix that are not configuration keys.
@@ -59,7 +60,7 @@ class PolicyOverrides:
 class Policy:
     """A complete update policy (the default one, or one after overrides)."""
 
-    update_types: tuple[str, ...] = ("patch", "digest")
+    update_types: tuple[str, ...] = tuple(t.value for t in UpdateType if t in DEFAULT_UPDATE_TYPES)
     versioning: str = "docker"
     allow: str | None = None
     ignore: tuple[str, ...] = ()

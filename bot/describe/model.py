@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.scan.diff import PackageChange
 from bot.scan.matching import Finding
+from bot.versioning.rules import UpdateType
 
 __all__ = ["Changelog", "Commit", "Description", "EnvChange", "ImageSide", "Provenance"]
 
@@ -77,7 +78,7 @@ class Description:
     image: str
     path: str
     line: int
-    update_type: str
+    update_type: UpdateType
     platform: str
     old: ImageSide
     new: ImageSide

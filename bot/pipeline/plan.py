@@ -124,7 +124,7 @@ def outcome(
         image=ref.name,
         current=ImageVersion(ref.tag, ref.digest),
         proposed=ImageVersion(new_tag or ref.tag, proposed_digest or ref.digest),
-        update_type=str(update_type),
+        update_type=update_type,
         repo=repo,
         reference=ref.original,
         platform=reference.platform,
