@@ -27,13 +27,13 @@ from bot.configload import (
     YamlDocument,
     load_yaml,
     parse_env_value,
-    parse_yaml,
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
-from bot.errors import ConfigError
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
+from bot.presets import PresetReader, resolve_presets
 from bot.versioning import ImageRule, UpdateType
 from bot.versioning.rules import DEFAULT_UPDATE_TYPES
+from bot.windows import Window
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
 #: Environment variables with the prefix that are not configuration keys.
@@ -54,6 +54,8 @@ class PolicyOverrides:
     java_lts: tuple[int, ...] | None = None
     min_age_days: int | None = None
     pin_digests: bool | None = None
+    #: Update types whose pull requests merge once their checks pass (``()``: none).
+    automerge: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Policy:
     java_lts: tuple[int, ...] = (8, 11, 17, 21, 25)
     min_age_days: int = 0
     pin_digests: bool = False
+    automerge: tuple[str, ...] = ()
 
     def with_overrides(self, overrides: PolicyOverrides) -> Policy:
         """Return this policy with every non-``None`` override applied."""
@@ -91,10 +94,19 @@ class Policy:
 
 @dataclass(frozen=True)
 class ImageRuleSettings:
-    """Policy overrides for images whose normalised name matches the glob ``match``."""
+    """Policy overrides for images whose normalised name matches the glob ``match``.
+
+    ``update_types`` (``match_update_types``) limits the rule to updates of those types; such a
+    rule carries only ``automerge``, ``group`` and ``schedule``. ``group`` puts the rule's updates
+    into one pull request per repository; ``schedule`` is the window their new pull requests
+    wait for.
+    """
 
     match: str
     overrides: PolicyOverrides
+    update_types: tuple[str, ...] = ()
+    group: str | None = None
+    schedule: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +185,21 @@ class PullRequestSettings:
     draft: bool = False
     limit_per_run: int | None = None
     limit_open: int | None = None
+    #: At most this many new bot PRs per repository in any hour (counted from GitHub's list).
+    pr_hourly_limit: int | None = None
     always_rebase: bool = False
+    #: How automerge merges: auto (squash, else merge, else rebase: what the repository allows).
+    automerge_method: str = "auto"
+    #: Merge automerge PRs whose head has no check at all (repositories without CI).
+    automerge_without_checks: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """The dependency dashboard: one issue per repository listing the bot's updates."""
+
+    enabled: bool = False
+    title: str = "Dependency Dashboard"
 
 
 @dataclass(frozen=True)
@@ -184,6 +210,10 @@ class RepoSettings:
     overrides: PolicyOverrides = field(default_factory=PolicyOverrides)
     #: Cron expression of this repository's own ``serve`` schedule (None: ``schedule.cron``).
     schedule: str | None = None
+    #: Time zone of that cron expression and of ``windows`` (None: ``schedule.timezone``).
+    timezone: str | None = None
+    #: When new pull requests may be opened (None: ``schedule.windows``).
+    windows: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +225,8 @@ class ScheduleSettings:
     jitter_seconds: int = 300
     job_store: str | None = None
     run_at_start: bool = False
+    #: Cron windows in which new pull requests may be opened (empty: any time).
+    windows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,6 +273,7 @@ class Settings:
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @property
     def discovery(self) -> Discovery:
@@ -274,12 +307,15 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, object] | None = None,
+    presets: PresetReader | None = None,
 ) -> Settings:
     """Load, merge and validate the configuration.
 
     ``path`` is the YAML file (``None``: built-in defaults only); ``environ`` supplies
     ``BASE_IMAGE_BOT_*`` overrides (default: ``os.environ``); ``overrides`` are command-line values
-    keyed by dotted key path (``"policy.update_types"``), applied last.
+    keyed by dotted key path (``"policy.update_types"``), applied last. The presets ``extends``
+    names are merged under all of them (:mod:`bot.presets`), read by ``presets`` (default: files
+    beside ``path``, ``github>`` presets through the GitHub API with the configured token).
     """
     environ = os.environ if environ is None else environ
     if path is not None:
@@ -298,6 +334,12 @@ def load_settings(
         keys = tuple(dotted.split("."))
         _set_path(data, keys, value)
         positions.set_origin(keys, f"command-line option for {dotted}")
+    if "extends" in data:
+        from bot.presetread import settings_reader
+
+        reader = presets or settings_reader(path, data.get("github", {}))
+        document = resolve_presets(YamlDocument(data, positions), reader)
+        data, positions = document.data, document.positions
     validate(data, positions)
     return _build(data, source=positions.origin)
 
@@ -335,7 +377,68 @@ def overrides_of(entry: Mapping[str, Any]) -> PolicyOverrides:
         java_lts=tup("java_lts"),
         min_age_days=entry.get("min_age_days"),
         pin_digests=entry.get("pin_digests"),
+        automerge=_automerge(entry.get("automerge")),
     )
+
+
+#: ``automerge: true``: every update type.
+ALL_UPDATE_TYPES = tuple(t.value for t in UpdateType)
+
+
+def _automerge(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return ALL_UPDATE_TYPES if value else ()
+    assert isinstance(value, list | tuple)
+    return tuple(str(v) for v in value)
+
+
+def rules_of(entries: list[Mapping[str, Any]], timezone: str) -> tuple[ImageRuleSettings, ...]:
+    """``rules[]`` entries as settings (their windows read in ``timezone`` unless they name one)."""
+    return tuple(
+        ImageRuleSettings(
+            match=rule["match"],
+            overrides=overrides_of(rule),
+            update_types=tuple(rule.get("match_update_types", ())),
+            group=rule.get("group"),
+            schedule=_window(rule.get("schedule"), timezone),
+        )
+        for rule in entries
+    )
+
+
+def _window(entry: Mapping[str, Any] | None, timezone: str) -> Window | None:
+    if entry is None:
+        return None
+    return Window(tuple(entry.get("windows", ())), entry.get("timezone", timezone))
+
+
+def repo_entry(entry: str | Mapping[str, Any]) -> RepoSettings:
+    """One ``repos[]`` entry: a name, or an object with policy overrides and a schedule (a cron
+    string, or ``{cron, timezone, windows}``)."""
+    if isinstance(entry, str):
+        return RepoSettings(name=entry)
+    schedule = entry.get("schedule")
+    if not isinstance(schedule, Mapping):
+        return RepoSettings(entry["name"], overrides_of(entry), schedule=schedule)
+    windows = schedule.get("windows")
+    return RepoSettings(
+        entry["name"],
+        overrides_of(entry),
+        schedule=schedule.get("cron"),
+        timezone=schedule.get("timezone"),
+        windows=None if windows is None else tuple(windows),
+    )
+
+
+def dashboard_of(value: object, base: DashboardSettings) -> DashboardSettings:
+    if value is None:
+        return base
+    if isinstance(value, bool):
+        return replace(base, enabled=value)
+    assert isinstance(value, Mapping)
+    return replace(base, **value)
 
 
 def _build(data: Mapping[str, Any], *, source: str) -> Settings:
@@ -343,14 +446,8 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
     discovery = data.get("discovery", {})
     github = data.get("github", {})
     state_dir = data.get("state_dir")
-    repos = tuple(
-        RepoSettings(name=entry)
-        if isinstance(entry, str)
-        else RepoSettings(
-            name=entry["name"], overrides=overrides_of(entry), schedule=entry.get("schedule")
-        )
-        for entry in data.get("repos", [])
-    )
+    repos = tuple(repo_entry(entry) for entry in data.get("repos", []))
+    schedule = _schedule(data.get("schedule", {}))
     return Settings(
         source=source,
         log_level=data.get("log_level", defaults.log_level),
@@ -360,10 +457,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
         file_kinds=_file_kinds(discovery, defaults.file_kinds),
         policy=Policy().with_overrides(overrides_of(data.get("policy", {}))),
-        rules=tuple(
-            ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
-            for rule in data.get("rules", [])
-        ),
+        rules=rules_of(data.get("rules", []), schedule.timezone),
         registries=tuple(
             RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())
@@ -402,9 +496,17 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         ),
         pull_requests=_pull_requests(data.get("pull_requests", {}), PullRequestSettings()),
         repos=repos,
-        schedule=ScheduleSettings(**data.get("schedule", {})),
+        schedule=schedule,
         service=ServiceSettings(**data.get("service", {})),
+        dashboard=dashboard_of(data.get("dashboard"), DashboardSettings()),
     )
+
+
+def _schedule(entry: Mapping[str, Any]) -> ScheduleSettings:
+    values = dict(entry)
+    if "windows" in values:
+        values["windows"] = tuple(values["windows"])
+    return ScheduleSettings(**values)
 
 
 def _file_kinds(discovery: Mapping[str, Any], base: tuple[KindRule, ...]) -> tuple[KindRule, ...]:
@@ -446,48 +548,5 @@ def _pull_requests(entry: Mapping[str, Any], base: PullRequestSettings) -> PullR
     return replace(base, **values)
 
 
-#: Keys a repository's own ``.github/base-image-bot.yml`` may set; the others (credentials,
-#: aliases, connection settings) belong to whoever runs the bot.
-REPO_CONFIG_KEYS = frozenset({"discovery", "policy", "rules", "pull_requests"})
+#: A repository's own configuration file (see :mod:`bot.repoconfig`).
 REPO_CONFIG_PATH = ".github/base-image-bot.yml"
-
-
-def apply_repo_config(settings: Settings, raw: bytes, origin: str) -> Settings:
-    """``settings`` with a repository's own configuration file merged over it.
-
-    The file is validated with the same schema; ``policy`` and ``pull_requests`` keys override
-    field by field, ``discovery`` lists replace, ``rules`` are appended (so they win). Keys outside
-    :data:`REPO_CONFIG_KEYS` are rejected with a ConfigError naming them.
-    """
-    document = parse_yaml(raw, origin=origin)
-    validate(document.data, document.positions, separator="; ")
-    data = document.data
-    for key in sorted(data):
-        if key not in REPO_CONFIG_KEYS:
-            allowed = ", ".join(sorted(REPO_CONFIG_KEYS))
-            where = document.positions.describe((key,))
-            raise ConfigError(
-                f"{where}: {key}: not allowed in a repository's configuration (allowed: {allowed})"
-            )
-    for index, rule in enumerate(data.get("rules", [])):
-        for key in ("checks", "require_signature"):
-            if key in rule:
-                where = document.positions.describe(("rules", index, key))
-                raise ConfigError(
-                    f"{where}: rules[{index}].{key}: governance checks are set by whoever runs "
-                    "the bot, not in a repository's configuration"
-                )
-    discovery = data.get("discovery", {})
-    rules = tuple(
-        ImageRuleSettings(match=rule["match"], overrides=overrides_of(rule))
-        for rule in data.get("rules", [])
-    )
-    return replace(
-        settings,
-        include=tuple(discovery.get("include", settings.include)),
-        ignore=tuple(discovery.get("ignore", settings.ignore)),
-        file_kinds=_file_kinds(discovery, settings.file_kinds),
-        policy=settings.policy.with_overrides(overrides_of(data.get("policy", {}))),
-        rules=settings.rules + rules,
-        pull_requests=_pull_requests(data.get("pull_requests", {}), settings.pull_requests),
-    )

@@ -33,6 +33,8 @@ PATTERN_MESSAGES = {
     "'.', '_', '-', separated by '/')",
     "^(docker|semver|pep440|loose|regex:.+)$": "expected docker, semver, pep440, loose or "
     "regex:<pattern>",
+    "^(github>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(:[^#\\s]+)?(#\\S+)?|[^\\s>][^>]*)$": "expected a "
+    "file path or github>OWNER/REPO[:PATH][#REF]",
 }
 
 
@@ -92,8 +94,10 @@ def schema_problems(data: object, positions: Positions) -> Iterator[Problem]:
             p[: len(keys)] == keys for p in paths
         ):
             continue  # a side effect of another error in the same object
-        if error.validator == "pattern" and error.schema is schema()["$defs"].get("cron"):
-            continue  # the cron check says what is wrong in words
+        if error.validator == "pattern" and any(
+            error.schema is schema()["$defs"].get(name) for name in ("cron", "window")
+        ):
+            continue  # the cron and window checks say what is wrong in words
         keys, message = _describe(error, keys)
         if keys not in seen:
             seen.add(keys)
@@ -153,7 +157,8 @@ def _evaluated_names(schema_part: Mapping[str, Any]) -> set[str]:
 def semantic_problems(data: Mapping[str, Any], positions: Positions) -> Iterator[Problem]:
     """Problems the schema cannot see; each check skips values of the wrong type (the schema
     reports those)."""
-    for check in (_schedules, _policies, _templates, _job_store, _github_app):
+    for check in (_schedules, _windows, _rule_scopes, _policies, _templates, _job_store,
+                  _github_app):  # fmt: skip
         for keys, message in check(data):
             yield _problem(positions, keys, message)
 
@@ -175,10 +180,52 @@ def _schedules(data: Mapping[str, Any]) -> Found:
     repos = data.get("repos")
     for index, entry in enumerate(repos if isinstance(repos, list) else []):
         if isinstance(entry, Mapping):
-            crons.append((("repos", index, "schedule"), entry.get("schedule")))
+            own = entry.get("schedule")
+            if isinstance(own, Mapping):
+                crons.append((("repos", index, "schedule", "cron"), own.get("cron")))
+            else:
+                crons.append((("repos", index, "schedule"), own))
     for keys, cron in crons:
         if isinstance(cron, str) and (problem := cron_problem(cron)):
             yield keys, problem
+
+
+def _windows(data: Mapping[str, Any]) -> Found:
+    """Schedule windows and their time zones: ``schedule``, ``repos[].schedule``,
+    ``rules[].schedule`` (read by the scheduler's parser, as the bot evaluates them)."""
+    from bot.windows import window_problem
+
+    places: list[tuple[tuple[Key, ...], object]] = [(("schedule",), data.get("schedule"))]
+    for list_key in ("repos", "rules"):
+        items = data.get(list_key)
+        for index, entry in enumerate(items if isinstance(items, list) else []):
+            if isinstance(entry, Mapping) and isinstance(entry.get("schedule"), Mapping):
+                places.append(((list_key, index, "schedule"), entry["schedule"]))
+    for keys, section in places:
+        if not isinstance(section, Mapping):
+            continue
+        zone = section.get("timezone")
+        if keys != ("schedule",) and isinstance(zone, str) and (problem := timezone_problem(zone)):
+            yield (*keys, "timezone"), problem
+        windows = section.get("windows")
+        for index, window in enumerate(windows if isinstance(windows, list) else []):
+            if isinstance(window, str) and (problem := window_problem(window)):
+                yield (*keys, "windows", index), problem
+
+
+#: What a rule limited to update types (``match_update_types``) may set besides ``match``.
+SCOPED_RULE_KEYS = frozenset({"match", "match_update_types", "automerge", "group", "schedule"})
+
+
+def _rule_scopes(data: Mapping[str, Any]) -> Found:
+    rules = data.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, Mapping) or "match_update_types" not in rule:
+            continue
+        for key in rule:
+            if key not in SCOPED_RULE_KEYS:
+                yield (("rules", index, key), "a rule limited by match_update_types may set "
+                       "only automerge, group and schedule")  # fmt: skip
 
 
 def _policies(data: Mapping[str, Any]) -> Found:

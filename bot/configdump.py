@@ -83,6 +83,13 @@ def _rules(settings: Settings) -> list[dict[str, Any]]:
     out = []
     for rule in settings.rules:
         entry: dict[str, Any] = {"match": rule.match, **_overrides(rule.overrides)}
+        if rule.update_types:
+            entry["match_update_types"] = list(rule.update_types)
+        if rule.group is not None:
+            entry["group"] = rule.group
+        if rule.schedule is not None:
+            entry["schedule"] = {"windows": list(rule.schedule.crons),
+                                 "timezone": rule.schedule.timezone}  # fmt: skip
         if pending and pending[0].match == rule.match:
             checks = pending.pop(0)
             if checks.rules:
@@ -95,7 +102,11 @@ def _rules(settings: Settings) -> list[dict[str, Any]]:
 
 def _repo(entry: RepoSettings) -> object:
     values = _overrides(entry.overrides)
-    if entry.schedule is not None:
+    if entry.timezone is not None or entry.windows is not None:
+        schedule: dict[str, Any] = {"cron": entry.schedule, "timezone": entry.timezone,
+                                    "windows": _plain(entry.windows)}  # fmt: skip
+        values["schedule"] = {k: v for k, v in schedule.items() if v is not None}
+    elif entry.schedule is not None:
         values["schedule"] = entry.schedule
     return {"name": entry.name, **values} if values else entry.name
 
@@ -123,6 +134,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "pull_requests": _plain(settings.pull_requests),
         "schedule": _plain(settings.schedule),
         "service": _plain(settings.service),
+        "dashboard": _plain(settings.dashboard),
     }
 
 

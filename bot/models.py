@@ -140,6 +140,19 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
+class DashboardRecord:
+    """What a run did with a repository's dependency dashboard issue (``action``: ``open``,
+    ``update``, ``none``, or ``closed`` when a person closed it and it is left alone)."""
+
+    repo: str
+    action: str
+    reason: str
+    number: int | None = None
+    error: str | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
 class RegistryUse:
     """What a run did on one registry host: requests, pulls, rate limits, warnings."""
 
@@ -189,6 +202,7 @@ class RunReport:
     registries: tuple[RegistryUse, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
     references: tuple[ReferenceRecord, ...] = ()
+    dashboards: tuple[DashboardRecord, ...] = ()
 
     def sorted(self) -> RunReport:
         """The same report with every list in contract order."""
@@ -204,6 +218,7 @@ class RunReport:
             registries=RegistryUse.merge(list(self.registries)),
             findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
             references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
+            dashboards=tuple(sorted(self.dashboards, key=lambda d: d.repo)),
         )
 
     @staticmethod
@@ -221,4 +236,5 @@ class RunReport:
             registries=RegistryUse.merge([u for r in reports for u in r.registries]),
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
+            dashboards=tuple(d for r in reports for d in r.dashboards),
         ).sorted()

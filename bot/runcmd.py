@@ -26,6 +26,7 @@ from bot.pipeline import repos
 from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import check_roots, collect_local
+from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import open_pipeline
 from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
@@ -144,7 +145,12 @@ def audit_paths(
     ):
         review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
         results = list(review.results)
-        proposals = build_proposals(results, settings.pull_requests, pipeline.render_body)
+        proposals = build_proposals(
+            results,
+            settings.pull_requests,
+            pipeline.render_body,
+            lambda update: traits_of(update, settings).group,
+        )
         registries = pipeline.client.usage()
     written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [

@@ -28,7 +28,10 @@ from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
     BranchState,
+    CheckResult,
     Forge,
+    IssueRecord,
+    MergeResult,
     PathSelector,
     RepoListing,
     RepoSnapshot,
@@ -317,6 +320,48 @@ class AppForge:
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """See :meth:`GitHubForge.list_branches`."""
         return self._repo(repo).list_branches(repo, prefix)
+
+    def read_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
+        """See :meth:`GitHubForge.read_file`."""
+        return self._repo(repo).read_file(repo, path, ref)
+
+    def checks(self, repo: str, sha: str) -> tuple[CheckResult, ...]:
+        """See :meth:`GitHubForge.checks`."""
+        return self._repo(repo).checks(repo, sha)
+
+    def merge_pull_request(
+        self, repo: str, number: int, *, sha: str, method: str, title: str | None = None
+    ) -> MergeResult:
+        """See :meth:`GitHubForge.merge_pull_request`."""
+        return self._repo(repo).merge_pull_request(
+            repo, number, sha=sha, method=method, title=title
+        )
+
+    def set_auto_merge(
+        self, repo: str, pull: BotPullRequest, *, enable: bool, method: str = "squash"
+    ) -> MergeResult:
+        """See :meth:`GitHubForge.set_auto_merge`."""
+        return self._repo(repo).set_auto_merge(repo, pull, enable=enable, method=method)
+
+    def find_issues(self, repo: str, marker: str) -> list[IssueRecord]:
+        """See :meth:`GitHubForge.find_issues`."""
+        return self._repo(repo).find_issues(repo, marker)
+
+    def create_issue(self, repo: str, title: str, body: str, marker: str) -> IssueRecord:
+        """See :meth:`GitHubForge.create_issue`."""
+        return self._repo(repo).create_issue(repo, title, body, marker)
+
+    def edit_issue(
+        self,
+        repo: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        """See :meth:`GitHubForge.edit_issue`."""
+        self._repo(repo).edit_issue(repo, number, title=title, body=body, state=state)
 
 
 if TYPE_CHECKING:

@@ -58,6 +58,11 @@ def repo_branch(prefix: str = DEFAULT_BRANCH_PREFIX) -> str:
     return f"{prefix}/all"
 
 
+def group_branch(name: str, prefix: str = DEFAULT_BRANCH_PREFIX) -> str:
+    """Branch of a rule group's updates: ``<prefix>/group/<name-slug>``."""
+    return f"{prefix}/group/{slugify(name)}"
+
+
 def is_bot_branch(branch: str, prefix: str = DEFAULT_BRANCH_PREFIX) -> bool:
     """True when ``branch`` lives under our prefix."""
     return branch.startswith(prefix.rstrip("/") + "/")

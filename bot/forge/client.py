@@ -171,6 +171,9 @@ def to_bot_pr(pr: PullRequest, labels: tuple[str, ...] = ()) -> BotPullRequest:
         url=pr.html_url,
         labels=tuple(label.name for label in pr.labels) or labels,
         draft=bool(pr.draft),
+        created_at=pr.created_at,
+        auto_merge=pr.auto_merge is not None,
+        node_id=pr.node_id or "",
     )
 
 

@@ -36,6 +36,8 @@ class ActionResult:
     number: int | None
     error: str | None = None
     note: str | None = None
+    #: The pull request an ``open`` made.
+    pull: BotPullRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def _open(
     if options.labels:  # the PR exists from here on: a failure leaves it for the next run
         forge.add_labels(repo, pr.number, options.labels)
     note = DRAFT_NOTE if options.draft and not pr.draft else None
-    return ActionResult(action, pr.number, note=note)
+    return ActionResult(action, pr.number, note=note, pull=pr)
 
 
 def _remove_new_branch(forge: Forge, repo: str, branch: str) -> None:

@@ -19,11 +19,14 @@ from bot.dockerfile.discover import is_dockerfile_path
 from bot.errors import ConfigError
 from bot.forge.branches import is_bot_branch, is_bot_commit_message
 from bot.forge.client import API_VERSION, DEFAULT_API_URL, USE_DEFAULT, head_repo, to_bot_pr
+from bot.forge.issues import GitHubIssues
+from bot.forge.merging import GitHubMerging
 from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
     BranchState,
     Forge,
+    MergeSettings,
     PathSelector,
     RepoFile,
     RepoListing,
@@ -40,7 +43,7 @@ __all__ = ["API_VERSION", "DEFAULT_API_URL", "DEFAULT_LABEL_COLOR", "USE_DEFAULT
 MAX_COMPARE_COMMITS = 1_000
 
 
-class GitHubForge(GitHubWrites):
+class GitHubForge(GitHubMerging, GitHubIssues, GitHubWrites):
     """PyGithub-backed forge (see :class:`bot.forge.client.GitHubClient` for the options)."""
 
     # reads -------------------------------------------------------------------------------------
@@ -86,6 +89,12 @@ class GitHubForge(GitHubWrites):
         with self._step(repo, "read repository"):
             default_branch = r.default_branch
             archived = bool(r.archived)
+            merge = MergeSettings(
+                allow_merge_commit=r.allow_merge_commit is not False,
+                allow_squash_merge=r.allow_squash_merge is not False,
+                allow_rebase_merge=r.allow_rebase_merge is not False,
+                allow_auto_merge=r.allow_auto_merge,
+            )
         with self._step(repo, "read default branch"):
             base_sha = r.get_branch(default_branch).commit.sha
         with self._step(repo, "list files"):
@@ -125,7 +134,7 @@ class GitHubForge(GitHubWrites):
                     contents[entry.sha] = _decode_blob(r.get_git_blob(entry.sha).content)
             files.append(RepoFile(path, entry.sha, contents[entry.sha], entry.mode))
         logger.info("%s: read %d files at %s", repo, len(files), base_sha[:12])
-        return RepoSnapshot(repo, default_branch, base_sha, tree.sha, tuple(files), archived)
+        return RepoSnapshot(repo, default_branch, base_sha, tree.sha, tuple(files), archived, merge)
 
     def _walk_tree(
         self, r: Repository, sha: str, prefix: str = ""

@@ -15,14 +15,18 @@ Rules (one repository, one run):
 * Open PRs with our marker that no desired change maps to → ``close`` with a comment and branch
   deletion (kept when others committed to it) — except when their keys could not be evaluated
   this run (``unknown_keys``: lookup failures must not close PRs).
-* New PRs beyond ``limit_per_run`` or ``limit_open`` → ``pending``, reported, not lost.
+* New PRs outside their schedule window (``deferred``), beyond ``limit_per_run``,
+  ``limit_open`` or ``hourly_limit`` → ``pending``, reported, not lost — unless a person asked
+  for them on the dependency dashboard (``forced``).
+* Dashboard requests: ``unignore`` lifts a "closed without merging" for a branch (a fresh PR is
+  opened), ``rebase`` makes a new commit on the current base even when the branch is current.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.forge.branches import PullRequestMarker, commit_message, encode_marker, replace_marker
@@ -144,6 +148,15 @@ class PlanInput:
     #: Labels new PRs get; an open bot PR carrying none of them (labelling failed after it was
     #: opened) gets them added. A PR a human relabelled (any one of them left) is left alone.
     labels: tuple[str, ...] = ()
+    #: Branches whose new PR must wait (outside their schedule window) → why.
+    deferred: Mapping[str, str] = field(default_factory=dict)
+    #: At most this many new PRs per hour; ``opened_last_hour`` were opened in the last one.
+    hourly_limit: int | None = None
+    opened_last_hour: int = 0
+    #: Dashboard requests: open now (past limits and windows), rebase, bring an ignored one back.
+    forced: frozenset[str] = frozenset()
+    rebase: frozenset[str] = frozenset()
+    unignore: frozenset[str] = frozenset()
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -159,18 +172,17 @@ def plan(data: PlanInput) -> list[Action]:
     actions = []
     open_count = sum(1 for pr in data.pull_requests if pr.is_open and pr.marker is not None)
     opened = 0
+    hourly = data.opened_last_hour
     for want in sorted(data.desired, key=lambda d: d.branch):
         action = _plan_one(want, by_branch.get(want.branch, []), data)
         if action.kind == "open":
-            if data.limit_per_run is not None and opened >= data.limit_per_run:
-                action = Action(
-                    "pending", want.branch, "pr_limit_per_run reached", title=want.title
-                )
-            elif data.limit_open is not None and open_count >= data.limit_open:
-                action = Action("pending", want.branch, "pr_limit_open reached", title=want.title)
+            held = _held_back(want.branch, data, opened, open_count, hourly)
+            if held is not None:
+                action = Action("pending", want.branch, held, title=want.title)
             else:
                 opened += 1
                 open_count += 1
+                hourly += 1
         actions.append(action)
     wanted = {d.branch for d in data.desired}
     actions.extend(
@@ -179,6 +191,23 @@ def plan(data: PlanInput) -> list[Action]:
         if pr.is_open and pr.marker is not None and pr.branch not in wanted
     )
     return sorted(actions, key=lambda a: (a.branch, a.number or 0))
+
+
+def _held_back(
+    branch: str, data: PlanInput, opened: int, open_count: int, hourly: int
+) -> str | None:
+    """Why a new PR on ``branch`` must wait this run, or None."""
+    if branch in data.forced:
+        return None
+    if branch in data.deferred:
+        return data.deferred[branch]
+    if data.limit_per_run is not None and opened >= data.limit_per_run:
+        return "pr_limit_per_run reached"
+    if data.limit_open is not None and open_count >= data.limit_open:
+        return "pr_limit_open reached"
+    if data.hourly_limit is not None and hourly >= data.hourly_limit:
+        return "pr_hourly_limit reached"
+    return None
 
 
 def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInput) -> Action:
@@ -202,7 +231,7 @@ def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInpu
     # comment we left told them closing it brings a fresh PR.
     closed = [pr for pr in ours if not pr.merged and EDITED_FLAG not in _flags(pr)]
     ignored: frozenset[tuple[str, str]] = frozenset().union(*(_targets(pr.marker) for pr in closed))
-    if closed and want.targets <= ignored:
+    if closed and want.targets <= ignored and want.branch not in data.unignore:
         last = closed[0]
         if want.branch in data.branches:
             targets = ", ".join(f"`{to}`" for _, to in sorted(want.targets))
@@ -227,6 +256,8 @@ def _plan_one(want: DesiredChange, prs: Sequence[BotPullRequest], data: PlanInpu
         and not (data.always_rebase and state.behind_by > 0)
     )
     reason = "branch exists without an open pull request" if exists else "new update"
+    if closed and want.targets <= ignored:
+        reason = "asked for again on the dependency dashboard"
     return Action(
         "open",
         want.branch,
@@ -261,18 +292,21 @@ def _maintain(want: DesiredChange, pr: BotPullRequest, data: PlanInput) -> Actio
             comment=EDITED_COMMENT.format(shas=shas),
         )
     same_content = state is not None and _same_files(state, want)
-    needs_commit = not same_content or (
-        data.always_rebase and state is not None and state.behind_by > 0
-    )
+    behind = state is not None and state.behind_by > 0
+    asked = pr.branch in data.rebase
+    needs_commit = not same_content or (behind and (asked or data.always_rebase))
     new_title = want.title if want.title != pr.title else None
     new_body = body if body != pr.body else None
     labels = _missing_labels(pr, data.labels)
     if not needs_commit and new_title is None and new_body is None and not labels:
-        return Action("none", pr.branch, "up to date", pr.number)
+        current = "up to date" if not asked else "up to date (rebase asked for: nothing to do)"
+        return Action("none", pr.branch, current, pr.number)
     if not needs_commit and new_title is None and new_body is None:
         reason = "labels missing"
     elif not needs_commit:
         reason = "title or description changed"
+    elif same_content and asked:
+        reason = "rebase asked for on the dependency dashboard"
     elif same_content:
         reason = "base branch moved: rebase"
     elif pr.marker is not None and _targets(pr.marker) != want.targets:

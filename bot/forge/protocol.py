@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from bot.describe.model import Commit
@@ -25,6 +26,24 @@ class RepoFile:
 
 
 @dataclass(frozen=True)
+class MergeSettings:
+    """A repository's merge settings; ``allow_auto_merge`` None when GitHub did not say."""
+
+    allow_merge_commit: bool = True
+    allow_squash_merge: bool = True
+    allow_rebase_merge: bool = True
+    allow_auto_merge: bool | None = False
+
+    def method(self, wanted: str) -> str | None:
+        """The merge method to use for ``wanted`` (``auto``: squash, merge, rebase — the first
+        allowed), or None when the repository allows none of what is wanted."""
+        allowed = {"squash": self.allow_squash_merge, "merge": self.allow_merge_commit,
+                   "rebase": self.allow_rebase_merge}  # fmt: skip
+        candidates = list(allowed) if wanted == "auto" else [wanted]
+        return next((m for m in candidates if allowed.get(m)), None)
+
+
+@dataclass(frozen=True)
 class RepoSnapshot:
     """The files of interest at the head of the default branch (``archived``: read-only)."""
 
@@ -34,6 +53,7 @@ class RepoSnapshot:
     tree_sha: str
     files: tuple[RepoFile, ...]
     archived: bool = False
+    merge: MergeSettings = field(default_factory=MergeSettings)
 
     def file(self, path: str) -> RepoFile | None:
         """The file at ``path``, or None."""
@@ -61,11 +81,44 @@ class BotPullRequest:
     url: str
     labels: tuple[str, ...] = ()
     draft: bool = False
+    created_at: datetime | None = None
+    #: GitHub's auto-merge is enabled on it (it merges once the required checks pass).
+    auto_merge: bool = False
+    node_id: str = ""
 
     @property
     def is_open(self) -> bool:
         """True while the PR is open."""
         return self.state == "open"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of a commit (a status context or a check run): success, pending or failure."""
+
+    name: str
+    state: str
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """A merge attempt: merged (``sha`` of the result), or refused by GitHub for now
+    (``detail`` says why: a required check, a moved head, a disallowed method)."""
+
+    merged: bool
+    detail: str = ""
+    sha: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """An issue (not a pull request)."""
+
+    number: int
+    title: str
+    body: str
+    state: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,4 +259,52 @@ class Forge(Protocol):
 
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """Branches under ``prefix`` → head sha."""
+        ...
+
+    def read_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
+        """A file's bytes at ``ref`` (default branch when None), or None when there is none."""
+        ...
+
+    def checks(self, repo: str, sha: str) -> tuple[CheckResult, ...]:
+        """The latest commit status of each context and check run of each name on ``sha``."""
+        ...
+
+    def merge_pull_request(
+        self, repo: str, number: int, *, sha: str, method: str, title: str | None = None
+    ) -> MergeResult:
+        """Merge if the head still is ``sha``; GitHub's refusals for now (405, 409) come back
+        as ``merged=False`` with the reason; a PR merged already counts as merged."""
+        ...
+
+    def set_auto_merge(
+        self,
+        repo: str,
+        pull: BotPullRequest,
+        *,
+        enable: bool,
+        method: str = "squash",
+    ) -> MergeResult:
+        """Turn GitHub's auto-merge on (for the head ``pull.head_sha``) or off; GitHub's
+        refusals (not allowed here, nothing to wait for) come back as ``merged=False`` with the
+        reason, success as ``merged=True``."""
+        ...
+
+    def find_issues(self, repo: str, marker: str) -> list[IssueRecord]:
+        """Issues (open or closed) made by the bot whose body contains ``marker``, oldest first."""
+        ...
+
+    def create_issue(self, repo: str, title: str, body: str, marker: str) -> IssueRecord:
+        """Open an issue, unless one with ``marker`` appears after a lost answer."""
+        ...
+
+    def edit_issue(
+        self,
+        repo: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        """Change an issue's title, body and/or state."""
         ...

@@ -2,8 +2,9 @@
 
 ``per-update``: one PR per image per file (several references to the same image in one file,
 e.g. two stages, go together); ``per-file``: one PR per Dockerfile; ``per-repo``: one PR for all.
-Each proposal carries the exact new bytes of its files: only its own edits are applied, so two
-PRs touching one file stay independent.
+An update whose rule names a ``group`` goes into that group's PR instead (one per repository,
+branch ``<prefix>/group/<name>``). Each proposal carries the exact new bytes of its files: only
+its own edits are applied, so two PRs touching one file stay independent.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from bot.dockerfile.rewriter import Edit, rewrite
 from bot.forge.branches import (
     MarkedUpdate,
     PullRequestMarker,
+    cap_title,
     file_branch,
+    group_branch,
     group_title,
     repo_branch,
     update_branch,
@@ -29,6 +32,8 @@ from bot.versioning.rules import UpdateType
 
 #: ``render(updates, max_chars)``: the PR body of ``updates``, at most ``max_chars`` long.
 BodyRenderer = Callable[[Sequence[UpdateRecord], int], str]
+#: ``group_of(update)``: the name of the rule group ``update`` belongs to, or None.
+GroupOf = Callable[[UpdateRecord], str | None]
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ def _from_value(update: UpdateRecord) -> str:
     return update.current.tag or ""
 
 
-def _branch(update: UpdateRecord, options: PullRequestSettings) -> str:
+def _branch(update: UpdateRecord, options: PullRequestSettings, group: str | None) -> str:
+    if group is not None:
+        return group_branch(group, options.branch_prefix)
     if options.grouping == "per-repo":
         return repo_branch(options.branch_prefix)
     if options.grouping == "per-file":
@@ -67,13 +74,21 @@ def _branch(update: UpdateRecord, options: PullRequestSettings) -> str:
 
 
 def build_proposals(
-    results: Sequence[FileResult], options: PullRequestSettings, render_body: BodyRenderer
+    results: Sequence[FileResult],
+    options: PullRequestSettings,
+    render_body: BodyRenderer,
+    group_of: GroupOf | None = None,
 ) -> list[Proposal]:
-    """One :class:`Proposal` per branch, ordered by branch."""
+    """One :class:`Proposal` per branch, ordered by branch (``group_of`` names rule groups)."""
     groups: dict[str, list[tuple[FileResult, int]]] = {}
+    names: dict[str, str] = {}
     for result in results:
         for index, update in enumerate(result.updates):
-            groups.setdefault(_branch(update, options), []).append((result, index))
+            group = group_of(update) if group_of is not None else None
+            branch = _branch(update, options, group)
+            groups.setdefault(branch, []).append((result, index))
+            if group is not None:
+                names[branch] = group
     proposals = []
     for branch, members in sorted(groups.items()):
         updates = tuple(result.updates[i] for result, i in members)
@@ -96,9 +111,14 @@ def build_proposals(
             )
         )
         marker = PullRequestMarker(marked)
+        title = (
+            cap_title(f"chore(deps): update {names[branch]}")
+            if branch in names
+            else _title(updates, marked, options)
+        )
         change = DesiredChange(
             branch=branch,
-            title=_title(updates, marked, options),
+            title=title,
             body=render_body(updates, body_budget(marker)),
             marker=marker,
             files=tuple(files[path] for path in sorted(files)),

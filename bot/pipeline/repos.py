@@ -15,20 +15,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings, apply_repo_config
+from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
-from bot.forge.executor import apply_actions, observe
-from bot.forge.lifecycle import PlanInput, plan
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
 from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, PullRequestRecord, RunReport, SkipRecord
-from bot.pipeline.proposals import build_proposals, update_key
+from bot.models import ErrorRecord, RunReport, SkipRecord
+from bot.pipeline.proposals import update_key
+from bot.pipeline.pullrequests import RepoContext, propose
 from bot.pipeline.sources import SourceFile
-from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.pipeline.wiring import Pipeline
+from bot.presetread import repository_reader
+from bot.presets import PresetRef
+from bot.repoconfig import apply_repo_config
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 
@@ -165,67 +167,28 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         findings=review.findings,
         references=review.references,
     )
-    options = settings.pull_requests
-    proposals = build_proposals(results, options, pipeline.render_body)
+    context = RepoContext(run.entry, snapshot, settings, run.dry_run,
+                          _unknown_keys(report.errors))  # fmt: skip
     try:
-        seen = observe(
-            forge,
-            repo,
-            options.branch_prefix,
-            snapshot.default_branch,
-            wanted=[p.change.branch for p in proposals],
-        )
+        return propose(pipeline, context, results, report)
     except GitHubError as exc:
         return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
-    actions = plan(
-        PlanInput(
-            desired=tuple(p.change for p in proposals),
-            pull_requests=seen.pull_requests,
-            branches=seen.branches,
-            states=seen.states,
-            unknown_keys=_unknown_keys(report.errors),
-            labels=options.labels,
-            limit_per_run=options.limit_per_run,
-            limit_open=options.limit_open,
-            always_rebase=options.always_rebase,
-        )
-    )
-    if run.dry_run:
-        records = [
-            PullRequestRecord(repo, a.kind, a.branch, a.title, a.reason, a.number, a.body)
-            for a in actions
-        ]
-        return replace(report, pull_requests=tuple(records))
-    outcomes = apply_actions(
-        forge,
-        repo,
-        snapshot.default_branch,
-        snapshot.base_sha,
-        actions,
-        pull_request_options(settings),
-    )
-    records = []
-    errors = list(report.errors)
-    for outcome in outcomes:
-        a = outcome.action
-        reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
-        records.append(
-            PullRequestRecord(
-                repo, a.kind, a.branch, a.title, reason, outcome.number, a.body, outcome.error
-            )
-        )
-        if outcome.error is not None and outcome.error != "not attempted":
-            errors.append(ErrorRecord("", None, None, f"{a.branch}: {outcome.error}", repo))
-    return replace(report, errors=tuple(errors), pull_requests=tuple(records))
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's files of every kind, with its own configuration file applied."""
+    """The repository's files of every kind, with its own configuration file (and its
+    presets) applied."""
     snapshot = _read_files(forge, settings, repo)
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return snapshot, settings
-    merged = apply_repo_config(settings, own.content, f"{repo}:{REPO_CONFIG_PATH}")
+    merged = apply_repo_config(
+        settings,
+        own.content,
+        f"{repo}:{REPO_CONFIG_PATH}",
+        presets=repository_reader(forge),
+        location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
+    )
     if merged.discovery != settings.discovery:
         snapshot = _read_files(forge, merged, repo)
     return snapshot, merged

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.checks.wiring import build_governance
@@ -41,6 +41,8 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    #: When the run started: schedule windows and hourly limits are judged at this moment.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -104,6 +106,7 @@ def open_pipeline(
             describer=describer,
             render_body=render_pull_request_body,
             forge=forge,
+            now=moment,
         )
     finally:
         client.close()

@@ -6,6 +6,7 @@ import json
 
 from bot.models import (
     SCHEMA_VERSION,
+    DashboardRecord,
     ErrorRecord,
     FindingRecord,
     ImageVersion,
@@ -120,7 +121,20 @@ def report_document(report: RunReport) -> dict[str, object]:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     if report.registries:
         document["registries"] = [_registry(u) for u in report.registries]
+    if report.dashboards:
+        document["dashboards"] = [_dashboard(d) for d in report.dashboards]
     return document
+
+
+def _dashboard(record: DashboardRecord) -> dict[str, object]:
+    return {
+        "repo": record.repo,
+        "action": record.action,
+        "number": record.number,
+        "reason": record.reason,
+        "body": record.body,
+        "error": record.error,
+    }
 
 
 def render_json(report: RunReport) -> str:

@@ -10,7 +10,10 @@ from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
     BranchState,
+    CheckResult,
     Forge,
+    IssueRecord,
+    MergeResult,
     PathSelector,
     RepoListing,
     RepoSnapshot,
@@ -143,3 +146,47 @@ class GuardedForge:
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """See :class:`bot.forge.protocol.Forge`."""
         return self._forge.list_branches(repo, prefix)
+
+    def read_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
+        """See :class:`bot.forge.protocol.Forge`."""
+        return self._forge.read_file(repo, path, ref)
+
+    def checks(self, repo: str, sha: str) -> tuple[CheckResult, ...]:
+        """See :class:`bot.forge.protocol.Forge`."""
+        return self._forge.checks(repo, sha)
+
+    def merge_pull_request(
+        self, repo: str, number: int, *, sha: str, method: str, title: str | None = None
+    ) -> MergeResult:
+        """See :class:`bot.forge.protocol.Forge` (guarded)."""
+        self._check()
+        return self._forge.merge_pull_request(repo, number, sha=sha, method=method, title=title)
+
+    def set_auto_merge(
+        self, repo: str, pull: BotPullRequest, *, enable: bool, method: str = "squash"
+    ) -> MergeResult:
+        """See :class:`bot.forge.protocol.Forge` (guarded)."""
+        self._check()
+        return self._forge.set_auto_merge(repo, pull, enable=enable, method=method)
+
+    def find_issues(self, repo: str, marker: str) -> list[IssueRecord]:
+        """See :class:`bot.forge.protocol.Forge`."""
+        return self._forge.find_issues(repo, marker)
+
+    def create_issue(self, repo: str, title: str, body: str, marker: str) -> IssueRecord:
+        """See :class:`bot.forge.protocol.Forge` (guarded)."""
+        self._check()
+        return self._forge.create_issue(repo, title, body, marker)
+
+    def edit_issue(
+        self,
+        repo: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        """See :class:`bot.forge.protocol.Forge` (guarded)."""
+        self._check()
+        self._forge.edit_issue(repo, number, title=title, body=body, state=state)

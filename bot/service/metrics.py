@@ -13,8 +13,8 @@ from bot.registry import TransportStats
 #: Content type of :meth:`ServiceMetrics.render`.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-#: Pull-request record actions counted as opened/updated/closed.
-_PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed"}
+#: Pull-request record actions counted as opened/updated/closed/merged.
+_PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed", "merge": "merged"}
 #: Every label value each counter can take: their series exist (at 0) from the start, so rates
 #: and alerts work before the first event (Prometheus: "avoid missing metrics").
 KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -23,7 +23,7 @@ KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pull_requests_closed_upstream": (("true", "false"),),
     "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
                 "other", "internal"),),
-    "webhooks": (("ping", "push", "pull_request", "other"),
+    "webhooks": (("ping", "push", "pull_request", "issues", "other"),
                  ("invalid_signature", "run", "pr_closed", "bad_request", "pong", "ignore")),
 }  # fmt: skip
 
@@ -44,7 +44,7 @@ class ServiceMetrics:
         self.updates = Counter("base_image_bot_updates_found", "Updates found.", registry=r)
         self.pull_requests = Counter(
             "base_image_bot_pull_requests",
-            "Pull requests opened, updated or closed by the bot (dry runs: would be).",
+            "Pull requests opened, updated, closed or merged by the bot (dry runs: would be).",
             ["action", "dry_run"],
             registry=r,
         )

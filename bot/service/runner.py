@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: Seconds allowed after the shutdown timeout for a run to reach its next (refused) write
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
-_EVENTS = frozenset({"ping", "push", "pull_request"})
+_EVENTS = frozenset({"ping", "push", "pull_request", "issues"})
 #: Refused deliveries: reason → (status, metric outcome).
 _REFUSALS = {
     "missing signature": (401, "invalid_signature"),

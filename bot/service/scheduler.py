@@ -40,33 +40,39 @@ MISFIRE_GRACE = 6 * 3600
 
 @dataclass(frozen=True)
 class ScheduleGroup:
-    """Repositories sharing one cron expression."""
+    """Repositories sharing one cron expression in one time zone."""
 
     id: str
     cron: str
     repos: tuple[str, ...]
+    timezone: str = "UTC"
 
 
 def schedule_groups(settings: Settings) -> list[ScheduleGroup]:
     """The cron groups of the configured repositories (pure; ``default`` first)."""
-    by_cron: dict[str, list[str]] = {}
+    default = (settings.schedule.cron, settings.schedule.timezone)
+    by_cron: dict[tuple[str, str], list[str]] = {}
     for entry in settings.repos:
-        cron = entry.schedule or settings.schedule.cron
-        by_cron.setdefault(cron, []).append(entry.name)
+        key = (entry.schedule or default[0], entry.timezone or default[1])
+        by_cron.setdefault(key, []).append(entry.name)
     groups = [
-        ScheduleGroup(group_id(cron, settings.schedule.cron), cron, tuple(names))
-        for cron, names in by_cron.items()
+        ScheduleGroup(
+            group_id(cron, settings.schedule.cron, zone, default[1]), cron, tuple(names), zone
+        )  # fmt: skip
+        for (cron, zone), names in by_cron.items()
     ]
     if not any(g.id == DEFAULT_GROUP for g in groups):
-        groups.append(ScheduleGroup(DEFAULT_GROUP, settings.schedule.cron, ()))
+        groups.append(ScheduleGroup(DEFAULT_GROUP, default[0], (), default[1]))
     return sorted(groups, key=lambda g: (g.id != DEFAULT_GROUP, g.id))
 
 
-def group_id(cron: str, default_cron: str) -> str:
-    """``default`` for the global cron, else ``cron-`` + a short hash of the expression."""
-    if cron == default_cron:
+def group_id(cron: str, default_cron: str, timezone: str = "", default_zone: str = "") -> str:
+    """``default`` for the global cron (and time zone), else ``cron-`` + a short hash of the
+    expression (and of the time zone when it is not the global one)."""
+    if cron == default_cron and timezone == default_zone:
         return DEFAULT_GROUP
-    return "cron-" + hashlib.sha256(" ".join(cron.split()).encode()).hexdigest()[:12]
+    text = " ".join(cron.split()) + ("" if timezone == default_zone else f" {timezone}")
+    return "cron-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def job_store_url(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
@@ -109,7 +115,7 @@ def build_scheduler(settings: Settings, *, run_now: datetime | None = None) -> B
     triggers = {
         g.id: cron_trigger(
             g.cron,
-            settings.schedule.timezone,
+            g.timezone,
             settings.schedule.jitter_seconds,
             "schedule.cron" if g.id == DEFAULT_GROUP else f"repos[{g.repos[0]}].schedule",
         )
@@ -134,7 +140,7 @@ def build_scheduler(settings: Settings, *, run_now: datetime | None = None) -> B
             "schedule %s: %s (%s): %d repositories",
             group.id,
             group.cron,
-            settings.schedule.timezone,
+            group.timezone,
             len(group.repos),
         )
         if run_now is not None and group.repos:

@@ -5,6 +5,9 @@
 * ``push`` to a configured repository's default branch that adds, changes or removes a
   Dockerfile (or the repository's ``.github/base-image-bot.yml``) → run that repository.
 * ``pull_request`` ``closed`` whose head branch is under the bot's prefix → record it at once.
+* ``issues`` ``edited`` on the bot's dependency dashboard that ticks a box (compared with the
+  body before the edit, so the bot's own edits, which only untick, never trigger) → run that
+  repository.
 * ``ping`` → pong; everything else is acknowledged and ignored.
 """
 
@@ -19,6 +22,8 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from bot.config import REPO_CONFIG_PATH, RepoSettings
+from bot.forge.dashboard import MARKER as DASHBOARD_MARKER
+from bot.forge.dashboard import new_requests
 
 #: GitHub caps webhook payloads at 25 MB.
 MAX_BODY = 25 * 1024 * 1024
@@ -106,6 +111,8 @@ def decide(
         return _push(payload, repo, include)
     if event == "pull_request":
         return _pull_request(payload, repo, branch_prefix)
+    if event == "issues":
+        return _issue(payload, repo)
     return WebhookDecision("ignore", event, repo, "event not handled")
 
 
@@ -155,6 +162,19 @@ def _pull_request(payload: dict[str, Any], repo: str, branch_prefix: str) -> Web
         number if isinstance(number, int) else None,
         pull.get("merged") is True,
     )
+
+
+def _issue(payload: dict[str, Any], repo: str) -> WebhookDecision:
+    if payload.get("action") != "edited":
+        return WebhookDecision("ignore", "issues", repo, "not an edit")
+    body = _text(payload, "issue", "body") or ""
+    if DASHBOARD_MARKER not in body:
+        return WebhookDecision("ignore", "issues", repo, "not the dependency dashboard")
+    ticked = new_requests(body, _text(payload, "changes", "body", "from"))
+    count = len(ticked.open) + len(ticked.rebase) + len(ticked.unignore)
+    if not count:
+        return WebhookDecision("ignore", "issues", repo, "no box newly ticked")
+    return WebhookDecision("run", "issues", repo, f"dashboard: {count} box(es) ticked")
 
 
 def _paths(commit: dict[str, Any]) -> Iterable[str]:

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from .emulator_checks import ChecksMixin
 from .gitstore import GitRepo, Person
-from .routes_pulls import merge, set_state
+from .merging import merge
+from .routes_pulls import set_state
 from .server import Fault, LoggedRequest, Server, serve
 from .state import (
     DEFAULT_PERMISSIONS,
@@ -29,7 +31,7 @@ DEFAULT_TOKEN = "emulator-token"
 DEFAULT_LOGIN = "base-image-bot"
 
 
-class GitHubEmulator:
+class GitHubEmulator(ChecksMixin):
     """A loopback GitHub REST API backed by bare git repositories under ``root``.
 
     ``base_url`` (``http://127.0.0.1:PORT/api/v3``) is what PyGithub's ``base_url`` takes; the
@@ -286,11 +288,13 @@ class GitHubEmulator:
             repo = self.repo(full_name)
             set_state(repo, repo.issues[number], "closed")
 
-    def merge_pull(self, full_name: str, number: int, login: str = "jane") -> str:
-        """A human merges a PR (real merge commit on the base branch)."""
+    def merge_pull(
+        self, full_name: str, number: int, login: str = "jane", method: str = "merge"
+    ) -> str:
+        """A human merges a PR (``merge``: a real merge commit on the base branch)."""
         with self.lock:
             repo = self.repo(full_name)
-            return merge(self.store, repo, repo.issues[number], login)
+            return merge(self.store, repo, repo.issues[number], login, method=method)
 
     # request log and faults --------------------------------------------------------------------
     def record(self, entry: LoggedRequest) -> None:

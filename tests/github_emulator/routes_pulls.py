@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .constraints import check_comment_text, check_draft, check_issue_text, visible_pulls
-from .gitstore import Person
+from .merging import merge
 from .router import ApiError, Request, Response, paginate, route, validation_failed
 from .serialize import comment_json, issue_json, label_json, pull_json, user_json
 from .state import Comment, Issue, Label, Repo, Store, now
@@ -154,32 +154,21 @@ def _edit(req: Request, repo: Repo, issue: Issue) -> None:
     _touch(issue)
 
 
-def merge(store: Store, repo: Repo, pr: Issue, login: str) -> str:
-    """Merge a PR with a real merge commit on its base branch; return the commit sha."""
-    if pr.state != "open":
-        raise ApiError(405, "Pull Request is not mergeable")
-    head = repo.git.branch_sha(pr.head_ref)
-    base = repo.git.branch_sha(pr.base_ref)
-    tree = repo.git.merge_trees(base, head) if head and base else None
-    if tree is None or base is None or head is None:
-        raise ApiError(405, "Pull Request is not mergeable")
-    user = store.ensure_user(login)
-    person = Person(user.name or user.login, user.email, now())
-    message = f"Merge pull request #{pr.number} from {pr.head_owner}/{pr.head_ref}\n\n{pr.title}"
-    sha = repo.git.commit_tree(tree, [base, head], message, person, person)
-    repo.git.update_ref(f"refs/heads/{pr.base_ref}", sha, base)
-    pr.last_head_sha = head
-    pr.merged_at = pr.closed_at = now()
-    pr.merge_commit_sha = sha
-    pr.state = "closed"
-    return sha
-
-
 @route("PUT", _REPO + "/pulls/{number}/merge")
 def merge_pull(req: Request) -> Response:
-    """``PUT /pulls/{n}/merge``."""
+    """``PUT /pulls/{n}/merge`` with ``merge_method``, ``sha``, ``commit_title``,
+    ``commit_message`` (see :mod:`.merging`)."""
     repo = req.repo()
-    sha = merge(req.store, repo, _issue(req, repo, pull=True), req.login)
+    sha = merge(
+        req.store,
+        repo,
+        _issue(req, repo, pull=True),
+        req.login,
+        method=str(req.json_field("merge_method") or "merge"),
+        sha=req.json_field("sha"),
+        title=req.json_field("commit_title"),
+        message=req.json_field("commit_message"),
+    )
     return Response(
         200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
     )
@@ -227,13 +216,14 @@ def add_assignees(req: Request) -> Response:
 
 @route("GET", _REPO + "/issues")
 def list_issues(req: Request) -> Response:
-    """``GET /issues?state=`` (PRs included, as on GitHub)."""
+    """``GET /issues?state=&creator=`` (PRs included, as on GitHub; newest first)."""
     repo = req.repo()
     state = req.query.get("state", "open")
+    creator = req.query.get("creator", "").lower()
     items = [
         i
         for i in sorted(repo.issues.values(), key=lambda i: -i.number)
-        if state == "all" or i.state == state
+        if (state == "all" or i.state == state) and (not creator or i.user.lower() == creator)
     ]
     page = paginate(req, items)
     page.body = [issue_json(req.urls, req.store, repo, i) for i in page.body]

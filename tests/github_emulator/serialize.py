@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .gitstore import CommitData, Person, TreeEntry
-from .state import Comment, Issue, Label, Repo, Store, User, iso
+from .state import CheckRun, Comment, CommitStatus, Issue, Label, Repo, Store, User, iso
 
 JSON = dict[str, Any]
 
@@ -64,6 +64,13 @@ def repo_json(urls: Urls, store: Store, repo: Repo) -> JSON:
         "clone_url": f"{urls.html}/{repo.full_name}.git",
         "pulls_url": f"{api}/pulls{{/number}}",
         "issues_url": f"{api}/issues{{/number}}",
+        # The repository's merge settings (octokit/fixtures get-repository and PyGithub
+        # tests/ReplayData record allow_auto_merge, delete_branch_on_merge, allow_*_merge).
+        "allow_merge_commit": repo.allow_merge_commit,
+        "allow_squash_merge": repo.allow_squash_merge,
+        "allow_rebase_merge": repo.allow_rebase_merge,
+        "allow_auto_merge": repo.allow_auto_merge,
+        "delete_branch_on_merge": repo.delete_branch_on_merge,
         "permissions": {
             "admin": True,
             "maintain": True,
@@ -249,7 +256,8 @@ def pull_json(urls: Urls, store: Store, repo: Repo, pr: Issue, *, full: bool) ->
     repo_body = repo_json(urls, store, repo)
     owner = user_json(urls, store.ensure_user(repo.owner))
     body: JSON = {
-        **{k: issue[k] for k in ("id", "node_id", "number", "title", "body", "state", "locked")},
+        **{k: issue[k] for k in ("id", "number", "title", "body", "state", "locked")},
+        "node_id": pull_node_id(repo, pr),
         **{k: issue[k] for k in ("user", "labels", "assignees", "assignee")},
         **{k: issue[k] for k in ("created_at", "updated_at", "closed_at")},
         "url": f"{api}/pulls/{pr.number}",
@@ -258,6 +266,9 @@ def pull_json(urls: Urls, store: Store, repo: Repo, pr: Issue, *, full: bool) ->
         "comments_url": f"{api}/issues/{pr.number}/comments",
         "commits_url": f"{api}/pulls/{pr.number}/commits",
         "draft": pr.draft,
+        # list items and single pull requests both carry auto_merge: null or the object
+        # google/go-github#1881 records (enabled_by, merge_method, commit_title, commit_message)
+        "auto_merge": auto_merge_json(urls, store, pr),
         "merged_at": iso(pr.merged_at),
         "merge_commit_sha": pr.merge_commit_sha,
         "requested_reviewers": [
@@ -288,3 +299,61 @@ def pull_json(urls: Urls, store: Store, repo: Repo, pr: Issue, *, full: bool) ->
             maintainer_can_modify=False,
         )
     return body
+
+
+def pull_node_id(repo: Repo, pr: Issue) -> str:
+    """The GraphQL id of a pull request (``PR_…``, as GitHub's ``node_id``)."""
+    return f"PR_{repo.id}_{pr.number}"
+
+
+def auto_merge_json(urls: Urls, store: Store, pr: Issue) -> JSON | None:
+    """A pull request's ``auto_merge`` (None when auto-merge is off)."""
+    auto = pr.auto_merge
+    if auto is None:
+        return None
+    return {
+        "enabled_by": user_json(urls, store.ensure_user(auto.enabled_by)),
+        "merge_method": auto.merge_method,
+        "commit_title": auto.commit_title,
+        "commit_message": auto.commit_message,
+    }
+
+
+def status_json(urls: Urls, store: Store, repo: Repo, status: CommitStatus) -> JSON:
+    """A commit status (PyGithub tests/ReplayData/Commit.testCreateStatusWithAllParameters.txt)."""
+    return {
+        "url": f"{urls.repo(repo)}/statuses/{status.sha}",
+        "id": status.id,
+        "node_id": f"SC_{status.id}",
+        "state": status.state,
+        "description": status.description,
+        "target_url": status.target_url,
+        "context": status.context,
+        "created_at": iso(status.created_at),
+        "updated_at": iso(status.created_at),
+        "creator": user_json(urls, store.ensure_user(status.creator)),
+    }
+
+
+def check_run_json(urls: Urls, repo: Repo, run: CheckRun) -> JSON:
+    """A check run (PyGithub tests/ReplayData/CheckRun.testGetCheckRunsForRef.txt)."""
+    api = urls.repo(repo)
+    completed = run.status == "completed"
+    return {
+        "id": run.id,
+        "node_id": f"CR_{run.id}",
+        "head_sha": run.sha,
+        "external_id": "",
+        "url": f"{api}/check-runs/{run.id}",
+        "html_url": f"{urls.html}/{repo.full_name}/runs/{run.id}",
+        "details_url": f"{urls.html}/{repo.full_name}/runs/{run.id}",
+        "status": run.status,
+        "conclusion": run.conclusion if completed else None,
+        "started_at": iso(run.started_at),
+        "completed_at": iso(run.started_at) if completed else None,
+        "output": {"title": None, "summary": None, "text": None, "annotations_count": 0},
+        "name": run.name,
+        "check_suite": {"id": run.id},
+        "app": {"id": 15368, "slug": run.app, "name": run.app},
+        "pull_requests": [],
+    }

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from . import routes_app, routes_git, routes_pulls, routes_repo  # noqa: F401  (registers routes)
+from . import (  # noqa: F401  (registers routes; checks before repo, see routes_checks)
+    routes_app,
+    routes_checks,
+    routes_git,
+    routes_pulls,
+    routes_repo,
+)
 from .constraints import check_installation, check_writable, repo_of
 from .gitstore import GitFailure
 from .router import ApiError, Request, Response, match
@@ -146,6 +152,10 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
+            # GraphQL lives beside the REST prefix: /graphql on github.com, /api/graphql on
+            # GitHub Enterprise Server (PyGithub's Requester.get_graphql_prefix).
+            if path == prefix.removesuffix("/v3") + "/graphql":
+                path = prefix + "/graphql"
             if prefix and not (path == prefix or path.startswith(prefix + "/")):
                 self._send(Response(404, {"message": "Not Found"}), path, parts.query, body)
                 return

@@ -63,6 +63,16 @@ class Comment:
 
 
 @dataclass
+class AutoMerge:
+    """Auto-merge enabled on a pull request (``enablePullRequestAutoMerge``): who, and how."""
+
+    enabled_by: str
+    merge_method: str  # "merge", "squash" or "rebase"
+    commit_title: str | None = None
+    commit_message: str | None = None
+
+
+@dataclass
 class Issue:
     """An issue or a pull request (they share numbers, comments, labels and assignees)."""
 
@@ -89,18 +99,48 @@ class Issue:
     merged_at: datetime | None = None
     merge_commit_sha: str | None = None
     requested_reviewers: list[str] = field(default_factory=list)
+    auto_merge: AutoMerge | None = None
 
 
 @dataclass(frozen=True)
 class Ruleset:
-    """A branch ruleset: ``rules`` (``deletion``, ``non_fast_forward``, ``creation``) apply to
-    branches matching one of ``include`` (fnmatch globs such as ``base-image-bot/*``), except for
-    accounts in ``bypass``."""
+    """A branch ruleset: ``rules`` (``deletion``, ``non_fast_forward``, ``creation``,
+    ``required_status_checks``) apply to branches matching one of ``include`` (fnmatch globs such
+    as ``base-image-bot/*``), except for accounts in ``bypass``; ``required_checks`` are the
+    contexts ``required_status_checks`` asks for on a pull request's base branch."""
 
     name: str
     include: tuple[str, ...]
     rules: frozenset[str]
     bypass: frozenset[str] = frozenset()
+    required_checks: tuple[str, ...] = ()
+
+
+@dataclass
+class CommitStatus:
+    """A commit status (``POST /statuses/{sha}``): the latest per context counts."""
+
+    id: int
+    sha: str
+    context: str
+    state: str  # "error", "failure", "pending" or "success"
+    creator: str
+    description: str | None = None
+    target_url: str | None = None
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
+class CheckRun:
+    """A check run (made by a GitHub App such as GitHub Actions)."""
+
+    id: int
+    sha: str
+    name: str
+    status: str = "completed"  # "queued", "in_progress" or "completed"
+    conclusion: str | None = "success"  # set once completed
+    app: str = "github-actions"
+    started_at: datetime = field(default_factory=now)
 
 
 @dataclass
@@ -121,6 +161,14 @@ class Repo:
     rulesets: list[Ruleset] = field(default_factory=list)
     #: ref name → monotonic time it was created through the API (for list replication lag)
     ref_created: dict[str, float] = field(default_factory=dict)
+    statuses: list[CommitStatus] = field(default_factory=list)
+    check_runs: list[CheckRun] = field(default_factory=list)
+    # repository merge settings (the repository's "Pull Requests" settings page)
+    allow_merge_commit: bool = True
+    allow_squash_merge: bool = True
+    allow_rebase_merge: bool = True
+    allow_auto_merge: bool = False
+    delete_branch_on_merge: bool = False
 
     @property
     def full_name(self) -> str:

@@ -47,6 +47,16 @@ class PullState:
     body: str
     labels: tuple[str, ...]
     comments: tuple[str, ...] = ()
+    auto_merge: bool = False
+
+
+@dataclass(frozen=True)
+class IssueState:
+    """An issue (the dependency dashboard) without its number."""
+
+    title: str
+    body: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,9 @@ class RepoState:
     default_files: tuple[tuple[str, bytes], ...]
     branches: tuple[tuple[str, tuple[tuple[str, bytes], ...]], ...]
     pulls: tuple[PullState, ...]
+    issues: tuple[IssueState, ...] = ()
+    #: Commits on the default branch (a pull request merged twice would add one more).
+    main_commits: int = 0
 
     def duplicates(self) -> list[str]:
         """Heads with more than one open PR."""
@@ -79,6 +92,10 @@ class RepoState:
         """Comments posted more than once on the same PR."""
         return sum(len(p.comments) - len(set(p.comments)) for p in self.pulls)
 
+    def extra_dashboards(self) -> int:
+        """Open issues beyond one (the dashboard is one issue per repository)."""
+        return max(0, sum(1 for i in self.issues if i.state == "open") - 1)
+
 
 def repo_state(gh: GitHubEmulator, full: str) -> RepoState:
     """The comparable state of ``full``."""
@@ -98,13 +115,20 @@ def repo_state(gh: GitHubEmulator, full: str) -> RepoState:
                     p.body or "",
                     tuple(sorted(p.labels)),
                     tuple(c.body for c in gh.comments(full, p.number)),
+                    p.auto_merge is not None,
                 )
                 for p in gh.pulls(full)
             ),
             key=lambda p: (p.head, p.state, p.title),
         )
     )
-    return RepoState(tuple(sorted(gh.files(full, "main").items())), branches, pulls)
+    issues = tuple(IssueState(i.title, i.body or "", i.state) for i in gh.issues(full))
+    with gh.lock:
+        main = gh.repo(full).git
+        commits = len(main.rev_list(main.branch_sha("main") or "main"))
+    return RepoState(
+        tuple(sorted(gh.files(full, "main").items())), branches, pulls, issues, commits
+    )
 
 
 def describe_difference(got: RepoState, want: RepoState) -> str:
@@ -119,6 +143,10 @@ def describe_difference(got: RepoState, want: RepoState) -> str:
         if got_b.get(name) != want_b.get(name)
     )
     _diff_pulls(got.pulls, want.pulls, lines)
+    if got.issues != want.issues:
+        lines.append(f"issues differ: {got.issues} != {want.issues}")
+    if got.main_commits != want.main_commits:
+        lines.append(f"{got.main_commits} commits on main, want {want.main_commits}")
     return "; ".join(lines) or "equal"
 
 

@@ -50,6 +50,9 @@ class GhCase:
     applied: bool = False  # the request is carried out, only its answer is lost
     xfail: str | None = None
     slow: bool = False
+    #: "automerge" (the bot merges once checks pass), "auto-merge" (the repository allows
+    #: GitHub's auto-merge and requires a check), "dashboard" (the dependency dashboard is on)
+    setup: str = ""
 
 
 CASES = [
@@ -120,6 +123,14 @@ WRITE_STEPS = (
     ("pr-close", "PATCH", r"/pulls/\d+$", "fixed"),
     ("ref-delete", "DELETE", r"/git/refs/", "fixed"),
 )
+#: The write steps of automerge and the dashboard: (name, method, path, human change, setup).
+#: The GraphQL endpoint is not under the repository's path.
+FEATURE_STEPS = (
+    ("merge", "PUT", r"/pulls/\d+/merge$", "green", "automerge"),
+    ("auto-merge", "POST", r"^/graphql$", "", "auto-merge"),
+    ("dashboard-create", "POST", r"/issues$", "", "dashboard"),
+    ("dashboard-edit", "PATCH", r"/issues/\d+$", "fixed", "dashboard"),
+)
 #: Run by default; the others of the matrix need ``--run-slow``.
 DEFAULT_CASES = frozenset(
     {
@@ -127,13 +138,24 @@ DEFAULT_CASES = frozenset(
         "comment-applied-502",
         "ref-create-applied-timeout",
         "pr-update-secondary-429",
+        "merge-applied-502",
+        "auto-merge-applied-timeout",
+        "dashboard-create-applied-502",
+        "dashboard-edit-secondary-403",
     }
 )
+#: Configuration and repository settings of each setup.
+SETUP_ENV = {
+    "automerge": {"BASE_IMAGE_BOT_POLICY__AUTOMERGE": "true"},
+    "auto-merge": {"BASE_IMAGE_BOT_POLICY__AUTOMERGE": "true"},
+    "dashboard": {"BASE_IMAGE_BOT_DASHBOARD": "true"},
+}
 
 
 def _write_matrix() -> list[GhCase]:
     cases = []
-    for name, method, path, human in WRITE_STEPS:
+    steps = [(*step, "") for step in WRITE_STEPS] + list(FEATURE_STEPS)
+    for name, method, path, human, setup in steps:
         variants = (
             ("applied-502", {"status": 502, "applied": True, "message": "Bad Gateway"}),
             ("applied-timeout", {"action": "hang", "applied": True, "times": 1}),
@@ -152,6 +174,7 @@ def _write_matrix() -> list[GhCase]:
                     path,
                     human=human,
                     slow=case_name not in DEFAULT_CASES,
+                    setup=setup,
                     **options,  # type: ignore[arg-type]
                 )
             )
@@ -160,8 +183,9 @@ def _write_matrix() -> list[GhCase]:
 
 CASES += _write_matrix()
 
-#: Uninterrupted final state per ``GhCase.human`` (the same for every fault of that shape).
-REFERENCE: dict[str, RepoState] = {}
+#: Uninterrupted final state per ``(GhCase.human, GhCase.setup)`` (the same for every fault of
+#: that shape).
+REFERENCE: dict[tuple[str, str], RepoState] = {}
 
 
 def _params() -> Sequence[object]:
@@ -207,9 +231,15 @@ def _steps(
     gh: GitHubEmulator, seeded: SeededImages, cli: RunCli, repo: str, case: GhCase, faulty: bool
 ) -> list[int]:
     codes = []
+    if case.setup == "auto-merge":
+        gh.set_merge_settings(repo, allow_auto_merge=True)
+        gh.require_checks(repo, "main", "ci")
     if case.human:
         codes.append(cli(*_flags(seeded, repo)).code)
-        if case.human == "commit":
+        if case.human == "green":  # CI passes on every bot branch
+            for pull in gh.pulls(repo):
+                gh.set_status(repo, gh.branch_sha(repo, pull.head_ref) or "", "success", "ci")
+        elif case.human == "commit":
             gh.push_commit(
                 repo,
                 "main",
@@ -230,7 +260,7 @@ def _steps(
     if faulty:
         fault = gh.inject(
             case.method,
-            rf"^/repos/{repo}{case.path}",
+            case.path if case.path.startswith("^") else rf"^/repos/{repo}{case.path}",
             case.status,
             times=case.times if case.times is not None else 1000,
             action=case.action,
@@ -251,16 +281,23 @@ def _steps(
 
 @pytest.mark.parametrize("case", _params())
 def test_fault_then_clean_run_converges_on_the_uninterrupted_state(
-    case: GhCase, github: GitHubEmulator, seeded: SeededImages, cli: RunCli
+    case: GhCase,
+    github: GitHubEmulator,
+    seeded: SeededImages,
+    cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name, value in SETUP_ENV.get(case.setup, {}).items():
+        monkeypatch.setenv(name, value)
     faulty = seed_repo(github, "app", seeded)
-    if case.human not in REFERENCE:
+    key = (case.human, case.setup)
+    if key not in REFERENCE:
         twin = seed_repo(github, "twin", seeded)
         _steps(github, seeded, cli, twin, case, faulty=False)
-        REFERENCE[case.human] = repo_state(github, twin)
+        REFERENCE[key] = repo_state(github, twin)
     codes = _steps(github, seeded, cli, faulty, case, faulty=True)
     assert codes[-1] == 0, f"final clean run exited {codes[-1]}"
-    got, want = repo_state(github, faulty), REFERENCE[case.human]
+    got, want = repo_state(github, faulty), REFERENCE[key]
     record_stats(
         f"github-fault-final {case.name}",
         {
@@ -268,14 +305,20 @@ def test_fault_then_clean_run_converges_on_the_uninterrupted_state(
             "orphans": len(got.orphans()),
             "lost_labels": len(got.lost_labels(LABELS)),
             "repeated_comments": got.repeated_comments(),
+            "extra_dashboards": got.extra_dashboards(),
         },
     )
     assert got.duplicates() == []
     assert got.orphans() == []
     assert got.lost_labels(LABELS) == []
     assert got.repeated_comments() == 0
-    opened = 2 if case.human == "fixed" else 3
+    assert got.extra_dashboards() == 0
+    opened = {"fixed": 2, "green": 0}.get(case.human, 3)
     assert len([p for p in want.pulls if p.state == "open"]) == opened
+    if case.setup == "dashboard":
+        assert [i.state for i in want.issues] == ["open"]
+    if case.setup == "auto-merge":
+        assert all(p.auto_merge for p in want.pulls if p.state == "open")
     assert got == want, describe_difference(got, want)
 
 
