@@ -8,8 +8,9 @@
 ARG PYTHON_IMAGE=python:3.11.16-slim-bookworm@sha256:59c9cfc401e37e452eba5fc5abb7780ddd2693d068ac3c84e45da0ea09f839dc
 
 FROM ${PYTHON_IMAGE} AS build
-# Optional extras, e.g. EXTRAS=postgres for a PostgreSQL job store (psycopg).
-ARG EXTRAS=""
+# Extras: cluster (Dramatiq and redis-py for several serve replicas; imported only when
+# cluster.enabled) by default; EXTRAS=postgres,cluster adds psycopg for a PostgreSQL job store.
+ARG EXTRAS="cluster"
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1

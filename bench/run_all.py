@@ -31,6 +31,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "service": ("bench_service.py", [], ["--seconds", "5", "--repos", "50"]),
     "webhook": ("bench_webhook.py", [], ["--posts", "10", "--size-mb", "5"]),
     "github": ("bench_github.py", [], ["--repos", "5"]),
+    "cluster": (
+        "bench_cluster.py",
+        [],
+        ["--repos", "6", "--failovers", "2", "--lease-seconds", "5"],
+    ),
     "registry_limits": ("bench_registry_limits.py", [], ["--quick"]),
 }
 

@@ -247,6 +247,28 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Several ``serve`` replicas sharing the work: leader election and the Redis work queue."""
+
+    enabled: bool = False
+    #: ``redis://host:port/db`` (``rediss://`` for TLS, ``unix://`` for a socket); no password.
+    queue_url: str | None = None
+    #: Environment variable holding the Redis password (unset: none).
+    queue_password_env: str = "REDIS_PASSWORD"  # noqa: S105 - a variable name
+    #: Prefix of every Redis key, and the name of the queue.
+    namespace: str = "base-image-bot"
+    #: ``auto``, ``kubernetes`` (a Lease) or ``postgresql`` (an advisory lock on the job store).
+    election: str = "auto"
+    lease_name: str = "base-image-bot"
+    lease_namespace: str | None = None
+    lease_seconds: float = 15.0
+    #: Where the pod's service-account token, CA certificate and namespace are mounted.
+    service_account_dir: str = "/var/run/secrets/kubernetes.io/serviceaccount"
+    #: Seconds without a heartbeat after which a replica is dead and its repository requeued.
+    dead_worker_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated configuration the rest of the bot receives."""
 
@@ -273,6 +295,7 @@ class Settings:
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @property
@@ -498,6 +521,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         repos=repos,
         schedule=schedule,
         service=ServiceSettings(**data.get("service", {})),
+        cluster=ClusterSettings(**data.get("cluster", {})),
         dashboard=dashboard_of(data.get("dashboard"), DashboardSettings()),
     )
 

@@ -158,7 +158,7 @@ def semantic_problems(data: Mapping[str, Any], positions: Positions) -> Iterator
     """Problems the schema cannot see; each check skips values of the wrong type (the schema
     reports those)."""
     for check in (_schedules, _windows, _rule_scopes, _policies, _templates, _job_store,
-                  _github_app):  # fmt: skip
+                  _cluster, _github_app):  # fmt: skip
         for keys, message in check(data):
             yield _problem(positions, keys, message)
 
@@ -288,6 +288,42 @@ def _job_store(data: Mapping[str, Any]) -> Found:
         yield ("schedule", "job_store"), f"not a usable SQLAlchemy URL: {_first_line(exc)}"
     except ImportError as exc:
         yield ("schedule", "job_store"), f"its database driver is not installed: {exc.name}"
+
+
+def _cluster(data: Mapping[str, Any]) -> Found:
+    """Distributed mode needs its queue; a PostgreSQL election needs a PostgreSQL job store;
+    a password never sits in the queue URL (it would be printed with the settings)."""
+    cluster = _section(data, "cluster")
+    url = cluster.get("queue_url")
+    if isinstance(url, str):
+        from urllib.parse import urlsplit
+
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            password = None
+        if password:
+            yield (
+                ("cluster", "queue_url"),
+                (
+                    "holds a password: put it in the environment variable named by "
+                    "cluster.queue_password_env instead"
+                ),
+            )
+    if cluster.get("enabled") is not True:
+        return
+    if url is None:
+        yield ("cluster", "enabled"), "distributed mode needs cluster.queue_url (a Redis URL)"
+    store = _section(data, "schedule").get("job_store")
+    postgres = isinstance(store, str) and store.startswith(("postgresql", "postgres:"))
+    if cluster.get("election") == "postgresql" and not postgres:
+        yield (
+            ("cluster", "election"),
+            (
+                "postgresql elects the leader with an advisory lock in schedule.job_store, "
+                "which must then be a postgresql:// URL"
+            ),
+        )
 
 
 def _github_app(data: Mapping[str, Any]) -> Found:

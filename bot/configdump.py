@@ -134,6 +134,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "pull_requests": _plain(settings.pull_requests),
         "schedule": _plain(settings.schedule),
         "service": _plain(settings.service),
+        "cluster": _plain(settings.cluster),
         "dashboard": _plain(settings.dashboard),
     }
 

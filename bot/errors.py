@@ -21,6 +21,7 @@ so that ``cli.main`` catches ``BotError`` once and maps it to an exit code::
     │   └── GitHubUncertainError   a write whose answer was lost: it may have been carried out
     ├── ScanError                  image inventory, advisories or scanner failure
     ├── CheckError                 governance data (lifecycle data, signing keys) unusable
+    ├── ClusterError               work queue or leader election unreachable (distributed serve)
     └── OutputError                report cannot be written
 """
 
@@ -106,6 +107,10 @@ class GitHubError(BotError):
 
 class GitHubUncertainError(GitHubError):
     """A write failed without an answer (5xx, timeout): it may have been carried out."""
+
+
+class ClusterError(BotError):
+    """The work queue (Redis) or the leader election (PostgreSQL, Kubernetes API) failed."""
 
 
 class ScanError(BotError):

@@ -73,7 +73,7 @@ def mask(text: str) -> str:
 FIELDS = frozenset({
     "repo", "image", "path", "delivery", "event", "trigger", "outcome", "action", "number",
     "duration_ms", "files", "references", "updates", "skipped", "errors", "pull_requests",
-    "repositories", "written",
+    "repositories", "written", "run", "replica", "role",
 })  # fmt: skip
 
 

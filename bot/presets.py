@@ -88,7 +88,7 @@ def parse_preset(text: str, parent: PresetRef | None, where: str) -> PresetRef:
         if joined.startswith(".."):
             raise ConfigError(f"{where}: {text!r}: the path leaves {parent.repo}")
         return PresetRef(joined, parent.repo, parent.ref)
-    return PresetRef(posixpath.join(parent.directory, text))
+    return PresetRef(posixpath.normpath(posixpath.join(parent.directory, text)))
 
 
 def resolve_presets(

@@ -4,8 +4,9 @@
     python scripts/pin_image.py --tag 0.2.0 --digest sha256:... --output /tmp/deploy
 
 Every reference to the image (default ``ghcr.io/base-image-bot/base-image-bot``) in
-``deploy/kubernetes/*.yaml``, ``deploy/docker-compose*.yml`` and ``deploy/github-action/*.yml``
-(the Action's ``image`` input, which ``runtime: image`` runs) becomes ``<image>:<tag>@<digest>``, whatever tag or digest it had. The release workflow runs it
+``deploy/kubernetes/*.yaml`` (and one directory down), ``deploy/docker-compose*.yml`` and
+``deploy/github-action/*.yml`` (the Action's ``image`` input, which ``runtime: image`` runs)
+becomes ``<image>:<tag>@<digest>``, whatever tag or digest it had. The release workflow runs it
 with the digest it pushed and signed; run it by hand to move to another release (take the digest
 from the release notes, or ``docker buildx imagetools inspect <image>:<tag>``). Exits 1 when no
 file names the image, 2 on bad arguments.
@@ -21,7 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_IMAGE = "ghcr.io/base-image-bot/base-image-bot"
-PATTERNS = ("kubernetes/*.yaml", "docker-compose*.yml", "github-action/*.yml")
+PATTERNS = (
+    "kubernetes/*.yaml",
+    "kubernetes/*/*.yaml",
+    "docker-compose*.yml",
+    "github-action/*.yml",
+)
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 

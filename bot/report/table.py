@@ -80,6 +80,7 @@ def render_table(report: RunReport, *, color: bool = False, width: int | None = 
                 )
         console.print(table)
     _pull_requests(console, report)
+    _dashboards(console, report)
     _registries(console, report)
     console.print(summary_line(report))
     return buffer.getvalue()
@@ -108,6 +109,25 @@ def _pull_requests(console: Console, report: RunReport) -> None:
         console.rule(f"{pr.action}: {pr.title}", align="left")
         console.print(pr.body.rstrip(), markup=False, highlight=False, soft_wrap=True)
     console.rule()
+
+
+def _dashboards(console: Console, report: RunReport) -> None:
+    """What the run did (or, in a dry run, would do) with each dependency dashboard issue."""
+    if not report.dashboards:
+        return
+    table = Table(title="Dependency dashboards", title_justify="left")
+    for column in ("repository", "action", "issue", "reason"):
+        table.add_column(column, overflow="fold")
+    for board in report.dashboards:
+        issue = "" if board.number is None else f"#{board.number}"
+        reason = f"{board.reason} (failed: {board.error})" if board.error else board.reason
+        table.add_row(board.repo, board.action, issue, reason)
+    console.print(table)
+    for board in report.dashboards:
+        if board.body is not None and board.action in ("open", "update"):
+            console.rule(f"dashboard {board.action}: {board.repo}", align="left")
+            console.print(board.body.rstrip(), markup=False, highlight=False, soft_wrap=True)
+            console.rule()
 
 
 def _registries(console: Console, report: RunReport) -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
@@ -66,34 +67,50 @@ class Worker:
         logger.warning("schedule group %s is not configured any more: nothing to run", group)
 
     def run_repo(self, repo: str) -> None:
-        """Run one repository (a webhook trigger); wildcard entries lend their overrides."""
+        """Run one repository (a webhook trigger)."""
+        self.run([self.entry_for(repo)], trigger="webhook")
+
+    def entry_for(self, repo: str) -> RepoSettings:
+        """The configured entry of ``repo`` (an ``owner/*`` entry lends its overrides)."""
         owner = repo.partition("/")[0].lower()
         entry = next(
             (e for e in self.settings.repos if e.name.lower() in (repo.lower(), f"{owner}/*")),
             RepoSettings(repo),
         )
-        self.run([replace(entry, name=repo)], trigger="webhook")
+        return replace(entry, name=repo)
 
-    def run(self, entries: Sequence[RepoSettings], *, trigger: str) -> RunReport | None:
-        """One run over ``entries``; never raises (failures are logged and counted)."""
+    def run(
+        self,
+        entries: Sequence[RepoSettings],
+        *,
+        trigger: str,
+        writes_allowed: Callable[[], bool] | None = None,
+    ) -> RunReport | None:
+        """One run over ``entries``; never raises (failures are logged and counted).
+        ``writes_allowed()`` False refuses the run's further writes (as a shutdown does)."""
         if self.stopping.is_set():
             logger.info("%s run not started: the service is stopping", trigger)
             return None
         with self._lock:
             self._idle.clear()
             try:
-                return self._run(entries, trigger)
+                return self._run(entries, trigger, writes_allowed)
             finally:
                 self._idle.set()
 
-    def _run(self, entries: Sequence[RepoSettings], trigger: str) -> RunReport | None:
+    def _run(
+        self,
+        entries: Sequence[RepoSettings],
+        trigger: str,
+        writes_allowed: Callable[[], bool] | None,
+    ) -> RunReport | None:
         dry_run = self.settings.service.dry_run
         started = time.monotonic()
         outcome = "ok"
         report = RunReport(repo_mode=True)
         repositories: list[RunReport] = []
         try:
-            report = self._repositories(entries, dry_run, repositories)
+            report = self._repositories(entries, dry_run, repositories, writes_allowed)
             if self.stopping.is_set():
                 outcome = "interrupted"
             elif report.errors:
@@ -122,11 +139,19 @@ class Worker:
         return report
 
     def _repositories(
-        self, entries: Sequence[RepoSettings], dry_run: bool, reports: list[RunReport]
+        self,
+        entries: Sequence[RepoSettings],
+        dry_run: bool,
+        reports: list[RunReport],
+        writes_allowed: Callable[[], bool] | None,
     ) -> RunReport:
         """The run's report; each repository's report is appended to ``reports`` as it ends."""
         settings = self.settings
-        forge = GuardedForge(self._forge_factory(settings), self._writes_allowed)
+
+        def allowed() -> bool:
+            return self._writes_allowed() and (writes_allowed is None or writes_allowed())
+
+        forge = GuardedForge(self._forge_factory(settings), allowed)
 
         def done(report: RunReport) -> None:
             self.metrics.repositories.inc()
@@ -162,14 +187,22 @@ class Worker:
         return not self.writes_blocked.is_set()
 
 
-_CURRENT: list[Worker] = []
+class GroupRunner(Protocol):
+    """What a fired schedule calls: the worker, or in a cluster the replica enqueueing units."""
+
+    def run_group(self, group: str) -> None:
+        """Run (or enqueue) the repositories of schedule group ``group``."""
+        ...
 
 
-def install(worker: Worker | None) -> None:
-    """Make ``worker`` the one :func:`scheduled_run` uses (None: none)."""
+_CURRENT: list[GroupRunner] = []
+
+
+def install(runner: GroupRunner | None) -> None:
+    """Make ``runner`` the one :func:`scheduled_run` uses (None: none)."""
     _CURRENT.clear()
-    if worker is not None:
-        _CURRENT.append(worker)
+    if runner is not None:
+        _CURRENT.append(runner)
 
 
 def scheduled_run(group: str) -> None:

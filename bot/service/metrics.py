@@ -23,7 +23,7 @@ KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pull_requests_closed_upstream": (("true", "false"),),
     "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
                 "other", "internal"),),
-    "webhooks": (("ping", "push", "pull_request", "issues", "other"),
+    "webhooks": (("ping", "push", "pull_request", "issues", "check_suite", "status", "other"),
                  ("invalid_signature", "run", "pr_closed", "bad_request", "pong", "ignore")),
 }  # fmt: skip
 

@@ -16,9 +16,10 @@ import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.errors import EXIT_OK, ConfigError
+from bot.errors import EXIT_OK, ClusterError, ConfigError
 from bot.forge.connect import connect_github
 from bot.logsetup import log_fields, register_secret
 from bot.service.http import Endpoints, HttpServer, Reply
@@ -27,12 +28,15 @@ from bot.service.metrics import CONTENT_TYPE, ServiceMetrics
 from bot.service.scheduler import add_once, build_scheduler
 from bot.service.webhook import WebhookDecision, decide
 
+if TYPE_CHECKING:
+    from bot.cluster.node import ClusterNode
+
 logger = logging.getLogger(__name__)
 
 #: Seconds allowed after the shutdown timeout for a run to reach its next (refused) write
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
-_EVENTS = frozenset({"ping", "push", "pull_request", "issues"})
+_EVENTS = frozenset({"ping", "push", "pull_request", "issues", "check_suite", "status"})
 #: Refused deliveries: reason → (status, metric outcome).
 _REFUSALS = {
     "missing signature": (401, "invalid_signature"),
@@ -63,18 +67,31 @@ class Service:
             raise ConfigError(
                 f"service.port: cannot listen on {service.host}:{service.port}: {exc.strerror}"
             ) from exc
+        self.node: ClusterNode | None = None
         try:
-            self._scheduler = build_scheduler(
-                settings, run_now=datetime.now(UTC) if settings.schedule.run_at_start else None
-            )
+            if settings.cluster.enabled:  # the leader builds its scheduler when elected
+                from bot.cluster.node import ClusterNode
+
+                self.node = ClusterNode(settings, self.worker, forge_factory, self.metrics.registry)
+            else:
+                self._scheduler = build_scheduler(
+                    settings, run_now=datetime.now(UTC) if settings.schedule.run_at_start else None
+                )
         except BaseException:
             self.http.close()
             raise
 
     def start(self) -> None:
-        """Resume the scheduler and start the HTTP server."""
-        install(self.worker)
-        self._scheduler.resume()
+        """Resume the scheduler (in a cluster: join it) and start the HTTP server."""
+        if self.node is not None:
+            try:
+                self.node.start()
+            except BaseException:
+                self.http.close()
+                raise
+        else:
+            install(self.worker)
+            self._scheduler.resume()
         self.http.start()
         host, port = self.http.address
         logger.info(
@@ -89,6 +106,8 @@ class Service:
         """Ready once the configuration is loaded and the scheduler runs, until stopping."""
         if self.worker.stopping.is_set():
             return False, "stopping"
+        if self.node is not None:
+            return self.node.ready()
         if not self._scheduler.running:
             return False, "scheduler not running"
         return True, "ready"
@@ -131,6 +150,8 @@ class Service:
         if decision.action == "run" and decision.repo is not None:
             if self.worker.stopping.is_set():
                 return Reply(503, b"stopping\n")
+            if self.node is not None:
+                return self._enqueue(decision.repo, delivery, decision.reason)
             add_once(
                 self._scheduler,
                 self.worker.run_repo,
@@ -163,6 +184,20 @@ class Service:
         logger.debug("webhook %s: %s: ignored: %s", delivery, repo, decision.reason)
         return Reply(200, f"ignored: {decision.reason}\n".encode())
 
+    def _enqueue(self, repo: str, delivery: str, reason: str) -> Reply:
+        """Distributed mode: the delivery's run goes onto the shared queue."""
+        assert self.node is not None
+        try:
+            queued = self.node.enqueue_webhook(repo, delivery)
+        except ClusterError as exc:
+            logger.error("webhook %s: %s: %s", delivery, repo, exc.message,
+                         extra=log_fields(delivery=delivery, repo=repo))  # fmt: skip
+            return Reply(503, b"work queue unavailable\n")
+        state = "run queued" if queued else "a run is already queued"
+        logger.info("webhook %s: %s: %s (%s)", delivery, repo, state, reason,
+                    extra=log_fields(delivery=delivery, repo=repo, action="run"))  # fmt: skip
+        return Reply(202, f"{state}\n".encode())
+
     def _metrics(self) -> Reply:
         return Reply(200, self.metrics.render(), CONTENT_TYPE)
 
@@ -183,7 +218,10 @@ class Service:
         """Stop scheduling, let the run in progress end within the bound; returns the exit code."""
         timeout = float(self.settings.service.shutdown_timeout)
         self.worker.stopping.set()
-        self._scheduler.shutdown(wait=False)
+        if self.node is not None:  # another replica takes over the schedules at once
+            self.node.begin_stop(timeout + min(FINAL_GRACE, timeout))
+        else:
+            self._scheduler.shutdown(wait=False)
         if self.worker.busy:
             logger.info("waiting up to %.0f s for the repository in progress", timeout)
         if not self.worker.wait_idle(timeout):
@@ -193,6 +231,8 @@ class Service:
                 logger.error("run still in progress after %.0f s: exiting anyway", timeout)
                 logging.shutdown()
                 os._exit(EXIT_OK)
+        if self.node is not None:
+            self.node.finish_stop(min(FINAL_GRACE, timeout))
         self.http.close()
         install(None)
         logger.info("stopped")
@@ -227,9 +267,11 @@ def serve(settings: Settings, forge_factory: ForgeFactory | None = None) -> int:
 
 
 def _route_library_logs() -> None:
-    """APScheduler warnings go through the bot's handler (masked, JSON when configured)."""
+    """APScheduler's (and in a cluster Dramatiq's) warnings go through the bot's handler
+    (masked, JSON when configured)."""
     ours = logging.getLogger("bot")
-    theirs = logging.getLogger("apscheduler")
-    theirs.handlers = list(ours.handlers) or [logging.StreamHandler(sys.stderr)]
-    theirs.setLevel(logging.WARNING)
-    theirs.propagate = False
+    for name in ("apscheduler", "dramatiq"):
+        theirs = logging.getLogger(name)
+        theirs.handlers = list(ours.handlers) or [logging.StreamHandler(sys.stderr)]
+        theirs.setLevel(logging.WARNING)
+        theirs.propagate = False

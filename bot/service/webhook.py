@@ -8,6 +8,11 @@
 * ``issues`` ``edited`` on the bot's dependency dashboard that ticks a box (compared with the
   body before the edit, so the bot's own edits, which only untick, never trigger) → run that
   repository.
+* ``check_suite`` ``completed`` with a passing conclusion, or a ``status`` ``success``, on a
+  branch under the bot's prefix → run that repository, so automerge merges once the checks pass
+  instead of on the next scheduled run (payload shapes: docs.github.com "Webhook events and
+  payloads", check_suite and status; greenkeeperio/greenkeeper's check_suite/completed handler
+  reacts to the same delivery).
 * ``ping`` → pong; everything else is acknowledged and ignored.
 """
 
@@ -29,6 +34,8 @@ from bot.forge.dashboard import new_requests
 MAX_BODY = 25 * 1024 * 1024
 #: GitHub lists at most this many commits in a push payload; a push that long may hide files.
 PUSH_COMMIT_LIMIT = 20
+#: Check-suite conclusions that count as passed (as for a check run, see bot/forge/merging.py).
+PASSED = frozenset({"success", "neutral", "skipped"})
 
 Action = Literal["run", "pr_closed", "pong", "ignore", "bad_request"]
 
@@ -113,6 +120,8 @@ def decide(
         return _pull_request(payload, repo, branch_prefix)
     if event == "issues":
         return _issue(payload, repo)
+    if event in ("check_suite", "status"):
+        return _checks(event, payload, repo, branch_prefix)
     return WebhookDecision("ignore", event, repo, "event not handled")
 
 
@@ -175,6 +184,25 @@ def _issue(payload: dict[str, Any], repo: str) -> WebhookDecision:
     if not count:
         return WebhookDecision("ignore", "issues", repo, "no box newly ticked")
     return WebhookDecision("run", "issues", repo, f"dashboard: {count} box(es) ticked")
+
+
+def _checks(event: str, payload: dict[str, Any], repo: str, branch_prefix: str) -> WebhookDecision:
+    if event == "check_suite":
+        suite = payload.get("check_suite")
+        suite = suite if isinstance(suite, dict) else {}
+        passed = payload.get("action") == "completed" and suite.get("conclusion") in PASSED
+        branches = [suite.get("head_branch")]
+    else:  # a commit status: the branches whose head is the commit (GitHub lists up to 10)
+        passed = payload.get("state") == "success"
+        listed = payload.get("branches")
+        listed = listed if isinstance(listed, list) else []
+        branches = [b.get("name") for b in listed if isinstance(b, dict)]
+    if not passed:
+        return WebhookDecision("ignore", event, repo, "not a passing check")
+    ours = sorted(b for b in branches if isinstance(b, str) and b.startswith(branch_prefix + "/"))
+    if not ours:
+        return WebhookDecision("ignore", event, repo, "not a bot branch")
+    return WebhookDecision("run", event, repo, f"checks passed on {ours[0]}")
 
 
 def _paths(commit: dict[str, Any]) -> Iterable[str]:

@@ -118,6 +118,7 @@ def test_deploy_files_are_kept_current_by_the_bot(cli: RunCli, tmp_path: Path) -
         )
         postgres = [t for t in official_tags("postgres") if t.startswith("17.11")]
         seed_repository(pusher, "dockerhub/library/postgres", postgres)
+        seed_repository(pusher, "dockerhub/library/redis", ["7.4.2-bookworm", "7.4.3-bookworm"])
         aliases = (
             "--registry-alias", f"ghcr.io={registry.host}/ghcr",
             "--registry-alias", f"docker.io={registry.host}/dockerhub",
@@ -134,11 +135,18 @@ def test_deploy_files_are_kept_current_by_the_bot(cli: RunCli, tmp_path: Path) -
             ("kubernetes/cronjob.yaml", "kubernetes", "0.1.1"),
             ("kubernetes/deployment.yaml", "kubernetes", "0.1.1"),
             ("kubernetes/indexed-job.yaml", "kubernetes", "0.1.1"),
+            # distributed serve: the bot, its Redis and the compose cluster's PostgreSQL
+            ("docker-compose.cluster.yml", "compose", "0.1.1"),
+            ("docker-compose.cluster.yml", "compose", "17.11-bookworm"),
+            ("docker-compose.cluster.yml", "compose", "7.4.3-bookworm"),
+            ("kubernetes/cluster/deployment.yaml", "kubernetes", "0.1.1"),
+            ("kubernetes/cluster/redis.yaml", "kubernetes", "7.4.3-bookworm"),
         }
         table = cli("run", "--dry-run", "--format", "table", deploy, *aliases)
-        # 8 files: the compose file and its override, five manifests (the ConfigMap and the
-        # kustomization without images) and the Action's metadata (no docker:// image).
-        assert table.out.splitlines()[-1].startswith("8 files, 5 references, 5 updates")
+        # 14 files: the compose file, its override and the cluster's, five manifests (the
+        # ConfigMap and the kustomization without images), the cluster's five (ConfigMap, RBAC
+        # and kustomization without images) and the Action's metadata (no docker:// image).
+        assert table.out.splitlines()[-1].startswith("14 files, 10 references, 10 updates")
         before = (deploy / "kubernetes" / "deployment.yaml").read_bytes()
         cli("run", "--format", "json", deploy, *aliases)
         after = (deploy / "kubernetes" / "deployment.yaml").read_bytes()

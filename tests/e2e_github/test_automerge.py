@@ -158,6 +158,11 @@ def test_nothing_to_wait_for_falls_back_to_the_bots_merge(world: World) -> None:
 
 def test_dry_run_says_what_automerge_would_do_without_writing(world: World) -> None:
     _repo(world)
+    first = world.run(config=_config(), dry_run=True)
+    assert first.writes == []
+    notes = {p["branch"]: p["reason"] for p in first.prs("open")}
+    assert notes[DIGEST_BRANCH] == "new update; automerge: would merge once its checks pass"
+    assert notes[BRANCH] == "new update"  # patch updates may not automerge here
     assert world.run(config=_config()).code == 0
     head = world.emulator.branch_sha(REPO, DIGEST_BRANCH)
     assert head is not None

@@ -126,3 +126,22 @@ def test_a_box_ticked_while_the_run_goes_on_stays_ticked(world: World) -> None:
     assert record.action == "update"
     assert f"- [x] <!-- base-image-bot:rebase {BRANCH} -->" in _board(world).body
     assert f"- [ ] <!-- base-image-bot:rebase {SVC_BRANCH} -->" in _board(world).body
+
+
+def test_table_and_markdown_reports_say_what_happened_to_the_dashboard(world: World) -> None:
+    _repo(world)
+    dry = world.run("--format", "markdown", config=CONFIG, dry_run=True, validate=False)
+    assert dry.code == 0, dry.err
+    assert dry.writes == []
+    assert "### Dependency dashboards" in dry.out
+    assert f"| {REPO} | open |  | no dashboard yet |" in dry.out
+    assert "<summary>dashboard open: acme/app</summary>" in dry.out
+    assert f"<!-- base-image-bot:open {SVC_BRANCH} -->" in dry.out  # the body it would write
+
+    assert world.run(config=CONFIG).code == 0
+    table = world.run("--format", "table", config=CONFIG, validate=False)
+    assert table.code == 0, table.err
+    assert "Dependency dashboards" in table.out
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in table.out.splitlines()]
+    assert [REPO, "none", "#2", "up to date"] in rows
+    assert "dashboard update" not in table.out  # unchanged: no body shown

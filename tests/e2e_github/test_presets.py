@@ -102,6 +102,8 @@ def test_preset_errors_name_the_preset_its_line_and_key(world: World) -> None:
         ({f"p{i}.yml": f"extends: p{i + 1}.yml\n" for i in range(7)} | {"p7.yml": "{}\n"},
          "presets nested more than 5 deep"),
         ({"a.yml": "repos: [acme/x]\nextends: missing.yml\n"}, "missing.yml: cannot read"),
+        ({"a.yml": "extends: ./sub/../b.yml\n", "b.yml": "policy:\n  bogus: 1\n"},
+         ": b.yml:2: policy.bogus: unknown key"),  # a nested path is named as plainly as it can be
     ],
 )  # fmt: skip
 def test_cycles_depth_and_missing_files_are_configuration_errors(
