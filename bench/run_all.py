@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "run": ("bench_run.py", [], ["--runs", "3"]),
     "audit": ("bench_audit.py", [], ["--repos", "40", "--runs", "1"]),
     "scan": ("bench_scan.py", [], ["--size-mb", "50"]),
+    "recommend": ("bench_recommend.py", [], ["--layer-mb", "2"]),
     "service": ("bench_service.py", [], ["--seconds", "5", "--repos", "50"]),
     "webhook": ("bench_webhook.py", [], ["--posts", "10", "--size-mb", "5"]),
     "github": ("bench_github.py", [], ["--repos", "5"]),

@@ -188,6 +188,20 @@ def build_parser() -> argparse.ArgumentParser:
         "repositories as describe.enabled says, off for local paths)",
     )
     run.add_argument(
+        "--recommend",
+        action="store_true",
+        help="for every base image, compare other bases side by side: newer release lines, "
+        "other variants (-slim, -alpine, newer OS), configured substitutes; ranked as "
+        "recommend.ranking says (also in JSON and Markdown)",
+    )
+    run.add_argument(
+        "--sbom",
+        type=Path,
+        metavar="DIR",
+        help="write one CycloneDX JSON SBOM per image the run inventoried (described or "
+        "recommended) into DIR; implies --describe",
+    )
+    run.add_argument(
         "--registry-alias",
         action="append",
         default=[],

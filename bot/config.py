@@ -31,6 +31,7 @@ from bot.configload import (
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.presets import PresetReader, resolve_presets
+from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
 from bot.versioning.rules import DEFAULT_UPDATE_TYPES
 from bot.windows import Window
@@ -152,6 +153,26 @@ class DescribeSettings:
     max_database_bytes: int = 256 << 20
     max_packages: int = 50_000
     max_package_changes: int | None = 1000
+    #: Read the package list from the image's SBOM attestation when it has one.
+    sbom_attestations: bool = True
+    #: Add an "Alternatives" section (recommended other bases) to pull-request bodies.
+    recommend: bool = False
+
+
+#: Criteria ``recommend.ranking`` may name, in the words reports use.
+RANKING_CRITERIA = ("critical_high", "vulnerabilities", "new", "size", "packages", "signed")
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """Recommendations of other bases (``run --recommend``, ``describe.recommend``)."""
+
+    enabled: bool = False
+    max_candidates: int = 6
+    ranking: tuple[str, ...] = ("critical_high", "size")
+    #: ``(globs, substitutes)`` entries, configured ones first, then the bundled data file's.
+    alternatives: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    bundled_alternatives: bool = True
 
 
 @dataclass(frozen=True)
@@ -289,6 +310,7 @@ class Settings:
     lookup: LookupSettings = field(default_factory=LookupSettings)
     platform: str = "linux/amd64"
     describe: DescribeSettings = field(default_factory=DescribeSettings)
+    recommend: RecommendSettings = field(default_factory=RecommendSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     pull_requests: PullRequestSettings = field(default_factory=PullRequestSettings)
@@ -501,6 +523,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         lookup=LookupSettings(**data.get("lookup", {})),
         platform=data.get("platform", defaults.platform),
         describe=_describe(data.get("describe", {})),
+        recommend=_recommend(data.get("recommend", {})),
         checks=checks_from_config(data.get("checks", {}), data.get("rules", [])),
         github=GitHubSettings(
             api_url=github.get("api_url"),
@@ -564,6 +587,20 @@ def _describe(entry: Mapping[str, Any]) -> DescribeSettings:
         max_database_bytes=entry.get("max_database_bytes", base.max_database_bytes),
         max_packages=entry.get("max_packages", base.max_packages),
         max_package_changes=entry.get("max_package_changes", base.max_package_changes),
+        sbom_attestations=entry.get("sbom_attestations", base.sbom_attestations),
+        recommend=entry.get("recommend", base.recommend),
+    )
+
+
+def _recommend(entry: Mapping[str, Any]) -> RecommendSettings:
+    base = RecommendSettings()
+    configured = parse_alternatives(entry.get("alternatives", []), "recommend.alternatives")
+    return RecommendSettings(
+        enabled=entry.get("enabled", base.enabled),
+        max_candidates=entry.get("max_candidates", base.max_candidates),
+        ranking=tuple(entry.get("ranking", base.ranking)),
+        alternatives=configured,
+        bundled_alternatives=entry.get("bundled_alternatives", base.bundled_alternatives),
     )
 
 

@@ -14,7 +14,13 @@ from typing import Any
 import yaml
 
 from bot.checks.settings import ChecksSettings, ImageChecks
-from bot.config import DescribeSettings, PolicyOverrides, RepoSettings, Settings
+from bot.config import (
+    DescribeSettings,
+    PolicyOverrides,
+    RecommendSettings,
+    RepoSettings,
+    Settings,
+)
 
 __all__ = ["dump_yaml", "settings_document"]
 
@@ -46,6 +52,20 @@ def _describe(describe: DescribeSettings) -> dict[str, Any]:
         "max_database_bytes": describe.max_database_bytes,
         "max_packages": describe.max_packages,
         "max_package_changes": describe.max_package_changes,
+        "sbom_attestations": describe.sbom_attestations,
+        "recommend": describe.recommend,
+    }
+
+
+def _recommend(recommend: RecommendSettings) -> dict[str, Any]:
+    return {
+        "enabled": recommend.enabled,
+        "max_candidates": recommend.max_candidates,
+        "ranking": list(recommend.ranking),
+        "alternatives": [
+            {"match": list(globs), "use": list(use)} for globs, use in recommend.alternatives
+        ],
+        "bundled_alternatives": recommend.bundled_alternatives,
     }
 
 
@@ -128,6 +148,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "lookup": _plain(settings.lookup),
         "platform": settings.platform,
         "describe": _describe(settings.describe),
+        "recommend": _recommend(settings.recommend),
         "checks": _checks(settings.checks),
         "github": _plain(settings.github),
         "repos": [_repo(entry) for entry in settings.repos],

@@ -9,6 +9,7 @@ from bot.versioning.rules import UpdateType
 
 if TYPE_CHECKING:
     from bot.describe.model import Description
+    from bot.recommend.model import Recommendation
 
 #: Version of the ``run --format json`` contract (``config/run-output.schema.json``).
 SCHEMA_VERSION = 1
@@ -39,6 +40,8 @@ class UpdateRecord:
     description: Description | None = field(default=None, compare=False)
     #: Governance notes for the PR body ("moves off Debian 11 bullseye, ..."; signature result).
     notes: tuple[str, ...] = field(default=(), compare=False)
+    #: Other bases ranked against the proposed image (``describe.recommend``), for the PR body.
+    recommendation: Recommendation | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:
@@ -202,6 +205,8 @@ class RunReport:
     registries: tuple[RegistryUse, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
     references: tuple[ReferenceRecord, ...] = ()
+    #: Other bases per reference (``run --recommend``), in image, tag, platform order.
+    recommendations: tuple[Recommendation, ...] = ()
     dashboards: tuple[DashboardRecord, ...] = ()
 
     def sorted(self) -> RunReport:
@@ -218,6 +223,11 @@ class RunReport:
             registries=RegistryUse.merge(list(self.registries)),
             findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
             references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
+            recommendations=tuple(
+                sorted(
+                    self.recommendations, key=lambda r: (r.image, r.tag, r.digest or "", r.platform)
+                )
+            ),
             dashboards=tuple(sorted(self.dashboards, key=lambda d: d.repo)),
         )
 
@@ -236,5 +246,6 @@ class RunReport:
             registries=RegistryUse.merge([u for r in reports for u in r.registries]),
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
+            recommendations=tuple(x for r in reports for x in r.recommendations),
             dashboards=tuple(d for r in reports for d in r.dashboards),
         ).sorted()

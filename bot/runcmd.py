@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.checks.model import Severity
@@ -31,6 +31,7 @@ from bot.pipeline.wiring import open_pipeline
 from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
 from bot.report.terminal import write_report
+from bot.sbom.cyclonedx import write_sboms
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 from bot.versioning.rules import UpdateType
 
@@ -53,6 +54,10 @@ def run_overrides(args: argparse.Namespace) -> dict[str, object]:
         overrides["policy.pin_digests"] = True
     if args.describe is not None:
         overrides["describe.enabled"] = args.describe
+    if getattr(args, "sbom", None) is not None and args.describe is not False:
+        overrides["describe.enabled"] = True
+    if getattr(args, "recommend", False):
+        overrides["recommend.enabled"] = True
     for rule in getattr(args, "fix", None) or ():
         overrides[f"checks.{rule}.fix"] = True
     return overrides
@@ -81,7 +86,8 @@ def run_command(
                 dry_run=args.dry_run,
                 aliases=args.registry_alias,
                 insecure=args.insecure_registry,
-                describe=bool(args.describe),
+                describe=bool(args.describe) or (args.sbom is not None and args.describe is None),
+                sbom_dir=args.sbom,
             )
         )
     if repos:
@@ -93,6 +99,7 @@ def run_command(
                 aliases=args.registry_alias,
                 insecure=args.insecure_registry,
                 shard=spec,
+                sbom_dir=args.sbom,
             )
         )
     report = RunReport.merge(reports)
@@ -126,6 +133,7 @@ def audit_paths(
     insecure: list[str],
     now: datetime | None = None,
     describe: bool = False,
+    sbom_dir: Path | None = None,
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
@@ -143,7 +151,8 @@ def audit_paths(
             progress=progress,
         ) as pipeline,
     ):
-        review = pipeline.auditor.review(pipeline.describe(pipeline.auditor.audit(files)))
+        audited, recommendations = pipeline.recommend(pipeline.auditor.audit(files))
+        review = pipeline.auditor.review(pipeline.describe(audited))
         results = list(review.results)
         proposals = build_proposals(
             results,
@@ -152,6 +161,8 @@ def audit_paths(
             lambda update: traits_of(update, settings).group,
         )
         registries = pipeline.client.usage()
+        if sbom_dir is not None:
+            write_sboms(pipeline.inventories.records(), sbom_dir, now or datetime.now(UTC))
     written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
         PullRequestRecord(
@@ -172,6 +183,7 @@ def audit_paths(
         findings=review.findings,
         references=review.references,
         registries=registries,
+        recommendations=tuple(recommendations),
     ).sorted()
 
 
@@ -185,6 +197,7 @@ def run_repositories(
     now: datetime | None = None,
     forge: Forge | None = None,
     shard: ShardSpec | None = None,
+    sbom_dir: Path | None = None,
 ) -> RunReport:
     """Audit GitHub repositories and open, update or close their pull requests.
 
@@ -197,7 +210,10 @@ def run_repositories(
             settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
         ) as pipeline,
     ):
-        return repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
+        report = repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
+        if sbom_dir is not None:
+            write_sboms(pipeline.inventories.records(), sbom_dir, now or datetime.now(UTC))
+        return report
 
 
 def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:

@@ -6,6 +6,8 @@ database of the distribution release it was built on, and the current and propos
 of the real images (``tests/data/images``, see ``tests/support/demo_images.py``). Then it runs
 ``base-image-bot run --dry-run examples/ --describe`` with registry aliases pointing Docker Hub and
 gcr.io at it and OSV records from ``tests/data/images/osv``. Nothing leaves this machine.
+Arguments are added to that command: ``python scripts/demo.py --recommend`` adds the
+side-by-side recommendations of other bases.
 """
 
 from __future__ import annotations
@@ -37,14 +39,15 @@ def mirror_path(image_name: str) -> str:
     return f"{MIRRORS[registry]}/{repository}"
 
 
-def cli_args(registry_host: str) -> list[str]:
-    """The dry run the demo shows: a table of updates and the pull requests it would open."""
+def cli_args(registry_host: str, extra: list[str] | None = None) -> list[str]:
+    """The dry run the demo shows: a table of updates and the pull requests it would open
+    (``extra``: more ``run`` flags, e.g. ``--recommend``)."""
     args = ["run", "--dry-run", str(EXAMPLES.relative_to(ROOT)), "--format", "table"]
     args += ["--describe", "--show-pull-requests", "--log-level", "warning"]
     args += ["--config", str((EXAMPLES / "base-image-bot.yaml").relative_to(ROOT))]
     for source, prefix in MIRRORS.items():
         args += ["--registry-alias", f"{source}={registry_host}/{prefix}"]
-    return [*args, "--insecure-registry", registry_host]
+    return [*args, "--insecure-registry", registry_host, *(extra or [])]
 
 
 @contextlib.contextmanager
@@ -66,7 +69,8 @@ def _scoped(cwd: Path, **environ: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def main() -> int:
+def main(extra: list[str] | None = None) -> int:
+    """Seed, then run the dry run (``extra``: more ``run`` flags)."""
     with tempfile.TemporaryDirectory(prefix="base-image-bot-demo-") as workdir, _scoped(ROOT):
         started = time.monotonic()
         with start_registry(Path(workdir)) as registry:
@@ -86,8 +90,8 @@ def main() -> int:
                 "BASE_IMAGE_BOT_DESCRIBE__CACHE_DIR": str(Path(workdir) / "cache"),
             }
             with _scoped(ROOT, **describe):
-                return bot_main(cli_args(registry.host))
+                return bot_main(cli_args(registry.host, extra))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

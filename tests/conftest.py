@@ -12,9 +12,12 @@ Fixtures (see ``tests/support/README.md``):
 
 from __future__ import annotations
 
+import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.errors import RegistryError
+from tests.support.offline import OFFLINE_ENVIRON
+from tests.support.offline_site import sitecustomize as offline
 from tests.support.registry import RunningRegistry, start_registry, unique_repo_name
 
 # Property tests check behaviour, not speed: Hypothesis's default 200 ms deadline per example and
@@ -60,12 +65,59 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.registry)
 
 
-_LOOPBACK_PREFIXES = ("127.", "::1", "0:0:0:0:0:0:0:1", "localhost")
+OFFLINE_SITE = Path(offline.__file__).resolve().parent
+_popen_init = subprocess.Popen.__init__
 
 
-def _is_loopback(address: object) -> bool:
-    host = address[0] if isinstance(address, tuple) and address else address
-    return not isinstance(host, str) or host.startswith(_LOOPBACK_PREFIXES)
+def offline_environment(env: Mapping[str, str] | None) -> dict[str, str]:
+    """``env`` (default: this process's) for a child that cannot leave the host: the guard's
+    folder first on ``PYTHONPATH`` (so any Python child imports it at start-up), the log its
+    refusals go to, and local data for what the bot would download (``tests/support/offline``)
+    unless ``env`` names other."""
+    environ = {**OFFLINE_ENVIRON, **(os.environ if env is None else env)}
+    # Again for the child's own start-up, in case a shell in between drops hyphenated names.
+    environ[offline.DEFAULTS_VARIABLE] = json.dumps(OFFLINE_ENVIRON)
+    paths = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(OFFLINE_SITE) not in paths:
+        environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_SITE), *paths])
+    for name in (offline.LOG_VARIABLE, offline.PARENT_VARIABLE):
+        if name in os.environ:
+            environ[name] = os.environ[name]
+    return environ
+
+
+def _offline_popen(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+    """Every subprocess the tests start, whoever builds its environment, gets the guard."""
+    if os.environ.get(offline.LOG_VARIABLE):
+        kwargs["env"] = offline_environment(kwargs.get("env"))
+    _popen_init(self, args, *rest, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Guard this process (refuse) and every process it starts (refuse and record)."""
+    if os.environ.get(offline.LOG_VARIABLE):
+        # A worker the suite started (pytest-xdist): like the first process, it guards each test
+        # in the fixture below, and its own settings are the ones tests set, not a child's.
+        offline.uninstall()
+        for name, value in OFFLINE_ENVIRON.items():
+            if os.environ.get(name) == value:
+                del os.environ[name]
+        os.environ.pop(offline.DEFAULTS_VARIABLE, None)
+    handle, log = tempfile.mkstemp(prefix="tests-offline-", suffix=".log")
+    os.close(handle)
+    os.environ[offline.LOG_VARIABLE] = log
+    os.environ[offline.PARENT_VARIABLE] = str(os.getpid())
+    # Children started without the Popen below (os.system, multiprocessing) still get the guard.
+    os.environ["PYTHONPATH"] = offline_environment(None)["PYTHONPATH"]
+    subprocess.Popen.__init__ = _offline_popen  # type: ignore[assignment, method-assign]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove this process's refusal log."""
+    subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]
+    log = os.environ.pop(offline.LOG_VARIABLE, None)
+    if log and os.environ.get(offline.PARENT_VARIABLE) == str(os.getpid()):
+        Path(log).unlink(missing_ok=True)
 
 
 #: Variables pytest itself changes while a test runs.
@@ -101,28 +153,30 @@ def _offline(
     _leaves_the_process_as_it_found_it: None,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Nothing in the tests reaches the internet: connections to non-loopback addresses fail at
-    once (tests marked ``online`` are exempt), and describing updates, which downloads advisory
-    data by default, is off unless a test turns it on (with a local advisory path)."""
+) -> Iterator[None]:
+    """Nothing in the tests reaches the internet: in this process, connections to non-loopback
+    addresses and resolving names other than ``localhost`` fail at once; a process the test
+    started that tries either fails the test (tests marked ``online`` are exempt). Describing
+    updates, which downloads advisory data by default, is off unless a test turns it on (with a
+    local advisory path)."""
     monkeypatch.setenv("BASE_IMAGE_BOT_DESCRIBE__ENABLED", "false")
     if "online" in request.keywords:
+        monkeypatch.delenv(offline.LOG_VARIABLE, raising=False)
+        yield
         return
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not _is_loopback(address):
-            raise OSError(f"tests are offline: refused connection to {address!r}")
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not _is_loopback(address):
-            raise OSError(f"tests are offline: refused connection to {address!r}")
-        return original_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket.socket, "connect", offline.guarded_connect(socket.socket.connect))
+    monkeypatch.setattr(
+        socket.socket, "connect_ex", offline.guarded_connect(socket.socket.connect_ex)
+    )
+    monkeypatch.setattr(socket, "getaddrinfo", offline.guarded_getaddrinfo(socket.getaddrinfo))
+    log = Path(os.environ[offline.LOG_VARIABLE])
+    start = log.stat().st_size if log.exists() else 0
+    yield
+    with log.open(encoding="utf-8", errors="replace") as text:
+        text.seek(start)
+        attempts = text.read()
+    if attempts:
+        pytest.fail(f"a process started by this test tried to leave the host:\n{attempts}")
 
 
 def _start(workdir: Path, **options: Any) -> RunningRegistry:

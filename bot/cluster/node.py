@@ -172,11 +172,20 @@ class ClusterNode:
                 group.cron, self.settings.schedule.timezone, now, self.catch_up_window(),
                 "schedule.cron" if group.id == DEFAULT_GROUP else f"repos[{group.repos[0]}]",
             )  # fmt: skip
+            caught_up = ""
             if fire is not None:
-                self._enqueue_group(group.id, scheduled_run_id(group.id, fire))
-            if self.settings.schedule.run_at_start and self.queue.enqueue_once(
-                f"start:{group.id}", START_WINDOW
-            ):
+                run_id = scheduled_run_id(group.id, fire)
+                caught_up = run_id if self._enqueue_group(group.id, run_id) else ""
+            if not self.settings.schedule.run_at_start:
+                continue
+            # Claimed even when the catch-up run stands in for it: the replicas elected after
+            # this one in the same rollout do not run at start either.
+            if not self.queue.enqueue_once(f"start:{group.id}", START_WINDOW):
+                continue
+            if caught_up:  # every repository is queued already: once is enough
+                logger.info("run at start of %s: the run %s just enqueued stands in for it",
+                            group.id, caught_up, extra=log_fields(run=caught_up))  # fmt: skip
+            else:
                 self._enqueue_group(group.id, f"start:{group.id}@{now:%Y-%m-%dT%H:%M:%SZ}")
         scheduler.resume()
 
@@ -208,7 +217,8 @@ class ClusterNode:
                 return
         logger.warning("schedule group %s is not configured any more: nothing to run", group)
 
-    def _enqueue_group(self, group: str, run_id: str) -> None:
+    def _enqueue_group(self, group: str, run_id: str) -> bool:
+        """Enqueue ``run_id``'s units; True when this call enqueued them."""
         wanted = next((g.repos for g in schedule_groups(self.settings) if g.id == group), ())
         entries = [e for e in self.settings.repos if e.name in set(wanted)]
         try:
@@ -221,12 +231,13 @@ class ClusterNode:
             count = self.queue.enqueue_run(run_id, repos)
         except BotError as exc:
             logger.error("run %s not enqueued: %s", run_id, exc.message)
-            return
+            return False
         if count:
             logger.info("run %s: %d repositories enqueued", run_id, count,
                         extra=log_fields(run=run_id, repositories=count, trigger="schedule"))  # fmt: skip
         else:
             logger.info("run %s was enqueued already", run_id, extra=log_fields(run=run_id))
+        return count > 0
 
     # -- webhooks (any replica) and units (every replica) -----------------------------------
 

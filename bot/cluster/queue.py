@@ -52,6 +52,9 @@ PENDING_TTL = 3600
 MAX_STARTS = 10
 #: Share (per million) of queue commands that also return dead replicas' units to the queue.
 MAINTENANCE_CHANCE = 200_000
+#: Seconds one Redis command may take. A webhook delivery enqueues with a few commands and must
+#: be answered (503 when Redis hangs) within GitHub's 10 s, after which GitHub drops it.
+COMMAND_TIMEOUT = 4
 #: Milliseconds an idle replica waits between two polls of the queue.
 POLL_MS = 500
 #: Retries of a unit whose repository is busy, and their back-off bounds (milliseconds).
@@ -83,8 +86,8 @@ class WorkQueue:
         self.client = redis.Redis.from_url(
             settings.queue_url,
             password=password,
-            socket_timeout=10,
-            socket_connect_timeout=5,
+            socket_timeout=COMMAND_TIMEOUT,
+            socket_connect_timeout=COMMAND_TIMEOUT,
             health_check_interval=15,
             client_name=f"base-image-bot {identity}"[:100].replace(" ", "-"),
         )

@@ -17,13 +17,22 @@ from bot.describe.model import Changelog, Description, ImageSide
 from bot.errors import BotError, ScanError
 from bot.models import ImageVersion, UpdateRecord
 from bot.registry import ImageConfig, ImageIndex, ImageManifest, Platform, RegistryClient
+from bot.sbom.attestation import SbomCache
+from bot.sbom.matching import match_inventory
+from bot.sbom.purl import LANGUAGE_ECOSYSTEMS, purl_of
+from bot.sbom.source import ImageInventory, InventoryOptions, inventory_image
 from bot.scan.adapters import SCANNERS, ScannerReport, run_scanner, scanner_available
 from bot.scan.advisories import AdvisoryDatabase
-from bot.scan.diff import diff_findings, diff_packages, limit_changes, severity_counts
-from bot.scan.inventory import scan_image
+from bot.scan.diff import (
+    PackageChange,
+    diff_findings,
+    diff_packages,
+    limit_changes,
+    severity_counts,
+)
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
-from bot.scan.matching import Finding, match_packages
+from bot.scan.matching import Finding
 from bot.scan.osv import ecosystem_for
 from bot.scan.packages import Package
 from bot.versioning.rules import UpdateType
@@ -53,6 +62,7 @@ class _Side:
     """Mutable working state of one side while describing."""
 
     version: ImageVersion
+    index: ImageIndex | None = None
     manifest: ImageManifest | None = None
     config: ImageConfig | None = None
     labels: dict[str, str] | None = None
@@ -61,6 +71,7 @@ class _Side:
     ecosystem: str | None = None
     findings: tuple[Finding, ...] | None = None
     incomplete: tuple[str, ...] = ()
+    inventory: ImageInventory | None = None
 
 
 def _fetch(
@@ -73,6 +84,7 @@ def _fetch(
     labels: dict[str, str] = {}
     manifest = top
     if isinstance(top, ImageIndex):
+        side.index = top
         labels.update(top.annotations)
         child = client.resolve_platform(top, platform)
         labels.update(child.annotations)
@@ -100,14 +112,14 @@ def _image_side(side: _Side) -> ImageSide:
         compressed_size=size,
         created=config.created.isoformat() if config and config.created else None,
         vulnerabilities=severity_counts(side.findings) if side.findings is not None else None,
+        inventory=side.inventory.detail if side.inventory is not None else None,
     )
 
 
 @dataclass(frozen=True)
 class _Options:
     advisories: AdvisoryDatabase | None
-    cache: LayerCache
-    limits: LayerLimits | None
+    inventory: InventoryOptions
     scanner: str
     runner: ScannerRunner
 
@@ -130,9 +142,9 @@ def _inventory(
             errors.append(f"{which}: {opts.scanner} reports no package list")
         side.os_label = f"{report.os.id} {report.os.version_id}" if report.os else None
         return
-    inventory = scan_image(
-        client, registry, repo, side.manifest, cache=opts.cache, limits=opts.limits
-    )
+    inventory = inventory_image(client, registry, repo, side.manifest, side.index, opts.inventory,
+                                tag=side.version.tag, platform=platform)  # fmt: skip
+    side.inventory = inventory
     side.packages = inventory.packages
     side.incomplete = tuple(f"{which}: {reason}" for reason in inventory.incomplete)
     errors.extend(f"{which}: {note}" for note in inventory.notes)
@@ -141,11 +153,12 @@ def _inventory(
         return
     side.os_label = inventory.os.label
     side.ecosystem = ecosystem_for(inventory.os)
-    if side.ecosystem is None:
-        errors.append(f"{which}: no advisory data for {inventory.os.label}")
-    elif opts.advisories is not None:
-        index = opts.advisories.index(side.ecosystem)
-        side.findings = match_packages(inventory.packages, index)
+    if opts.advisories is None:
+        return
+    matched = match_inventory(inventory, opts.advisories)
+    side.ecosystem = matched.ecosystem
+    side.findings = matched.findings
+    errors.extend(f"{which}: {problem}" for problem in matched.errors)
 
 
 def _step(errors: list[str], what: str, action: Callable[[], None]) -> bool:
@@ -169,6 +182,9 @@ def describe_update(
     advisories: AdvisoryDatabase | None,
     *,
     layer_cache: LayerCache | None = None,
+    sbom_cache: SbomCache | None = None,
+    prefer_sbom: bool = True,
+    inventory: InventoryOptions | None = None,
     commits: CommitSource | None = None,
     scanner: str = "builtin",
     scanner_runner: ScannerRunner | None = None,
@@ -184,8 +200,10 @@ def describe_update(
     if scanner != "builtin" and not usable:
         errors.append(f"scanner {scanner} is not available; the built-in scanner was used")
         scanner = "builtin"
-    opts = _Options(advisories, layer_cache or LayerCache(), limits, scanner,
-                    scanner_runner or _default_runner)  # fmt: skip
+    inventory = inventory or InventoryOptions(
+        layer_cache or LayerCache(), sbom_cache or SbomCache(), limits or LayerLimits(), prefer_sbom
+    )
+    opts = _Options(advisories, inventory, scanner, scanner_runner or _default_runner)
     old, new = _Side(update.current), _Side(update.proposed)
     image = (registry, repo, str(platform))
     for name, side in (("old image", old), ("new image", new)):
@@ -200,9 +218,11 @@ def describe_update(
         errors.extend(problems)
     all_changes = changes = None
     omitted = 0
+    purls: tuple[tuple[str, str, str], ...] = ()
     if old.packages is not None and new.packages is not None:
         all_changes = diff_packages(old.packages, new.packages).changes
         changes, omitted = limit_changes(all_changes, max_package_changes)
+        purls = _purls(changes, old, new)
     fixed = introduced = unchanged = None
     if old.findings is not None and new.findings is not None:
         diff = diff_findings(old.findings, new.findings)
@@ -241,4 +261,38 @@ def describe_update(
         errors=tuple(dict.fromkeys(errors)),
         incomplete=old.incomplete + new.incomplete,
         package_changes_omitted=omitted,
+        package_purls=purls,
+        languages=_languages(old, new),
     )
+
+
+def _purls(
+    changes: tuple[PackageChange, ...], old: _Side, new: _Side
+) -> tuple[tuple[str, str, str], ...]:
+    """``(name, arch, purl)`` of every listed change: the new package's purl, the old one's for
+    a removal."""
+    found = []
+    for side in (new, old):
+        inventory = side.inventory
+        if inventory is None:
+            continue
+        by_key = {(p.name, p.arch): p for p in inventory.packages}
+        for change in changes:
+            wanted = change.change == "removed"
+            if (side is old) != wanted:
+                continue
+            package = by_key.get((change.name, change.arch))
+            if package is not None:
+                found.append((change.name, change.arch, purl_of(package, inventory.os)))
+    return tuple(sorted(found))
+
+
+def _languages(old: _Side, new: _Side) -> tuple[str, ...]:
+    """Language ecosystems whose packages were inventoried (SBOM attestations)."""
+    kinds = {
+        p.kind
+        for side in (old, new)
+        if side.inventory is not None
+        for p in side.inventory.language_packages
+    }
+    return tuple(sorted(LANGUAGE_ECOSYSTEMS[k] for k in kinds))

@@ -13,6 +13,7 @@ CHANGE_KINDS = ("upgraded", "downgraded", "added", "removed")
 
 def _side(side: ImageSide, prov: Provenance | None) -> dict[str, object]:
     return {
+        "inventory": side.inventory,
         "tag": side.tag,
         "digest": side.digest,
         "manifest_digest": side.manifest_digest,
@@ -30,9 +31,9 @@ def _side(side: ImageSide, prov: Provenance | None) -> dict[str, object]:
     }
 
 
-def _change(c: PackageChange) -> dict[str, object]:
+def _change(c: PackageChange, purls: dict[tuple[str, str], str]) -> dict[str, object]:
     return {"name": c.name, "arch": c.arch, "old": c.old_version, "new": c.new_version,
-            "source": c.source}  # fmt: skip
+            "source": c.source, "purl": purls.get((c.name, c.arch))}  # fmt: skip
 
 
 def _finding(f: Finding) -> dict[str, object]:
@@ -67,7 +68,8 @@ def to_document(d: Description) -> dict[str, object]:
     cl = d.changelog
     packages: dict[str, object] | None = None
     if d.package_changes is not None:
-        packages = {k: [_change(c) for c in d.package_changes if c.change == k]
+        purls = {(name, arch): purl for name, arch, purl in d.package_purls}
+        packages = {k: [_change(c, purls) for c in d.package_changes if c.change == k]
                     for k in CHANGE_KINDS}  # fmt: skip
     vulns: dict[str, object] | None = None
     if d.fixed is not None and d.introduced is not None:
@@ -79,6 +81,7 @@ def to_document(d: Description) -> dict[str, object]:
     return {
         "platform": d.platform,
         "scanner": d.scanner,
+        "languages": list(d.languages),
         "old": _side(d.old, cl.old if cl else None),
         "new": _side(d.new, cl.new if cl else None),
         "packages": packages,

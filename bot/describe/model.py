@@ -69,6 +69,9 @@ class ImageSide:
     compressed_size: int | None = None
     created: str | None = None
     vulnerabilities: tuple[tuple[str, int], ...] | None = None
+    #: Where the package list came from: ``SBOM attestation (SPDX-2.3 by syft-…)`` or
+    #: ``image layers``; ``None`` when the image was not inventoried (or by another scanner).
+    inventory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ class Description:
     incomplete: tuple[str, ...] = ()
     #: Package changes not listed in ``package_changes`` (``describe.max_package_changes``).
     package_changes_omitted: int = 0
+    #: ``(name, arch, purl)`` of the listed package changes (the removed package's for a removal).
+    package_purls: tuple[tuple[str, str, str], ...] = ()
+    #: Language ecosystems matched besides the OS (``PyPI``...), from SBOM attestations.
+    languages: tuple[str, ...] = ()
 
     @property
     def short_name(self) -> str:

@@ -20,6 +20,7 @@ from bot.report.text import short_digest
 from bot.scan.diff import PackageChange
 from bot.scan.matching import Finding
 from bot.scan.severity import SEVERITIES
+from bot.units import human_size
 from bot.versioning.rules import UpdateType
 
 __all__ = ["MAX_BODY_CHARS", "render_body", "render_group_body", "to_document"]
@@ -47,21 +48,12 @@ def _short(digest: str | None) -> str:
     return md_code(short_digest(digest)) if digest else "—"
 
 
-def _size(num: int) -> str:
-    value = float(num)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(value) < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"  # pragma: no cover
-
-
 def _delta(old: int | None, new: int | None, fmt: str = "count") -> str:
     if old is None or new is None or old == new:
         return ""
     diff = new - old
     sign = "+" if diff > 0 else "-"
-    text = _size(abs(diff)) if fmt == "size" else str(abs(diff))
+    text = human_size(abs(diff)) if fmt == "size" else str(abs(diff))
     return f" ({sign}{text})"
 
 
@@ -119,8 +111,8 @@ def _summary_table(d: Description) -> list[str]:
                     f"| {known(n.package_count, str)}{delta} |")  # fmt: skip
     if _either(o.compressed_size, n.compressed_size):
         delta = _delta(o.compressed_size, n.compressed_size, "size")
-        rows.append(f"| compressed size | {known(o.compressed_size, _size)} "
-                    f"| {known(n.compressed_size, _size)}{delta} |")  # fmt: skip
+        rows.append(f"| compressed size | {known(o.compressed_size, human_size)} "
+                    f"| {known(n.compressed_size, human_size)}{delta} |")  # fmt: skip
     rows += _row("source", _source(d.changelog, "old"), _source(d.changelog, "new"), str)
     return rows
 
@@ -307,11 +299,24 @@ def _footer(d: Description) -> str:
         source = f"advisories: {_advisory_source(d.advisory_source)}{synced}"
     else:
         source = "no advisory data"
+    scope = "OS packages only"
+    if d.languages:
+        scope = f"OS and {md_text(', '.join(d.languages))} packages"
     return (
-        f"<sub>Scanned by base-image-bot ({md_text(d.platform)}) · {source} · OS packages only; "
-        "a vulnerability present in both images counts as unchanged; distro-rated severities "
-        "may differ from other scanners.</sub>"
+        f"<sub>Scanned by base-image-bot ({md_text(d.platform)}) · {source}{_inventory(d)} · "
+        f"{scope}; a vulnerability present in both images counts as unchanged; distro-rated "
+        "severities may differ from other scanners.</sub>"
     )
+
+
+def _inventory(d: Description) -> str:
+    """`` · inventory: SBOM attestation (…)`` (one source, or old → new when they differ)."""
+    old, new = d.old.inventory, d.new.inventory
+    if not old and not new:
+        return ""
+    if old == new or not old or not new:
+        return f" · inventory: {md_text(new or old or '')}"
+    return f" · inventory: {md_text(old)} → {md_text(new)}"
 
 
 def _side_name(side: ImageSide) -> str:

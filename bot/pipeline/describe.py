@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +28,10 @@ from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
+from bot.report.recommendations import alternatives_section
 from bot.report.text import describe_version
+from bot.sbom.attestation import SbomCache
+from bot.sbom.source import InventoryLog, InventoryOptions
 from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
 from bot.scan.layercache import LayerCache
 from bot.scan.layers import LayerLimits
@@ -58,6 +61,42 @@ def cache_dir(settings: Settings) -> Path:
     return Path.home() / ".cache" / "base-image-bot"
 
 
+@dataclass(frozen=True)
+class ScanContext:
+    """What every inventory of a run shares: one advisory database and the layer and SBOM
+    caches (in memory, and on disk under :func:`cache_dir` across runs)."""
+
+    advisories: AdvisoryDatabase
+    layers: LayerCache
+    sboms: SbomCache
+    #: Every image inventoried in the run (``run --sbom``).
+    log: InventoryLog
+
+    def inventory(self, settings: Settings) -> InventoryOptions:
+        """Inventory options under ``settings``' limits."""
+        limits = LayerLimits(
+            max_database_bytes=settings.describe.max_database_bytes,
+            max_packages=settings.describe.max_packages,
+        )
+        return InventoryOptions(self.layers, self.sboms, limits,
+                                prefer_sbom=settings.describe.sbom_attestations, log=self.log)  # fmt: skip
+
+
+def scan_context(settings: Settings, now: datetime) -> ScanContext:
+    """The scan context of one run."""
+    directory = cache_dir(settings)
+    advisories = AdvisoryDatabase(
+        AdvisorySettings(
+            url=settings.describe.advisories_url,
+            path=settings.describe.advisories_path,
+            cache_dir=str(directory / "advisories"),
+            max_age=timedelta(hours=settings.describe.advisories_max_age_hours),
+        ),
+        now=now,
+    )
+    return ScanContext(advisories, LayerCache(directory), SbomCache(directory), InventoryLog())
+
+
 class Describer:
     """Describes the updates of a run: one advisory database and one layer cache for the whole
     run (every repository of a service run shares them).
@@ -74,23 +113,18 @@ class Describer:
         now: datetime,
         max_workers: int = 4,
         commits: CommitSource | None = None,
+        context: ScanContext | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
         self.now = now
         self.max_workers = max_workers
         self.commits = commits
-        directory = cache_dir(settings)
-        self.advisories = AdvisoryDatabase(
-            AdvisorySettings(
-                url=settings.describe.advisories_url,
-                path=settings.describe.advisories_path,
-                cache_dir=str(directory / "advisories"),
-                max_age=timedelta(hours=settings.describe.advisories_max_age_hours),
-            ),
-            now=now,
-        )
-        self.layers = LayerCache(directory)
+        context = context or scan_context(settings, now)
+        self.context = context
+        self.advisories = context.advisories
+        self.layers = context.layers
+        self.sboms = context.sboms
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -98,10 +132,7 @@ class Describer:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
         settings = settings or self.settings
-        limits = LayerLimits(
-            max_database_bytes=settings.describe.max_database_bytes,
-            max_packages=settings.describe.max_packages,
-        )
+        inventory = self.context.inventory(settings)
         wanted: dict[Key, UpdateRecord] = {}
         for result in results:
             for update in result.updates:
@@ -121,10 +152,9 @@ class Describer:
                 update,
                 parse_platform(key[-1]),
                 self.advisories,
-                layer_cache=self.layers,
+                inventory=inventory,
                 scanner=settings.describe.scanner,
                 commits=self.commits,
-                limits=limits,
                 max_package_changes=settings.describe.max_package_changes,
             )
 
@@ -149,11 +179,32 @@ def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) ->
     descriptions = list(
         {id(u.description): u.description for u in updates if u.description}.values()
     )
+    alternatives = _alternatives(updates)
     budget = max_chars - len(notes_section(updates)) - 2  # governance notes go in too
+    if alternatives and len(alternatives) < budget // 4:
+        budget -= len(alternatives)
+    else:
+        alternatives = ""
     if not descriptions:
         body = prbody.render_body(updates, max_chars=budget)
     elif len(descriptions) == 1:
         body = render_body(descriptions[0], max_chars=budget)
     else:
         body = render_group_body(descriptions, max_chars=budget)
-    return with_notes(body, updates)
+    return with_notes(_before_marker(body, alternatives), updates)
+
+
+def _alternatives(updates: Sequence[UpdateRecord]) -> str:
+    """The "Alternatives" sections of the updates' recommendations (``describe.recommend``)."""
+    seen = {id(u.recommendation): u.recommendation for u in updates if u.recommendation}
+    return "\n".join("\n".join(alternatives_section(r)) for r in seen.values())
+
+
+def _before_marker(body: str, extra: str) -> str:
+    """``body`` with ``extra`` added before its closing footer line (``<sub>…``), if any."""
+    if not extra:
+        return body
+    head, sep, footer = body.rpartition("\n\n<sub>")
+    if not sep:
+        return f"{body}\n{extra}"
+    return f"{head}\n{extra}\n\n<sub>{footer}"

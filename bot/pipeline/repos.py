@@ -150,9 +150,10 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         logger.info("%s", skip.message)
         return RunReport(skipped=(skip,), repo_mode=True)
     files, read_errors = _sources(snapshot, settings, repo)
-    results = pipeline.describe(
-        pipeline.auditor.audit(files, run.entry.overrides, settings), settings
+    audited, recommendations = pipeline.recommend(
+        pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
     )
+    results = pipeline.describe(audited, settings)
     review = pipeline.auditor.review(results)
     results = list(review.results)
     report = RunReport(
@@ -166,6 +167,7 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
         repo_mode=True,
         findings=review.findings,
         references=review.references,
+        recommendations=tuple(recommendations),
     )
     context = RepoContext(run.entry, snapshot, settings, run.dry_run,
                           _unknown_keys(report.errors))  # fmt: skip

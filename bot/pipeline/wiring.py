@@ -16,14 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.checks.wiring import build_governance
-from bot.config import Settings
+from bot.config import PolicyOverrides, Settings
 from bot.describe import CommitSource
 from bot.forge.executor import PullRequestOptions
 from bot.forge.protocol import Forge
 from bot.pipeline.audit import Auditor, FileResult, Progress
-from bot.pipeline.describe import Describer, render_pull_request_body
+from bot.pipeline.describe import Describer, render_pull_request_body, scan_context
 from bot.pipeline.proposals import BodyRenderer
+from bot.recommend.engine import Recommender
+from bot.recommend.model import Recommendation
+from bot.recommend.variants import allows_variant, apply_variants
 from bot.registry import HttpRegistryClient, settings_from_config
+from bot.sbom.source import InventoryLog
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,31 @@ class Pipeline:
     forge: Forge | None
     #: When the run started: schedule windows and hourly limits are judged at this moment.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    recommender: Recommender | None = None
+    #: Every image inventoried in the run (described or recommended): ``run --sbom``.
+    inventories: InventoryLog = field(default_factory=InventoryLog)
+
+    def recommend(
+        self,
+        results: Sequence[FileResult],
+        settings: Settings | None = None,
+        overrides: PolicyOverrides | None = None,
+    ) -> tuple[list[FileResult], list[Recommendation]]:
+        """Recommendations for the references of ``results`` when ``recommend.enabled`` (else
+        only for images whose rule opts in to ``variant`` updates), and ``results`` with the
+        ``variant`` updates they allow. Returns the results and the recommendations to report."""
+        settings = settings or self.settings
+        if self.recommender is None:
+            return list(results), []
+        every = settings.recommend.enabled
+        found = self.recommender.for_results(
+            results,
+            settings,
+            overrides=overrides,
+            only=None if every else lambda image: allows_variant(image, settings, overrides),
+        )
+        results = apply_variants(results, found, settings, overrides)
+        return results, found if every else []
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -52,7 +81,10 @@ class Pipeline:
         settings = settings or self.settings
         if self.describer is None or not settings.describe.enabled:
             return list(results)
-        return self.describer.describe(results, settings)
+        described = self.describer.describe(results, settings)
+        if self.recommender is None or not settings.describe.recommend:
+            return described
+        return self.recommender.annotate(described, settings)
 
 
 def pull_request_options(settings: Settings) -> PullRequestOptions:
@@ -87,17 +119,30 @@ def open_pipeline(
     moment = now or datetime.now(UTC)
     client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
     try:
+        governance = build_governance(settings, client, moment)
         auditor = Auditor(
             client,
             settings,
             moment,
             max_workers=settings.lookup.max_workers,
             progress=progress,
-            governance=build_governance(settings, client, moment),
+            governance=governance,
         )
         enabled = settings.describe.enabled if describe is None else describe
+        context = scan_context(settings, moment)
         describer = (
-            Describer(settings, client, now=moment, commits=commits or forge) if enabled else None
+            Describer(settings, client, now=moment, commits=commits or forge, context=context)
+            if enabled
+            else None
+        )
+        recommender = Recommender(
+            settings,
+            client,
+            context.advisories,
+            context.inventory(settings),
+            moment.date(),
+            governance=governance,
+            max_workers=settings.lookup.max_workers,
         )
         yield Pipeline(
             settings=settings,
@@ -107,6 +152,8 @@ def open_pipeline(
             render_body=render_pull_request_body,
             forge=forge,
             now=moment,
+            recommender=recommender,
+            inventories=context.log,
         )
     finally:
         client.close()

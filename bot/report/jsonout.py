@@ -16,6 +16,7 @@ from bot.models import (
     SkipRecord,
     UpdateRecord,
 )
+from bot.report.recommendations import recommendation_document
 
 
 def _version(version: ImageVersion) -> dict[str, str | None]:
@@ -121,6 +122,8 @@ def report_document(report: RunReport) -> dict[str, object]:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     if report.registries:
         document["registries"] = [_registry(u) for u in report.registries]
+    if report.recommendations:
+        document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
     if report.dashboards:
         document["dashboards"] = [_dashboard(d) for d in report.dashboards]
     return document

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.models import PullRequestRecord, RunReport
 from bot.report.escape import html_text, md_code, md_text
+from bot.report.recommendations import render_markdown_section
 from bot.report.text import describe_version, summary_line
 
 
@@ -62,6 +63,7 @@ def render_markdown(report: RunReport) -> str:
                 f"| {_where(f.repo, f.path)} | {f.line} | {md_code(f.rule)} "
                 f"| {md_text(f.severity)} | {md_text(f.message, limit=1000)} |"
             )
+    lines += render_markdown_section(report.recommendations)
     if report.pull_requests:
         lines += _pull_requests(report)
     if report.dashboards:

@@ -81,6 +81,9 @@ _UPDATES: dict[UpdateType, tuple[str, str, str]] = {
     UpdateType.ROLLING: ("note", "a newer build of a rolling date tag",
                          "The tag names a development stream's dated build (sid-20240101, "
                          "tip-20250209); a newer date is a newer snapshot of the same stream."),
+    UpdateType.VARIANT: ("note", "a recommended variant of the same image",
+                         "Another variant of the image (-slim -> -alpine) ranks first in the "
+                         "recommendation: smaller, fewer vulnerabilities or a supported OS."),
 }  # fmt: skip
 
 

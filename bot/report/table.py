@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.models import RunReport
+from bot.report.recommendations import print_tables
 from bot.report.text import describe_version, display_name, summary_line
 
 #: Width used when none is given: tables as wide as their content.
@@ -79,6 +80,7 @@ def render_table(report: RunReport, *, color: bool = False, width: int | None = 
                     finding.message,
                 )
         console.print(table)
+    print_tables(console, report.recommendations)
     _pull_requests(console, report)
     _dashboards(console, report)
     _registries(console, report)

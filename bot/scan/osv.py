@@ -1,6 +1,7 @@
 """OSV advisories: the record model, parsing, ecosystem names and range evaluation. Pure.
 
-Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``,
+Schema: https://ossf.github.io/osv-schema/ (``affected[].ranges[]`` of type ``ECOSYSTEM``, and
+``SEMVER`` for the npm and Go ecosystems, whose order it is,
 events ``introduced`` / ``fixed`` / ``last_affected`` / ``limit``, ``versions[]``). A version is
 affected exactly as the schema's "Evaluation" pseudocode says: listed in ``versions``, or inside
 a range: below one of its ``limit`` events (none means an implicit ``"*"``; a limit containing
@@ -100,10 +101,18 @@ def _severity_of(entries: object, specific: object) -> str:
     return worst(levels)
 
 
-def _ranges(item: dict[str, object]) -> tuple[tuple[Event, ...], ...]:
+#: Ecosystems whose version order is Semantic Versioning: their ``SEMVER`` ranges are read
+#: (a ``SEMVER`` range of a distribution would be evaluated with the wrong order).
+SEMVER_ECOSYSTEMS = frozenset({"npm", "Go"})
+
+
+def _ranges(item: dict[str, object], ecosystem: str = "") -> tuple[tuple[Event, ...], ...]:
     ranges: list[tuple[Event, ...]] = []
+    types: tuple[object, ...] = ("ECOSYSTEM", None)
+    if ecosystem.partition(":")[0] in SEMVER_ECOSYSTEMS:
+        types = ("ECOSYSTEM", "SEMVER", None)
     for rng in _list(item.get("ranges")):
-        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", None):
+        if not isinstance(rng, dict) or rng.get("type") not in types:
             continue
         events = [
             (kind, event[kind])
@@ -149,7 +158,7 @@ def parse_advisory(data: bytes | dict[str, object]) -> Advisory:
             AffectedRange(
                 ecosystem=ecosystem,
                 package=name,
-                ranges=_ranges(item),
+                ranges=_ranges(item, str(pkg.get("ecosystem", ""))),
                 versions=_strs(item.get("versions")),
                 severity=worst([sev, top]),
             )
@@ -239,9 +248,16 @@ def ecosystem_for(release: OsRelease) -> str | None:
     return None
 
 
+#: Language ecosystems of OSV and the package kind (version order) of each.
+LANGUAGE_KINDS = {"PyPI": "pypi", "npm": "npm", "Go": "golang", "RubyGems": "gem"}
+
+
 def ecosystem_kind(ecosystem: str) -> str:
-    """Package kind (version order) of an ecosystem: ``deb``, ``apk`` or ``rpm``."""
+    """Package kind (version order) of an ecosystem: ``deb``, ``apk``, ``rpm``, or a language
+    kind (``pypi``, ``npm``, ``golang``, ``gem``)."""
     base = ecosystem.partition(":")[0]
+    if base in LANGUAGE_KINDS:
+        return LANGUAGE_KINDS[base]
     if base in ("Debian", "Ubuntu"):
         return "deb"
     if base in ("Alpine", "Wolfi", "Chainguard"):

@@ -20,6 +20,8 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
+from bot.scan.langversions import compare_gem, compare_pep440, compare_semver
+
 __all__ = ["compare", "compare_apk", "compare_dpkg", "compare_rpm", "sort_key"]
 
 
@@ -282,11 +284,17 @@ _BY_KIND: dict[str, Callable[[str, str], int]] = {
     "deb": compare_dpkg,
     "apk": compare_apk,
     "rpm": compare_rpm,
+    # language packages (from SBOM attestations): bot.scan.langversions
+    "pypi": compare_pep440,
+    "npm": compare_semver,
+    "golang": compare_semver,
+    "gem": compare_gem,
 }
 
 
 def compare(kind: str, a: str, b: str) -> int:
-    """Compare two versions of a ``deb``, ``apk`` or ``rpm`` package (-1, 0, 1)."""
+    """Compare two versions of a ``deb``, ``apk`` or ``rpm`` package, or of a language package
+    (``pypi``, ``npm``, ``golang``, ``gem``) (-1, 0, 1)."""
     return _BY_KIND.get(kind, compare_dpkg)(a, b)
 
 

@@ -8,7 +8,7 @@ key                meaning (default)
 ``match``          glob on the normalised name (``docker.io/library/python``,
                    ``ghcr.io/org/*``; ``*`` also crosses ``/``) (``*``)
 ``update_types``   allowed kinds: ``patch``, ``minor``, ``major``, ``digest``, ``pin``, ``os``,
-                   ``rolling`` (``{patch, digest}``: newer patch versions or refreshed
+                   ``rolling``, ``variant`` (``{patch, digest}``: newer patch versions or refreshed
                    digests; ``os`` also moves a Windows ``10.0.BUILD``; ``rolling`` moves a
                    rolling date tag such as ``sid-20240101`` to a newer date)
 ``versioning``     ``docker`` | ``semver`` | ``pep440`` | ``loose`` | ``regex:<pattern>``
@@ -54,6 +54,9 @@ class UpdateType(StrEnum):
     PIN = "pin"
     OS = "os"
     ROLLING = "rolling"
+    #: Another variant of the same image (``-slim`` -> ``-alpine``), proposed only from a
+    #: recommendation (``bot.recommend``) that ranks it first; never by :func:`choose_update`.
+    VARIANT = "variant"
 
 
 DEFAULT_UPDATE_TYPES: frozenset[UpdateType] = frozenset({UpdateType.PATCH, UpdateType.DIGEST})

@@ -21,7 +21,9 @@ version token is the first token that starts with a digit; a hyphenated pre-rele
 pre-release (``rc1``, ``a5``, ``b2``, ``beta1``, ``_rc1``; unknown words too, so they are never
 proposed to a stable tag). Tags with no version token (``latest``, ``alpine``, ``bookworm``,
 ``stable-alpine3.19``), commit-like hex strings and versions of more than four components are not
-versions: :func:`parse_docker` returns ``None`` and they only get digest (or ``os``) updates.
+versions: :func:`parse_docker` returns ``None`` and they only get digest (or ``os``) updates
+(commit-like strings are refused for every scheme, before any grammar, by
+:func:`bot.versioning.schemes.parse_tag`).
 """
 
 from __future__ import annotations
@@ -136,8 +138,9 @@ def looks_like_hash(tag: str) -> bool:
 
 
 def parse_docker(tag: str) -> ParsedTag | None:
-    """Parse ``tag`` with the default docker grammar (see the module docstring)."""
-    if not tag or looks_like_hash(tag):
+    """Parse ``tag`` with the default docker grammar (see the module docstring); ``tag`` is not
+    commit-like (:func:`looks_like_hash`, checked by the caller)."""
+    if not tag:
         return None
     tokens = tag.split("-")
     if "" in tokens:

@@ -191,6 +191,30 @@ def test_a_kubernetes_lease_elects_and_moves_the_leader(
     assert not [m for m in successor.messages() if m.startswith("run ")]  # no second run
 
 
+def test_a_leader_elected_just_after_a_cron_time_runs_each_repository_once(
+    github_emulator: GitHubEmulator,
+    seeded: SeededImages,
+    pg_database: str,
+    configure: Callable[..., Config],
+    replicas: Replicas,
+) -> None:
+    """Every minute's cron time has just passed when a leader is elected: the run it missed is
+    enqueued (the catch-up) and stands in for ``run_at_start``: not two runs of every repository."""
+    repos = [seed_repo(github_emulator, f"app{i}", seeded) for i in range(2)]
+    config = configure(
+        schedule={"cron": "* * * * *", "job_store": pg_database, "run_at_start": True}
+    )
+    replicas.start(2, config)
+    leader = replicas.leader()
+    covered = leader.wait_for_log(lambda m: m.startswith("run at start of default:"))
+    caught_up = covered.split(" the run ")[1].split()[0]
+    assert caught_up.startswith("schedule:default@"), covered
+    replicas.wait_done(lambda done: all((caught_up, repo) in done for repo in repos))
+    enqueued = [m for p in replicas.all for m in p.messages() if m.startswith("run ")]
+    assert not [m for m in enqueued if m.startswith("run start:")], enqueued
+    assert all(count == 1 for count in replicas.done().values()), replicas.done()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_kills_over_scheduled_runs(

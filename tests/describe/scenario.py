@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.describe import Commit
+from bot.forge.github import GitHubForge
+from tests.github_emulator import GitHubEmulator
 from tests.scan.scenario import DEBIAN_NEW_LAYERS, DEBIAN_OLD_LAYERS
 from tests.support.images import PushedImage, Pusher
 from tests.support.registry import RunningRegistry
 
-OLD_REV = "7fe6c4b2b0bd22ad8b4e4a2e3a4a0b2f1f7c5e90"
-NEW_REV = "bf5951cf8a7b0e7d1f3c5e24c6a1d2b9e8f7a6c1"
+# The first and last commit of HISTORY below (seed_upstream checks it).
+OLD_REV = "29d4ed8d15cda2adf9ebcf2d353c5910e2d3c06b"
+NEW_REV = "8ebc5806b62494b80abb1894b6691a8a54019dc4"
 SOURCE = "https://github.com/docker-library/python.git#{rev}:3.12/slim-bookworm"
 OLD_TAG, NEW_TAG = "3.12.1-slim-bookworm", "3.12.3-slim-bookworm"
 
@@ -36,26 +38,42 @@ OLD_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "PYTHON_VERSION=
 NEW_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "PYTHON_VERSION=3.12.3",
            "GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305", "PYTHON_SHA256=abc"]  # fmt: skip
 
-COMMITS = (
-    Commit(NEW_REV, "Update 3.12 to 3.12.3"),
-    Commit("2d1c3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d", "Update 3.12 to 3.12.2, pip 24.0"),
-    Commit(
-        "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b", "Merge pull request #895 from infosiftr/pip-24"
-    ),
-)
+UPSTREAM = "docker-library/python"
+DIRECTORY = "3.12/slim-bookworm"
+#: docker-library/python's history between the two images (oldest first): path, new content,
+#: subject, date. The 3.13 commit is outside the image's directory: no changelog lists it.
+HISTORY = (
+    (f"{DIRECTORY}/Dockerfile", "ENV PYTHON_VERSION 3.12.1\n", "Update 3.12 to 3.12.1",
+     "2023-12-08T10:00:00Z"),
+    (f"{DIRECTORY}/Dockerfile", "ENV PYTHON_VERSION 3.12.2\nENV PYTHON_PIP_VERSION 24.0\n",
+     "Update 3.12 to 3.12.2, pip 24.0", "2024-02-07T10:00:00Z"),
+    ("3.13-rc/slim-bookworm/Dockerfile", "ENV PYTHON_VERSION 3.13.0a4\n",
+     "Update 3.13-rc to 3.13.0a4", "2024-02-16T10:00:00Z"),
+    (f"{DIRECTORY}/Dockerfile", "ENV PYTHON_VERSION 3.12.2\n",
+     "Remove pip (#895 from infosiftr/pip-24)", "2024-03-01T10:00:00Z"),
+    (f"{DIRECTORY}/Dockerfile", "ENV PYTHON_VERSION 3.12.3\nENV PYTHON_SHA256 abc\n",
+     "Update 3.12 to 3.12.3", "2024-04-10T03:00:00Z"),
+)  # fmt: skip
 
 
-@dataclass
-class RecordedCommits:
-    """A :class:`bot.describe.CommitSource` fed from a fixture; records its calls."""
+def seed_upstream(emulator: GitHubEmulator) -> tuple[str, ...]:
+    """Create docker-library/python on ``emulator`` with :data:`HISTORY`; the commit shas, oldest
+    first. Dates and authors are fixed, so the shas are too: the first is :data:`OLD_REV` and the
+    last :data:`NEW_REV`, the revisions the images' labels name."""
+    emulator.create_repo(UPSTREAM)
+    shas = []
+    for path, content, subject, date in HISTORY:
+        when = datetime.fromisoformat(date)
+        author = ("Docker Library Bot", "doi+docker-library-bot@docker.com")
+        shas.append(emulator.push_commit(UPSTREAM, "master", {path: content}, subject,
+                                         author=author, when=when))  # fmt: skip
+    assert (shas[0], shas[-1]) == (OLD_REV, NEW_REV), shas
+    return tuple(shas)
 
-    commits: Sequence[Commit] = COMMITS
-    calls: list[tuple[str, str, str, str | None]] = field(default_factory=list)
 
-    def commits_between(self, repo: str, old: str, new: str, path: str | None) -> Sequence[Commit]:
-        """The fixture commits."""
-        self.calls.append((repo, old, new, path))
-        return self.commits
+def commit_source(emulator: GitHubEmulator) -> GitHubForge:
+    """Our GitHub client on ``emulator``: where the describe stage lists upstream commits."""
+    return GitHubForge(emulator.token, base_url=emulator.base_url, throttle=False, retry=None)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,16 @@ from bot.models import ImageVersion, UpdateRecord
 from bot.registry import Platform
 from bot.scan import AdvisoryDatabase, AdvisorySettings, LayerCache, ScannerReport, parse_trivy
 from bot.scan.diff import PackageChange
-from tests.describe.scenario import NEW_REV, NEW_TAG, OLD_REV, OLD_TAG, RecordedCommits, push_pair
+from tests.describe.scenario import (
+    NEW_REV,
+    NEW_TAG,
+    OLD_REV,
+    OLD_TAG,
+    commit_source,
+    push_pair,
+    seed_upstream,
+)
+from tests.github_emulator import GitHubEmulator
 from tests.scan.scenario import OSV_DATA, osv_server, registry_client, zip_tree
 from tests.support.registry import RunningRegistry
 
@@ -27,10 +36,11 @@ def _update(registry: RunningRegistry, repo: str, current: ImageVersion, propose
 
 
 def test_tag_bump_package_cve_and_changelog(
-    registry: RunningRegistry, unique_repo: str, tmp_path: Path
+    registry: RunningRegistry, unique_repo: str, tmp_path: Path, github_emulator: GitHubEmulator
 ) -> None:
     pair = push_pair(registry, unique_repo)
-    commits = RecordedCommits()
+    history = seed_upstream(github_emulator)
+    commits = commit_source(github_emulator)
     with osv_server(zip_tree(OSV_DATA, tmp_path / "bucket")) as server:
         advisories = AdvisoryDatabase(
             AdvisorySettings(url=server.url, cache_dir=str(tmp_path)), now=NOW
@@ -100,8 +110,12 @@ def test_tag_bump_package_cve_and_changelog(
     assert (
         cl.compare_url == f"https://github.com/docker-library/python/compare/{OLD_REV}...{NEW_REV}"
     )
-    assert commits.calls == [("docker-library/python", OLD_REV, NEW_REV, "3.12/slim-bookworm")]
-    assert len(cl.commits) == 3
+    # Listed through the GitHub API: newest first, only those touching the image's directory.
+    assert [(c.sha, c.message) for c in cl.commits] == [
+        (history[4], "Update 3.12 to 3.12.3"),
+        (history[3], "Remove pip (#895 from infosiftr/pip-24)"),
+        (history[1], "Update 3.12 to 3.12.2, pip 24.0"),
+    ]
     assert [(e.name, e.old, e.new) for e in cl.env_changes] == [
         ("PYTHON_PIP_VERSION", "23.2.1", None),
         ("PYTHON_SHA256", None, "abc"),

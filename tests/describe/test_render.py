@@ -24,7 +24,8 @@ from bot.models import ImageVersion, UpdateRecord
 from bot.registry import Platform
 from bot.scan import AdvisoryDatabase, AdvisorySettings, Finding
 from bot.scan.diff import PackageChange
-from tests.describe.scenario import NEW_TAG, OLD_TAG, RecordedCommits, push_pair
+from tests.describe.scenario import NEW_TAG, OLD_TAG, commit_source, push_pair, seed_upstream
+from tests.github_emulator import GitHubEmulator
 from tests.scan.scenario import OSV_DATA, registry_client
 from tests.support.registry import RunningRegistry
 
@@ -34,19 +35,25 @@ OSV_URL = "https://storage.googleapis.com/osv-vulnerabilities/Debian/all.zip"
 
 
 @pytest.fixture(scope="module")
-def description(registry: RunningRegistry) -> Description:
-    """The scenario described for real, with the environment-dependent fields pinned."""
+def description(registry: RunningRegistry, tmp_path_factory: pytest.TempPathFactory) -> Description:
+    """The scenario described for real (images on the registry, upstream commits listed from the
+    GitHub emulator), with the environment-dependent fields pinned."""
     from tests.support.registry import unique_repo_name
 
     repo = unique_repo_name("describe-golden")
     push_pair(registry, repo)
+    github = GitHubEmulator(tmp_path_factory.mktemp("github")).start()
+    seed_upstream(github)
     advisories = AdvisoryDatabase(
         AdvisorySettings(path=str(OSV_DATA)), now=datetime(2030, 1, 1, tzinfo=UTC)
     )
     update = UpdateRecord("Dockerfile", 3, "from", f"{registry.host}/{repo}",
                           ImageVersion(OLD_TAG, None), ImageVersion(NEW_TAG, None), "patch")  # fmt: skip
-    d = describe_update(registry_client(registry), update, Platform("linux", "amd64"), advisories,
-                        commits=RecordedCommits())  # fmt: skip
+    try:
+        d = describe_update(registry_client(registry), update, Platform("linux", "amd64"),
+                            advisories, commits=commit_source(github))  # fmt: skip
+    finally:
+        github.stop()
     assert d.errors == ()
     return replace(d, image="docker.io/library/python", advisory_source=f"OSV Debian:12 ({OSV_URL})",
                    advisory_fetched_at="2026-11-23T06:00:00+00:00")  # fmt: skip

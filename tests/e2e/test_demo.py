@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -26,7 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: image -> the distribution release (ID, VERSION_ID prefix) its demo tags are built on
 RELEASES = {
-    "docker.io/library/python": {("debian", "12"), ("debian", "13")},
+    # the -alpine variants are what run --recommend compares the -slim tags with
+    "docker.io/library/python": {
+        ("debian", "12"),
+        ("debian", "13"),
+        ("alpine", "3.23"),
+        ("alpine", "3.24"),
+    },  # fmt: skip
     "docker.io/library/golang": {("debian", "12")},
     "gcr.io/distroless/static-debian12": {("debian", "12")},
     "docker.io/library/node": {("alpine", "3.23")},
@@ -148,3 +155,22 @@ def test_demo_output_is_clean_and_every_update_is_described(
     assert "update ubuntu:22.04 docker digest" in out
     assert "| OS | Ubuntu 22.04.5 LTS | Ubuntu 22.04.5 LTS |" in out
     assert "| OS | Alpine Linux v3.24 | Alpine Linux v3.24 |" in out
+
+
+def test_the_demo_recommends_the_alpine_variant_of_python(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``python scripts/demo.py --recommend``: the table a user sees for python:3.12.1-slim."""
+    before = dict(os.environ)
+    assert _demo_module().main(["--recommend", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    python = {(r["tag"]): r for r in document["recommendations"] if r["image"].endswith("/python")}
+    slim = python["3.12.1-slim"]
+    assert slim["current"]["end_of_life"] == "eol"  # Debian 12 on the run's day
+    assert slim["winner"] == {"image": "docker.io/library/python", "tag": "3.12.14-alpine"}
+    assert [(c["tag"], c["kind"]) for c in slim["candidates"]] == [
+        ("3.12.14-alpine", "variant"), ("3.13.15-slim", "next-line"), ("3.12.14-slim", "update")]  # fmt: skip
+    assert "known vulnerabilities 0 against 21 now" in slim["reason"]
+    # The demo points the bot at its advisories and cache through the environment: later CLI
+    # runs in this process must not inherit them.
+    assert dict(os.environ) == before

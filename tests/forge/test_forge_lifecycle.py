@@ -7,16 +7,27 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.forge.branches import MarkedUpdate, PullRequestMarker, is_bot_commit_message, parse_marker
+from bot.forge.branches import (
+    MarkedUpdate,
+    PullRequestMarker,
+    encode_marker,
+    is_bot_commit_message,
+    parse_marker,
+)
 from bot.forge.lifecycle import (
+    BODY_CUT_NOTE,
     EDITED_FLAG,
+    GITHUB_BODY_LIMIT,
+    IGNORE_COMMENT,
     Action,
     DesiredChange,
     FileChange,
     PlanInput,
+    body_budget,
     git_blob_sha,
     plan,
     unchanged,
+    with_marker,
 )
 from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState
 
@@ -233,3 +244,193 @@ def test_commits_carry_the_bot_trailer() -> None:
     (action,) = _run((_want(),))
     assert action.message.startswith("chore(deps): update python docker tag to 3.12.3-slim\n\n")
     assert is_bot_commit_message(action.message)
+
+
+def test_always_rebase_leaves_an_up_to_date_branch_alone() -> None:
+    # Not behind its base: always_rebase has nothing to do (no new commit on every run).
+    (action,) = _run((_want(),), (_pr(),), (BRANCH,), {BRANCH: _state()}, always_rebase=True)
+    assert (action.kind, action.reason) == ("none", "up to date")
+    assert not action.writes
+    # An orphan branch holding the change and not behind is reused as it is...
+    (reused,) = _run((_want(),), (), (BRANCH,), {BRANCH: _state()}, always_rebase=True)
+    assert (reused.kind, reused.files, reused.message) == ("open", (), "")
+    # ... and recommitted when it is behind.
+    (behind,) = _run((_want(),), (), (BRANCH,), {BRANCH: _state(behind=1)}, always_rebase=True)
+    assert (behind.kind, behind.files) == ("open", _want().files)
+    assert behind.message.startswith("chore(deps): update python docker tag to 3.12.3-slim")
+
+
+def test_only_open_bot_pull_requests_count_against_limit_open() -> None:
+    wants = tuple(_want(branch=f"base-image-bot/f{i}/python") for i in range(3))
+    done = tuple(
+        _pr(10 + i, branch=f"base-image-bot/old{i}/python", state="closed", merged=i == 0,
+            want=_want(branch=f"base-image-bot/old{i}/python"))
+        for i in range(3)
+    )  # fmt: skip
+    human = _pr(20, branch="feature/x", body="a human's pull request")
+    actions = _run(wants, (*done, human), (), limit_open=2)
+    # Closed and merged bot PRs and PRs without our marker leave room for two new ones.
+    assert [a.kind for a in actions if a.branch in {w.branch for w in wants}] == [
+        "open",
+        "open",
+        "pending",
+    ]
+    pending = next(a for a in actions if a.kind == "pending")
+    assert pending.reason == "pr_limit_open reached"
+    # One open bot PR elsewhere takes one of the two places.
+    other = _pr(
+        30, branch="base-image-bot/zz/python", want=_want(branch="base-image-bot/zz/python")
+    )
+    actions = _run((*wants, other_want := _want(branch=other.branch)), (other,), (other.branch,),
+                   {other.branch: _state()}, limit_open=2)  # fmt: skip
+    assert [a.kind for a in actions] == ["open", "pending", "pending", "none"]
+    assert other_want.branch == actions[-1].branch
+
+
+def test_a_pull_request_whose_labelling_failed_gets_its_labels() -> None:
+    wanted = ("dependencies", "docker")
+    unlabelled = _pr(4)
+    (action,) = _run((_want(),), (unlabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert action == Action("update", BRANCH, "labels missing", 4, labels=wanted)
+    # Any one of them left (a human relabelled it, in any case): left alone.
+    relabelled = replace(_pr(4), labels=("DOCKER", "team-x"))
+    (kept,) = _run((_want(),), (relabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert kept == Action("none", BRANCH, "up to date", 4)
+    # Labels ride along with other changes.
+    newer = _want("3.12.4-slim", content=b"FROM python:3.12.4-slim\n")
+    (both,) = _run((newer,), (unlabelled,), (BRANCH,), {BRANCH: _state()}, labels=wanted)
+    assert (both.reason, both.labels) == ("newer version available", wanted)
+
+
+def test_human_commits_are_named_in_the_notice_and_the_pull_request_is_then_left_alone() -> None:
+    commits = tuple(BranchCommit(c * 40, "Jane", "j@x", "tweak", ("h" * 40,)) for c in ("c", "d"))
+    state = {BRANCH: _state(foreign=commits)}
+    (first,) = _run((_want(),), (_pr(5),), (BRANCH,), state)
+    assert first == Action(
+        "update",
+        BRANCH,
+        "branch has commits by others; left alone (notified once)",
+        5,
+        body=first.body,
+        comment=(
+            "This branch has commits that base-image-bot did not make (ccccccc, ddddddd), so the "
+            "bot will not update or rebase it any more. Close this pull request (or delete the "
+            "branch) to get a fresh one."
+        ),
+    )
+    (second,) = _run((_want(),), (_pr(5, body=first.body),), (BRANCH,), state)
+    assert second == Action("none", BRANCH, "branch has commits by others; left alone", 5)
+
+
+def test_stale_pull_requests_are_closed_with_the_reason_or_kept_when_not_evaluated() -> None:
+    reason = "the update is no longer needed (file changed or image already updated)"
+    (closed,) = _run((), (_pr(7),), ())  # branch already gone: nothing to delete
+    assert closed == Action(
+        "close",
+        BRANCH,
+        reason,
+        7,
+        comment=f"Closing: {reason}. base-image-bot no longer proposes this change.",
+    )
+    (kept,) = _run((), (_pr(7),), (BRANCH,), unknown_keys=frozenset({"Dockerfile#python"}))
+    assert kept == Action("none", BRANCH, "not evaluated this run (lookup failed); kept", 7)
+    # Closed PRs are not closed again.
+    assert _run((), (_pr(7, state="closed"),), (BRANCH,)) == []
+
+
+def test_every_path_of_the_planner_gives_the_whole_action() -> None:
+    want = _want()
+    open_new = Action("open", BRANCH, "new update", title=want.title, body=want.full_body,
+                      files=want.files, message=want.message, new_branch=True)  # fmt: skip
+    assert _run((want,)) == [open_new]
+    # An orphan branch that does not hold the change yet is rewritten.
+    assert _run((want,), (), (BRANCH,), {BRANCH: _state(b"FROM python:3.12.1-slim\n")}) == [
+        replace(open_new, reason="branch exists without an open pull request", new_branch=False)
+    ]
+    assert _run((want,), (_pr(3, body="made by a human"),), (BRANCH,)) == [
+        Action("none", BRANCH, "#3 uses this branch without our marker", 3)
+    ]
+    assert _run((want,), (_pr(4, state="closed", merged=True),), ()) == [
+        Action("none", BRANCH, "already merged in #4", 4)
+    ]
+    assert _run((want,), (_pr(5, state="closed"),), ()) == [
+        Action("none", BRANCH, "ignored: #5 was closed without merging", 5)
+    ]
+    grouped = DesiredChange(
+        BRANCH, "chore(deps): update python", "Table",
+        PullRequestMarker((
+            MarkedUpdate("Dockerfile#python", "Dockerfile", "python", "3.12.1-slim", "3.12.3-slim", "patch"),
+            MarkedUpdate("b/Dockerfile#python", "b/Dockerfile", "python", "3.11.1", "3.11.9", "patch"),
+        )),
+        (FileChange("Dockerfile", NEW),),
+    )  # fmt: skip
+    closed_group = _pr(6, want=grouped, state="closed")
+    assert _run((grouped,), (closed_group,), (BRANCH,)) == [
+        Action("none", BRANCH, "ignored: #6 was closed without merging", 6,
+               comment=IGNORE_COMMENT.format(targets="`3.12.3-slim`, `3.11.9`"),  # by key
+               delete_branch=True)
+    ]  # fmt: skip
+
+
+def test_a_closed_pull_request_a_human_had_taken_over_does_not_block_a_fresh_one() -> None:
+    taken = _pr(8, state="closed", body=with_marker("Table", _marker(flags=(EDITED_FLAG,))))
+    (action,) = _run((_want(),), (taken,), ())
+    assert (action.kind, action.reason) == ("open", "new update")
+
+
+def test_maintaining_an_open_pull_request_gives_the_whole_action() -> None:
+    want = _want()
+    up_to_date = {BRANCH: _state()}
+    assert _run((want,), (_pr(2),), (BRANCH,), up_to_date) == [
+        Action("none", BRANCH, "up to date", 2)
+    ]
+    retitled = replace(_pr(2), title="x")
+    assert _run((want,), (retitled,), (BRANCH,), up_to_date) == [
+        Action("update", BRANCH, "title or description changed", 2, title=want.title)
+    ]
+    rewritten = replace(_pr(2), body="x")
+    assert _run((want,), (rewritten,), (BRANCH,), up_to_date) == [
+        Action("update", BRANCH, "title or description changed", 2, body=want.full_body)
+    ]
+    # One commit behind is behind: always_rebase rebases it.
+    assert _run((want,), (_pr(2),), (BRANCH,), {BRANCH: _state(behind=1)}, always_rebase=True) == [
+        Action("update", BRANCH, "base branch moved: rebase", 2, files=want.files,
+               message=want.message)
+    ]  # fmt: skip
+
+
+def test_pending_actions_keep_the_title_and_say_which_limit() -> None:
+    wants = tuple(_want(branch=f"base-image-bot/f{i}/python") for i in range(2))
+    assert _run(wants, limit_per_run=1)[1] == Action(
+        "pending", wants[1].branch, "pr_limit_per_run reached", title=wants[1].title
+    )
+    assert _run(wants, limit_open=1)[1] == Action(
+        "pending", wants[1].branch, "pr_limit_open reached", title=wants[1].title
+    )
+
+
+def test_a_body_over_githubs_limit_is_cut_and_keeps_its_marker() -> None:
+    marker = _marker()
+    budget = body_budget(marker)
+    suffix = f"\n\n{encode_marker(marker)}\n"
+    # The whole text, marker included, leaves room for flags a later run adds.
+    assert budget == GITHUB_BODY_LIMIT - len(encode_marker(marker)) - 3 - 100
+    fits = "x" * budget
+    assert with_marker(fits, marker) == fits + suffix
+    padded = "\n  " + "x" * (budget - 3)
+    assert with_marker(f"{padded}\n\n  ", marker) == padded + suffix  # trailing space only
+    cut = with_marker(fits + "y", marker)
+    assert cut.endswith(BODY_CUT_NOTE + suffix)
+    assert cut == "x" * (budget - len(BODY_CUT_NOTE)) + BODY_CUT_NOTE + suffix
+    assert len(cut) == GITHUB_BODY_LIMIT - 100
+    # Text before the cut point ends in spaces: they go, the note follows the last word.
+    spaced = "word " * (budget // 5) + "tail" * 50
+    assert "word" + BODY_CUT_NOTE + suffix in with_marker(spaced, marker)
+    assert parse_marker(cut) == marker
+    # A marker that leaves no room: the visible body is only the note.
+    huge = PullRequestMarker(tuple(
+        MarkedUpdate(f"f{i}/Dockerfile#python", f"f{i}/Dockerfile", "python", "3.12.1", "3.12.3", "patch")
+        for i in range(700)
+    ))  # fmt: skip
+    assert body_budget(huge) == 0
+    assert with_marker("a", huge) == f"{BODY_CUT_NOTE}\n\n{encode_marker(huge)}\n"

@@ -168,7 +168,7 @@ def test_config_check_lists_every_problem_by_line(
         "(minute hour day-of-month month day-of-week, or @hourly, @daily, @weekly, @monthly, "
         "@yearly)",
         f"base-image-bot: error: {path}:5: repos[0].update_types[0]: 'pach' is not one of "
-        "['patch', 'minor', 'major', 'digest', 'pin', 'os', 'rolling']",
+        "['patch', 'minor', 'major', 'digest', 'pin', 'os', 'rolling', 'variant']",
         f"base-image-bot: error: {path}:5: repos[0].allow: cannot parse range '>=3.12,<<3' "
         "(e.g. '>=3.12,<3.13')",
         f"base-image-bot: error: {path}:6: pull_requests.title_template: unknown field 'imag' "
@@ -187,7 +187,7 @@ def test_serve_host_and_port_flags_win_over_the_configuration(tmp_path: Path) ->
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.service.offline_main", "serve", "--config", str(config),
+        [sys.executable, "-m", "bot", "serve", "--config", str(config),
          "--host", "127.0.0.1", "--port", "0"],
         cwd=ROOT, env={**env, "GITHUB_TOKEN": "unused"}, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -103,7 +103,7 @@ repos:
     [
         (
             "repos:\n  - a/b\n  - c/d\n  - name: e/f\n    update_types: [pach]\n",
-            "bot.yaml:5: repos[2].update_types[0]: 'pach' is not one of ['patch', 'minor', 'major', 'digest', 'pin', 'os', 'rolling']",
+            "bot.yaml:5: repos[2].update_types[0]: 'pach' is not one of ['patch', 'minor', 'major', 'digest', 'pin', 'os', 'rolling', 'variant']",
         ),
         ("policy:\n  update_type: [patch]\n", "bot.yaml:2: policy.update_type: unknown key"),
         ("colour: blue\n", "bot.yaml:1: colour: unknown key 'colour'"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -219,8 +220,10 @@ class GitHubEmulator(ChecksMixin):
         *,
         author: tuple[str, str] = ("Jane Human", "jane@example.com"),
         parent: str | None = None,
+        when: datetime | None = None,
     ) -> str:
-        """Commit ``files`` (None deletes) on top of ``branch`` (or ``parent``) and move the branch."""
+        """Commit ``files`` (None deletes) on top of ``branch`` (or ``parent``) and move the branch;
+        ``when`` (default: now) fixes the commit's date, and with it its sha."""
         with self.lock:
             repo = self.repo(full_name)
             old = repo.git.branch_sha(branch)
@@ -234,7 +237,7 @@ class GitHubEmulator(ChecksMixin):
                     data = content.encode() if isinstance(content, str) else content
                     changes[path] = ("100644", repo.git.write_blob(data))
             tree = repo.git.build_tree(base_tree, changes)
-            person = Person(author[0], author[1], now())
+            person = Person(author[0], author[1], when or now())
             sha = repo.git.commit_tree(tree, [base] if base else [], message, person, person)
             repo.git.update_ref(f"refs/heads/{branch}", sha, old or "0" * 40)
             return sha

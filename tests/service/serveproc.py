@@ -1,9 +1,9 @@
 """``base-image-bot serve`` as a subprocess on loopback, for the service tests and the benchmark.
 
 The service listens on port 0 and logs JSON; a reader thread collects stderr lines and the port
-comes from the ``serving on http://HOST:PORT`` line. The process cannot reach the internet
-(:mod:`tests.service.offline_main`), and unless the configuration says otherwise it does not
-describe updates (which would download advisories).
+comes from the ``serving on http://HOST:PORT`` line. Under pytest the process cannot reach the
+internet (the offline guard and settings of ``tests/conftest.py`` reach every subprocess), and
+unless the configuration says otherwise it does not describe updates.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class ServeProcess:
             [
                 sys.executable,
                 "-m",
-                "tests.service.offline_main",
+                "bot",
                 "serve",
                 "--config",
                 str(self.config_path),

@@ -9,6 +9,7 @@ labels and branch contents — must be equal byte for byte, and carry the packag
 
 from __future__ import annotations
 
+import difflib
 import os
 import stat
 import sys
@@ -107,11 +108,12 @@ def _pull_requests(emulator: GitHubEmulator) -> PullRequests:
 
 
 def _offline_bot(bin_dir: Path) -> Path:
-    """A ``base-image-bot`` on PATH that cannot leave the host (for the Action's run step)."""
+    """A ``base-image-bot`` on PATH running this checkout (for the Action's run step); it keeps
+    the ``PYTHONPATH`` it is given, which carries the tests' offline guard."""
     bin_dir.mkdir()
     script = bin_dir / "base-image-bot"
     script.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m tests.service.offline_main "$@"\n',
+        f'#!/bin/sh\nPYTHONPATH="{ROOT}:$PYTHONPATH" exec "{sys.executable}" -m bot "$@"\n',
         encoding="utf-8",
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -178,5 +180,17 @@ def test_serve_run_and_action_open_identical_described_pull_requests(
         assert "Vulnerabilities fixed by this update" in body
         assert "CVE-2023-4911" in body
         assert "libsqlite3-0" in body
-    assert served == ran
-    assert served == acted
+    _assert_same(served, ran, "run --repo")
+    _assert_same(served, acted, "the Action")
+
+
+def _assert_same(served: PullRequests, other: PullRequests, mode: str) -> None:
+    """Equal pull requests, or a unified diff of the first body (or field) that differs."""
+    assert len(served) == len(other), mode
+    for mine, theirs in zip(served, other, strict=True):
+        if mine[3] != theirs[3]:
+            diff = difflib.unified_diff(
+                mine[3].splitlines(), theirs[3].splitlines(), "serve", mode, lineterm=""
+            )
+            pytest.fail(f"{mine[0]}: bodies differ\n" + "\n".join(diff))
+        assert mine == theirs, mode

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.config import RepoSettings, ScheduleSettings, Settings, load_settings
+from bot.config import (
+    GitHubSettings,
+    RegistryEntry,
+    RepoSettings,
+    ScheduleSettings,
+    ServiceSettings,
+    Settings,
+    load_settings,
+)
 from bot.errors import ConfigError
+from bot.forge.github import GitHubForge
+from bot.forge.protocol import Forge
+from bot.service.jobs import Worker, install
+from bot.service.metrics import ServiceMetrics
 from bot.service.scheduler import (
     DEFAULT_GROUP,
-    JOB_FUNC,
     build_scheduler,
     cron_trigger,
     crontab_weekdays,
@@ -20,6 +34,9 @@ from bot.service.scheduler import (
     schedule_groups,
     state_dir,
 )
+from tests.github_emulator import GitHubEmulator
+from tests.support.images import Pusher
+from tests.support.registry import RunningRegistry
 
 
 def _settings(tmp_path: Path, *repos: RepoSettings, cron: str = "0 3 * * *") -> Settings:
@@ -53,14 +70,14 @@ def test_without_repositories_there_is_still_the_default_group(tmp_path: Path) -
 
 def test_cron_trigger_is_timezone_aware_with_jitter() -> None:
     trigger = cron_trigger("30 2 * * 1", "Europe/Berlin", 60, "schedule.cron")
-    assert trigger.jitter == 60
     start = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # Saturday before the DST change
-    fire = trigger.get_next_fire_time(None, start)
-    assert fire is not None
-    assert fire.tzinfo is not None
-    assert fire.astimezone(ZoneInfo("Europe/Berlin")).hour == 2
-    assert fire.astimezone(UTC).hour == 0  # CEST: UTC+2
-    assert fire.weekday() == 0
+    on_time = datetime(2026, 3, 30, 0, 30, tzinfo=UTC)  # Monday 02:30 CEST (UTC+2)
+    fires = [trigger.get_next_fire_time(None, start) for _ in range(40)]
+    for fire in fires:
+        assert fire is not None
+        assert on_time <= fire <= on_time + timedelta(seconds=60)  # jitter: up to 60 s late
+        assert fire.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M") == "Mon 02:30"
+    assert len(set(fires)) > 1  # spread, not one fixed delay
 
 
 @pytest.mark.parametrize(
@@ -85,41 +102,102 @@ def test_schema_rejects_cron_without_five_fields(tmp_path: Path) -> None:
     assert load_settings(path, environ={}).repos[0].schedule == "*/5 * * * *"
 
 
-def test_jobs_persist_in_sqlite_and_stale_ones_are_removed(tmp_path: Path) -> None:
-    first = _settings(tmp_path, RepoSettings("o/a"), RepoSettings("o/b", schedule="0 * * * *"))
+def _runs(scheduler: BackgroundScheduler, start: datetime, end: datetime) -> dict[str, list[str]]:
+    """When each scheduled job would fire in ``[start, end)`` (UTC ``%a %H:%M``), by job id: what
+    the service will do, read off the jobs the scheduler holds after a restart."""
+    fires: dict[str, list[str]] = {}
+    for job in scheduler.get_jobs():
+        moment, previous = start, None
+        while (fire := job.trigger.get_next_fire_time(previous, moment)) is not None and fire < end:
+            fires.setdefault(job.id, []).append(fire.astimezone(UTC).strftime("%a %H:%M"))
+            previous, moment = fire, fire + timedelta(seconds=1)
+    return fires
+
+
+def test_each_group_fires_on_its_own_cron_and_removed_groups_never_fire(tmp_path: Path) -> None:
+    first = Settings(
+        state_dir=tmp_path / "state",
+        repos=(RepoSettings("o/a"), RepoSettings("o/b", schedule="0 */6 * * *")),
+        schedule=ScheduleSettings(cron="30 3 * * 1", timezone="Europe/Berlin", jitter_seconds=0),
+    )
+    hourly = schedule_groups(first)[1].id
+    monday = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday, CET (UTC+1)
     scheduler = build_scheduler(first)
     try:
-        jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
-        assert set(jobs) == {DEFAULT_GROUP, schedule_groups(first)[1].id}
-        job = jobs[DEFAULT_GROUP]
-        assert (job.max_instances, job.coalesce) == (1, True)
-        assert job.func_ref == JOB_FUNC
-        assert job.args == (DEFAULT_GROUP,)
-        assert str(job.trigger.timezone) == "Europe/Berlin"
+        assert _runs(scheduler, monday, monday + timedelta(days=1)) == {
+            DEFAULT_GROUP: ["Mon 02:30"],  # 03:30 in Berlin
+            hourly: ["Mon 05:00", "Mon 11:00", "Mon 17:00", "Mon 23:00"],  # 00/06/12/18 Berlin
+        }
     finally:
         scheduler.shutdown(wait=False)
     assert (tmp_path / "state" / "jobs.sqlite").is_file()
 
-    second = _settings(tmp_path, RepoSettings("o/a"))
+    # The jobs persist: a restart with o/b gone keeps the default group and drops the other.
+    second = replace(first, repos=(RepoSettings("o/a"),))
     scheduler = build_scheduler(second)
     try:
-        assert [job.id for job in scheduler.get_jobs(jobstore="default")] == [DEFAULT_GROUP]
+        week = _runs(scheduler, monday, monday + timedelta(days=7))
+        assert week == {DEFAULT_GROUP: ["Mon 02:30"]}
     finally:
         scheduler.shutdown(wait=False)
 
 
-def test_run_at_start_adds_one_immediate_run_per_group(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, RepoSettings("o/a"), RepoSettings("o/b", schedule="0 * * * *"))
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    scheduler = build_scheduler(settings, run_now=now)
-    try:
-        once = scheduler.get_jobs(jobstore="memory")
-        assert sorted(job.id for job in once) == sorted(
-            f"start:{g.id}" for g in schedule_groups(settings)
+@pytest.fixture
+def two_groups(
+    github_emulator: GitHubEmulator, registry: RunningRegistry, unique_repo: str, tmp_path: Path
+) -> Settings:
+    """o/a on the default cron, o/b on its own; both with a python update waiting."""
+    prefix = unique_repo.replace("/", "-")
+    with Pusher(registry) as pusher:
+        pusher.push_tags(f"{prefix}/library/python", ["3.12.1-slim", "3.12.4-slim"], distinct=True)
+    for repo in ("o/a", "o/b", "o/c"):
+        github_emulator.create_repo(repo, {"Dockerfile": "FROM python:3.12.1-slim\n"})
+    return Settings(
+        state_dir=tmp_path / "state",
+        registry_aliases=(("docker.io", f"{registry.host}/{prefix}"),),
+        registries=(RegistryEntry(registry.host, insecure=True),),
+        github=GitHubSettings(api_url=github_emulator.base_url, throttle=False),
+        repos=(RepoSettings("o/a"), RepoSettings("o/b", schedule="0 * * * *")),
+        schedule=ScheduleSettings(cron="0 3 1 1 *", jitter_seconds=0),
+        service=ServiceSettings(dry_run=False),
+    )
+
+
+def test_run_at_start_runs_every_group_once_and_nothing_else(
+    two_groups: Settings, github_emulator: GitHubEmulator
+) -> None:
+    def forge(_: Settings) -> Forge:
+        return GitHubForge(
+            github_emulator.token, base_url=github_emulator.base_url, throttle=False, retry=None
         )
-        assert all(job.next_run_time == now for job in once)
+
+    worker = Worker(two_groups, ServiceMetrics(), forge)
+    install(worker)
+    scheduler = build_scheduler(two_groups, run_now=datetime.now(UTC))
+    try:
+        scheduler.resume()
+        runs = 'base_image_bot_runs_total{outcome="ok",trigger="schedule"}'
+        deadline = time.monotonic() + 60
+        while _sample(worker, runs) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a third run would start now
+        assert worker.wait_idle(30)
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)
+        install(None)
+    # One run per group, each over its own repositories: one pull request in o/a and in o/b,
+    # none in o/c (not configured), and no other run (the cron times are far away).
+    assert _sample(worker, runs) == 2
+    assert [len(github_emulator.pulls(repo)) for repo in ("o/a", "o/b", "o/c")] == [1, 1, 0]
+
+
+def _sample(worker: Worker, sample: str) -> float:
+    name, _, labels = sample.partition("{")
+    pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",") if p)
+    value = worker.metrics.registry.get_sample_value(
+        name, {k: v.strip('"') for k, v in pairs.items()}
+    )
+    return 0.0 if value is None else value
 
 
 def test_job_store_url_and_state_dir(tmp_path: Path) -> None:

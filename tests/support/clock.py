@@ -12,18 +12,21 @@ RUN_DAY = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 class _FrozenDatetime(datetime):
-    """``datetime`` whose ``now()`` is :data:`RUN_DAY` (everything else is the real class)."""
+    """``datetime`` whose ``now()`` is ``moment`` (everything else is the real class)."""
+
+    moment = RUN_DAY
 
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> _FrozenDatetime:  # type: ignore[override]
-        moment = RUN_DAY if tz is None else RUN_DAY.astimezone(tz)
+        moment = cls.moment if tz is None else cls.moment.astimezone(tz)
         return cls.fromtimestamp(moment.timestamp(), tz=moment.tzinfo)
 
 
-def freeze_run_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+def freeze_run_clock(monkeypatch: pytest.MonkeyPatch, at: datetime = RUN_DAY) -> datetime:
     """Make every run assembled by the composition root (``bot.pipeline.wiring``) start at
-    :data:`RUN_DAY`."""
+    ``at`` (default :data:`RUN_DAY`)."""
     import bot.pipeline.wiring
 
-    monkeypatch.setattr(bot.pipeline.wiring, "datetime", _FrozenDatetime)
-    return RUN_DAY
+    frozen = type("_Frozen", (_FrozenDatetime,), {"moment": at})
+    monkeypatch.setattr(bot.pipeline.wiring, "datetime", frozen)
+    return at

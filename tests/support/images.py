@@ -218,14 +218,16 @@ class Pusher:
         media: Media = "oci",
         annotations: Mapping[str, str] | None = None,
         attestations: bool = False,
+        sbom: Callable[[PushedImage], bytes] | None = None,
     ) -> PushedIndex:
-        """Push an index of already pushed ``images`` (plus BuildKit-style attestations)."""
+        """Push an index of already pushed ``images`` (plus BuildKit-style attestations;
+        ``sbom(image)`` gives each one's in-toto statement, and implies ``attestations``)."""
         entries = [
             IndexEntry(i.manifest_bytes, i.media_type, Platform.parse(i.platform)) for i in images
         ]
-        if attestations:
+        if attestations or sbom is not None:
             for image in images:
-                att = build_attestation(image.digest)
+                att = build_attestation(image.digest, sbom(image) if sbom else None)
                 for blob in att.blobs:
                     self.push_blob(repo, blob)
                 self.put_manifest(repo, att.digest, att.manifest, att.media_type)
@@ -254,12 +256,14 @@ class Pusher:
         media: Media = "oci",
         spec: ImageSpec | None = None,
         attestations: bool = False,
+        sbom: Callable[[PushedImage], bytes] | None = None,
         **fields: Any,
     ) -> PushedIndex:
         """Push one child per platform (by digest), then the index under ``tags``."""
         base = dataclasses.replace(spec or ImageSpec(), media=media, **fields)
         children = [self.push_image(repo, (), base, platform=p) for p in platforms]
-        return self.push_index(repo, tags, children, media=media, attestations=attestations)
+        return self.push_index(repo, tags, children, media=media, attestations=attestations,
+                               sbom=sbom)  # fmt: skip
 
     def push_tags(
         self,

@@ -87,6 +87,8 @@ class ImageSpec:
     media: Media = "docker"
     compression: Compression = "gzip"
     annotations: Mapping[str, str] = field(default_factory=dict)
+    #: The config's ``User`` (distroless ``nonroot``); ``None`` leaves the key out.
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def build_config(spec: ImageSpec, layers: Sequence[Layer]) -> bytes:
     }
     if platform.variant:
         config["variant"] = platform.variant
+    if spec.user is not None:
+        config["config"]["User"] = spec.user
     return dumps(config)
 
 
