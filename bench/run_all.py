@@ -22,6 +22,7 @@ RESULTS = HERE / "results"
 #: name → (script, full arguments, quick arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "policy": ("bench_policy.py", [], ["--selections", "100"]),
+    "startup": ("bench_startup.py", [], ["--runs", "3"]),
     "dockerfile": ("bench_dockerfile.py", [], ["--repeat", "30"]),
     "dockerfile_limits": ("bench_dockerfile_limits.py", [], []),
     "kinds": ("bench_kinds.py", [], ["--repeat", "3"]),

@@ -2,6 +2,11 @@
 
 This is the only place that catches :class:`~bot.errors.BotError` for a one-shot command; the
 tracebacks of unexpected errors are shown only with ``--debug``.
+
+Start-up matters (an Action step or a CronJob starts a process per run): this module imports only
+the standard library and :mod:`bot.errors` at load time, and each command imports what it uses
+when it runs (``version`` and ``--help`` load nothing else). ``tests/test_startup_imports.py``
+guards the import graph; ``bench/bench_startup.py`` measures it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import load_settings
-from bot.configdump import dump_yaml
 from bot.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -28,10 +31,6 @@ from bot.errors import (
     NotImplementedYetError,
     UsageError,
 )
-from bot.logsetup import mask, setup_logging
-from bot.report import terminal
-from bot.runcmd import run_command
-from bot.versioning.rules import UpdateType
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,9 @@ exit codes:
   {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
-UPDATE_TYPES = tuple(t.value for t in UpdateType)
+#: The members of bot.versioning.UpdateType, written out (this module loads nothing at start;
+#: tests/foundation/test_config.py holds the two equal).
+UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling", "variant")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)
 FORMATS = ("table", "json", "markdown", "sarif", "inventory", "inventory-json")
@@ -287,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version print and exit through argparse
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except BotError as exc:
+        from bot.logsetup import mask
+
         if debug:
             logger.exception("%s", exc.message)
         lines = exc.message.splitlines() or [exc.message]
@@ -299,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("base-image-bot: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        from bot.logsetup import mask
+
         if debug:
             logger.exception("unexpected error")
         print(
@@ -310,17 +315,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    terminal.configure(no_color=args.no_color)
     if args.command == "version":
         print(f"base-image-bot {__version__}")
         return EXIT_OK
     config_path: Path | None = args.config
     if config_path is None and os.environ.get("BASE_IMAGE_BOT_CONFIG"):
         config_path = Path(os.environ["BASE_IMAGE_BOT_CONFIG"])
+    from bot.config import load_settings
+
     if args.command == "config":
         path = args.file or config_path
         settings = load_settings(path)
         if args.show:
+            from bot.configdump import dump_yaml
+
             print(dump_yaml(settings), end="")
         print(f"{settings.source}: configuration is valid", file=sys.stderr)
         return EXIT_OK
@@ -330,12 +338,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.log_format:
         overrides["log_format"] = args.log_format
     if args.command == "run":
+        from bot.report import terminal
+        from bot.runcmd import run_command
+
+        terminal.configure(no_color=args.no_color)
         return run_command(args, config_path, overrides)
     if args.command == "serve":
         if args.host is not None:
             overrides["service.host"] = args.host
         if args.port is not None:
             overrides["service.port"] = args.port
+    from bot.logsetup import setup_logging
+
     settings = load_settings(config_path, overrides=overrides)
     setup_logging(settings.log_level, settings.log_format)
     if args.command == "serve":

@@ -16,7 +16,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
@@ -138,6 +137,8 @@ class LookupSettings:
     page_size: int = 1000
     max_retry_after: float = 60.0
     verify_digests: str = "unless-pull-quota"
+    #: Seconds a tag list from the persistent cache (``state_dir``) is used without asking.
+    cache_ttl: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -341,9 +342,9 @@ def schema() -> dict[str, Any]:
 
 
 def _schema_path() -> Path:
-    packaged = resources.files("bot").joinpath("schema.json")
+    packaged = Path(__file__).resolve().parent / "schema.json"  # the wheel's copy
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parent.parent / "config" / "schema.json"
 
 

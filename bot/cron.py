@@ -5,16 +5,26 @@ the check accepts is what ``serve`` runs. Expressions are crontab's five fields 
 day-of-month month day-of-week, where day-of-week counts from Sunday = 0 or 7) or one of the
 macros ``@hourly``, ``@daily`` (``@midnight``), ``@weekly``, ``@monthly``, ``@yearly``
 (``@annually``).
+
+Importing APScheduler costs a tenth of a second of CPU (its package metadata, asyncio), which
+every configuration load would pay. The common expressions (numbers, ``*``, ranges and steps, a
+crontab day of week) are therefore checked here first by a conservative model of APScheduler's
+rules (:func:`_surely_valid`): an expression it accepts is one APScheduler accepts and that fires
+(a property test holds the two together). Everything else (names, ``last``, ``2nd fri``, any
+expression the model would reject) goes to APScheduler's parser, whose words the problem quotes.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 __all__ = ["MACROS", "cron_problem", "cron_trigger", "crontab_weekdays", "timezone_problem"]
 
@@ -75,7 +85,57 @@ def _fields(cron: str) -> list[str]:
     return fields
 
 
+#: APScheduler's bounds of the fields the fast check models (``apscheduler.triggers.cron.fields``).
+_BOUNDS = {"minute": (0, 59), "hour": (0, 23), "day": (1, 31), "month": (1, 12)}
+#: Longest month, by month number (February 29 exists: a schedule on it fires in leap years).
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_TOKEN = re.compile(r"(?:\*|(?P<first>[0-9]+)(?:-(?P<last>[0-9]+))?)(?:/(?P<step>[0-9]+))?")
+
+
+def _surely_values(name: str, value: str) -> set[int] | None:
+    """The values a numeric field selects, when APScheduler surely accepts it; None when unsure
+    (names, ``last``, anything out of bounds: APScheduler decides and explains)."""
+    low, high = _BOUNDS[name]
+    values: set[int] = set()
+    for part in value.split(","):
+        match = _TOKEN.fullmatch(part)
+        if match is None:
+            return None
+        step = int(match["step"]) if match["step"] else None
+        if match["first"] is None:  # * or */step
+            first, last = low, high
+        else:
+            first = int(match["first"])
+            last = int(match["last"]) if match["last"] else (high if step else first)
+        if step is not None and not 1 <= step <= last - first:
+            return None  # APScheduler: step 0, or step above the range
+        if not low <= first <= last <= high:
+            return None
+        values.update(range(first, last + 1, step or 1))
+    return values
+
+
+def _surely_valid(fields: list[str]) -> bool:
+    """True when APScheduler surely accepts the five fields and the schedule fires."""
+    found = {
+        name: _surely_values(name, value)
+        for name, value in zip(FIELDS[:4], fields[:4], strict=True)
+    }
+    weekday = fields[4]
+    if any(values is None for values in found.values()) or any(c.isalpha() for c in weekday):
+        return False
+    try:
+        crontab_weekdays(weekday)
+    except ValueError:
+        return False
+    days, months = found["day"] or set(), found["month"] or set()
+    # Fires when some month has some of the days (every date falls on every weekday some year).
+    return any(day <= _MONTH_DAYS[month] for month in months for day in days)
+
+
 def _field_problem(name: str, value: str) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         converted = crontab_weekdays(value) if name == "day_of_week" else value
         CronTrigger(**{name: converted}, timezone=ZoneInfo("UTC"))
@@ -88,12 +148,17 @@ def _field_problem(name: str, value: str) -> str | None:
     return None
 
 
-def cron_problem(cron: str) -> str | None:
-    """None when ``cron`` is a valid schedule that fires, else why not (for ``KEY: <why>``)."""
+def cron_problem(cron: str, *, thorough: bool = False) -> str | None:
+    """None when ``cron`` is a valid schedule that fires, else why not (for ``KEY: <why>``).
+
+    ``thorough`` asks APScheduler even when the fast check is sure (the property test's oracle).
+    """
     try:
         fields = _fields(cron)
     except ValueError as exc:
         return str(exc)
+    if not thorough and _surely_valid(fields):
+        return None
     for name, value in zip(FIELDS, fields, strict=True):
         problem = _field_problem(name, value)
         if problem is not None:
@@ -114,6 +179,8 @@ def timezone_problem(name: str) -> str | None:
 
 
 def _trigger(fields: list[str], zone: ZoneInfo, jitter: int | None) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+
     minute, hour, day, month, weekday = fields
     return CronTrigger(minute=minute, hour=hour, day=day, month=month,
                        day_of_week=crontab_weekdays(weekday), timezone=zone,

@@ -189,6 +189,23 @@ class RegistryUse:
 
 
 @dataclass(frozen=True)
+class GitHubUse:
+    """What one repository cost on GitHub in a run: requests sent, rate-limit points spent
+    (every request but a 304 answer to a conditional one), and whether its reads were skipped
+    because its default branch and pull requests were unchanged since the last run."""
+
+    repo: str
+    requests: int = 0
+    rate_limit_points: int = 0
+    unchanged: bool = False
+
+    @property
+    def sort_key(self) -> str:
+        """Contract order: by repository."""
+        return self.repo
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one run found; renderers turn it into table, JSON, Markdown or SARIF."""
 
@@ -205,6 +222,8 @@ class RunReport:
     registries: tuple[RegistryUse, ...] = ()
     findings: tuple[FindingRecord, ...] = ()
     references: tuple[ReferenceRecord, ...] = ()
+    #: Per repository: GitHub requests and rate-limit points (``github`` in JSON).
+    github: tuple[GitHubUse, ...] = ()
     #: Other bases per reference (``run --recommend``), in image, tag, platform order.
     recommendations: tuple[Recommendation, ...] = ()
     dashboards: tuple[DashboardRecord, ...] = ()
@@ -223,6 +242,7 @@ class RunReport:
             registries=RegistryUse.merge(list(self.registries)),
             findings=tuple(sorted(self.findings, key=lambda f: f.sort_key)),
             references=tuple(sorted(self.references, key=lambda r: r.sort_key)),
+            github=tuple(sorted(self.github, key=lambda g: g.sort_key)),
             recommendations=tuple(
                 sorted(
                     self.recommendations, key=lambda r: (r.image, r.tag, r.digest or "", r.platform)
@@ -246,6 +266,7 @@ class RunReport:
             registries=RegistryUse.merge([u for r in reports for u in r.registries]),
             findings=tuple(f for r in reports for f in r.findings),
             references=tuple(x for r in reports for x in r.references),
+            github=tuple(g for r in reports for g in r.github),
             recommendations=tuple(x for r in reports for x in r.recommendations),
             dashboards=tuple(d for r in reports for d in r.dashboards),
         ).sorted()

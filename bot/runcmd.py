@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.checks.model import Severity
 from bot.config import RepoSettings, Settings, load_settings
@@ -18,11 +19,8 @@ from bot.errors import (
     EXIT_UPDATES_FOUND,
     UsageError,
 )
-from bot.forge.connect import connect_github, has_github_credentials
-from bot.forge.protocol import Forge
 from bot.logsetup import setup_logging
 from bot.models import FindingRecord, PullRequestRecord, RunReport
-from bot.pipeline import repos
 from bot.pipeline.apply import apply_rewrites
 from bot.pipeline.proposals import build_proposals
 from bot.pipeline.sources import check_roots, collect_local
@@ -31,9 +29,11 @@ from bot.pipeline.wiring import open_pipeline
 from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
 from bot.report.terminal import write_report
-from bot.sbom.cyclonedx import write_sboms
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
 from bot.versioning.rules import UpdateType
+
+if TYPE_CHECKING:
+    from bot.forge.protocol import Forge
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,11 @@ def audit_paths(
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update."""
     files, errors = collect_local(paths, settings.discovery)
-    commits = connect_github(settings) if describe and has_github_credentials(settings) else None
+    commits = None
+    if describe:  # changelogs list the source repository's commits through GitHub
+        from bot.forge.connect import connect_github, has_github_credentials
+
+        commits = connect_github(settings) if has_github_credentials(settings) else None
     with (
         progress_display() as progress,
         open_pipeline(
@@ -162,6 +166,8 @@ def audit_paths(
         )
         registries = pipeline.client.usage()
         if sbom_dir is not None:
+            from bot.sbom.cyclonedx import write_sboms
+
             write_sboms(pipeline.inventories.records(), sbom_dir, now or datetime.now(UTC))
     written, write_errors = apply_rewrites(results) if not dry_run else ([], [])
     previews = [
@@ -203,6 +209,9 @@ def run_repositories(
 
     ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion.
     """
+    from bot.forge.connect import connect_github
+    from bot.pipeline import repos
+
     forge = forge or connect_github(settings)
     with (
         progress_display() as progress,
@@ -212,6 +221,8 @@ def run_repositories(
     ):
         report = repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
         if sbom_dir is not None:
+            from bot.sbom.cyclonedx import write_sboms
+
             write_sboms(pipeline.inventories.records(), sbom_dir, now or datetime.now(UTC))
         return report
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.cron import cron_problem, crontab_weekdays
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 __all__ = ["Window", "window_problem"]
 
@@ -43,6 +45,9 @@ class Window:
 
 @cache
 def _trigger(cron: str, timezone: str) -> CronTrigger:
+    # Imported here: every configuration load imports this module (see bot.cron).
+    from apscheduler.triggers.cron import CronTrigger
+
     minute, hour, day, month, weekday = cron.split()
     return CronTrigger(minute=minute, hour=hour, day=day, month=month,
                        day_of_week=crontab_weekdays(weekday), timezone=ZoneInfo(timezone))  # fmt: skip

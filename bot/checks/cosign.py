@@ -15,10 +15,6 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-
 from bot.errors import CheckError
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -55,6 +51,9 @@ class Check:
 
 def load_public_key(pem: bytes, label: str) -> object:
     """A public key from PEM text (CheckError naming ``label`` when it is not one)."""
+    from cryptography.exceptions import UnsupportedAlgorithm  # only when keys are configured
+    from cryptography.hazmat.primitives import serialization
+
     try:
         return serialization.load_pem_public_key(pem)
     except (ValueError, UnsupportedAlgorithm) as exc:
@@ -76,6 +75,10 @@ def payload_digest(payload: bytes) -> str | None:
 
 
 def _verify(key: object, signature: bytes, payload: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))

@@ -12,13 +12,18 @@ from collections.abc import Sequence
 from bot.models import UpdateRecord
 from bot.report.escape import md_text
 
+#: Length bound of one note (a recommendation's reason names three images and their numbers).
+NOTE_CHARS = 400
+
 
 def notes_section(updates: Sequence[UpdateRecord]) -> str:
     """The ``Governance`` section of a PR body ("" when no update carries notes)."""
     notes = list(dict.fromkeys(n for u in updates for n in u.notes))
     if not notes:
         return ""
-    return "\n".join(["**Governance**", "", *(f"- {md_text(n)}" for n in notes), ""])
+    return "\n".join(
+        ["**Governance**", "", *(f"- {md_text(n, limit=NOTE_CHARS)}" for n in notes), ""]
+    )
 
 
 def with_notes(body: str, updates: Sequence[UpdateRecord]) -> str:

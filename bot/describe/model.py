@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.scan.diff import PackageChange
-from bot.scan.matching import Finding
-from bot.versioning.rules import UpdateType
+if TYPE_CHECKING:  # annotations only: the scan stack loads when an image is scanned
+    from bot.scan.diff import PackageChange
+    from bot.scan.matching import Finding
+    from bot.versioning.rules import UpdateType
 
 __all__ = ["Changelog", "Commit", "Description", "EnvChange", "ImageSide", "Provenance"]
 

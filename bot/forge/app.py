@@ -24,6 +24,7 @@ from requests import RequestException
 from bot.describe.model import Commit
 from bot.errors import ConfigError, GitHubError
 from bot.forge.github import DEFAULT_API_URL, USE_DEFAULT, GitHubForge
+from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
@@ -124,8 +125,10 @@ class AppForge:
         timeout: float = 15.0,
         secondary_rate_limit_wait: float = 60.0,
         max_rate_limit_wait: float = 900.0,
+        cache_path: Path | None = None,
     ) -> None:
         register_secret(credentials.private_key)
+        self._cache_path = cache_path
         self.credentials = credentials
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self._throttle = throttle
@@ -197,6 +200,7 @@ class AppForge:
                 installation=installation,
                 secondary_rate_limit_wait=self._waits[0],
                 max_rate_limit_wait=self._waits[1],
+                cache_path=self._cache_path,
             )
         return self._forges[installation]
 
@@ -320,6 +324,19 @@ class AppForge:
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """See :meth:`GitHubForge.list_branches`."""
         return self._repo(repo).list_branches(repo, prefix)
+
+    def fingerprint(self, repo: str) -> str | None:
+        """See :meth:`GitHubForge.fingerprint`."""
+        return self._repo(repo).fingerprint(repo)
+
+    def usage(self) -> GitHubUsage:
+        """Requests and rate-limit points of every installation client (the App's own
+        requests for installation tokens are not counted: they use the App's JWT)."""
+        total = GitHubUsage()
+        for forge in self._forges.values():
+            used = forge.usage()
+            total = GitHubUsage(total.requests + used.requests, total.points + used.points)
+        return total
 
     def read_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
         """See :meth:`GitHubForge.read_file`."""

@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import requests
@@ -23,6 +24,7 @@ from urllib3.util.retry import Retry
 from bot.errors import GitHubError, GitHubUncertainError
 from bot.forge.branches import parse_marker
 from bot.forge.failures import describe_io, explain, is_uncertain
+from bot.forge.httpcache import GitHubUsage, UsageCounter, install
 from bot.forge.protocol import BotPullRequest
 from bot.forge.retry import GitHubRetry
 from bot.logsetup import mask
@@ -43,7 +45,8 @@ class GitHubClient:
 
     Authenticates with ``token`` (else ``$GITHUB_TOKEN``), or with ``auth`` (a PyGithub ``Auth``,
     e.g. a GitHub App installation's, see :mod:`bot.forge.app`; ``installation`` then names it
-    in error messages).
+    in error messages). ``cache_path``: the persistent HTTP cache that makes every ``GET``
+    conditional (:mod:`bot.forge.httpcache`); requests and rate-limit points are counted either way.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class GitHubClient:
         installation: int | None = None,
         secondary_rate_limit_wait: float = 60.0,
         max_rate_limit_wait: float = 900.0,
+        cache_path: Path | None = None,
     ) -> None:
         if auth is None:
             token = token or os.environ.get("GITHUB_TOKEN")
@@ -88,6 +92,12 @@ class GitHubClient:
             **options,
         )
         self._repos: dict[str, Repository] = {}
+        self._usage = UsageCounter()
+        install(self._gh, self._usage, cache_path)
+
+    def usage(self) -> GitHubUsage:
+        """Requests sent and rate-limit points spent so far (304 answers cost none)."""
+        return self._usage.snapshot()
 
     def close(self) -> None:
         """Release HTTP connections."""

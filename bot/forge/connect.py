@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -17,6 +18,7 @@ def connect_github(settings: Settings) -> Forge:
 
     github = settings.github
     base_url = github.api_url or os.environ.get("GITHUB_API_URL")
+    cache = http_cache_path(settings)
     if github.app_id is not None:
         from bot.forge.app import AppCredentials, AppForge, load_private_key
 
@@ -28,6 +30,7 @@ def connect_github(settings: Settings) -> Forge:
             throttle=github.throttle,
             secondary_rate_limit_wait=github.secondary_rate_limit_wait,
             max_rate_limit_wait=github.max_rate_limit_wait,
+            cache_path=cache,
         )
     name = github.token_env
     token = os.environ.get(name)
@@ -40,7 +43,17 @@ def connect_github(settings: Settings) -> Forge:
         throttle=github.throttle,
         secondary_rate_limit_wait=github.secondary_rate_limit_wait,
         max_rate_limit_wait=github.max_rate_limit_wait,
+        cache_path=cache,
     )
+
+
+def http_cache_path(settings: Settings) -> Path | None:
+    """The persistent conditional-request cache: ``<state_dir>/github-cache.sqlite`` when a
+    state directory is configured (none otherwise: every request then costs a point)."""
+    if settings.state_dir is None:
+        return None
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return settings.state_dir / "github-cache.sqlite"
 
 
 def has_github_credentials(settings: Settings) -> bool:

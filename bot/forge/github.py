@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from github.GitTreeElement import GitTreeElement
@@ -73,6 +75,32 @@ class GitHubForge(GitHubMerging, GitHubIssues, GitHubWrites):
                 list_item="repositories",
             )
             return _listing(found)
+
+    def fingerprint(self, repo: str) -> str | None:
+        """What changes whenever the repository or any of its pull requests does: the ``ETag``s of
+        ``GET /repos/{repo}`` (its ``pushed_at`` moves with every push to any branch, and it names
+        the default branch) and of the most recently updated pull request. Two conditional
+        requests: unchanged, both answer 304 and cost no rate-limit point.
+
+        ``None`` (read everything) when GitHub sent no ETag, or when the last push happened in
+        the same second as this answer (``pushed_at`` has one-second resolution: another push in
+        that second would not change it).
+        """
+        requester = self._gh.requester
+        with self._step(repo, "check for changes"):
+            headers, data = requester.requestJsonAndCheck("GET", f"/repos/{repo}")
+            pulls, _ = requester.requestJsonAndCheck(
+                "GET",
+                f"/repos/{repo}/pulls",
+                parameters={"state": "all", "sort": "updated", "direction": "desc", "per_page": 1},
+            )
+        lower = {k.lower(): v for k, v in headers.items()}
+        repo_tag = lower.get("etag")
+        pulls_tag = {k.lower(): v for k, v in pulls.items()}.get("etag")
+        pushed = data.get("pushed_at") if isinstance(data, dict) else None
+        if not repo_tag or not pulls_tag or not _settled(pushed, lower.get("date")):
+            return None
+        return f"{repo_tag} {pulls_tag}"
 
     def read_dockerfiles(
         self,
@@ -233,6 +261,19 @@ def _listing(found: Iterable[Repository]) -> RepoListing:
         else:
             names.append(r.full_name)
     return RepoListing(tuple(names), tuple(skipped))
+
+
+def _settled(pushed_at: object, date: str | None) -> bool:
+    """True when the last push (ISO time, one-second resolution) was before the second of the
+    reply's ``Date``: a later push then changes ``pushed_at``."""
+    if not isinstance(pushed_at, str) or not date:
+        return False
+    try:
+        pushed = datetime.fromisoformat(pushed_at.replace("Z", "+00:00"))
+        answered = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return False
+    return int(pushed.timestamp()) < int(answered.timestamp())
 
 
 def _decode_blob(content: str) -> bytes:

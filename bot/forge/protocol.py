@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.describe.model import Commit
 from bot.forge.branches import PullRequestMarker
 from bot.limits import MAX_DOCKERFILE_BYTES
+
+if TYPE_CHECKING:
+    from bot.describe.model import Commit
+    from bot.forge.httpcache import GitHubUsage
 
 #: Given every file path of a tree, the paths to read (replaces the include/ignore globs).
 PathSelector = Callable[[Sequence[str]], Collection[str]]
@@ -259,6 +262,15 @@ class Forge(Protocol):
 
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """Branches under ``prefix`` → head sha."""
+        ...
+
+    def fingerprint(self, repo: str) -> str | None:
+        """A value that changes whenever anything is pushed to the repository, its default
+        branch changes or any of its pull requests changes (``None``: unknown, read it all)."""
+        ...
+
+    def usage(self) -> GitHubUsage:
+        """Requests sent and rate-limit points spent so far by this client."""
         ...
 
     def read_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:

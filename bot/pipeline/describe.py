@@ -8,33 +8,30 @@ describe never blocks an update (the description says what could not be determin
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.checks.notes import notes_section, with_notes
 from bot.config import Settings
-from bot.describe import (
-    CommitSource,
-    Description,
-    describe_update,
-    render_body,
-    render_group_body,
-)
 from bot.logsetup import log_fields
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.registry import RegistryClient, parse_platform
 from bot.report import prbody
-from bot.report.recommendations import alternatives_section
 from bot.report.text import describe_version
-from bot.sbom.attestation import SbomCache
-from bot.sbom.source import InventoryLog, InventoryOptions
-from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
-from bot.scan.layercache import LayerCache
-from bot.scan.layers import LayerLimits
+
+if TYPE_CHECKING:  # the describe, scan and SBOM stacks load when a run describes or recommends
+    from bot.describe import CommitSource, Description
+    from bot.sbom.attestation import SbomCache
+    from bot.sbom.source import InventoryLog, InventoryOptions
+    from bot.scan.advisories import AdvisoryDatabase
+    from bot.scan.layercache import LayerCache
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +58,62 @@ def cache_dir(settings: Settings) -> Path:
     return Path.home() / ".cache" / "base-image-bot"
 
 
-@dataclass(frozen=True)
 class ScanContext:
     """What every inventory of a run shares: one advisory database and the layer and SBOM
-    caches (in memory, and on disk under :func:`cache_dir` across runs)."""
+    caches (in memory, and on disk under :func:`cache_dir` across runs). Each is made on first
+    use, so a run that neither describes nor recommends never loads the scanner."""
 
-    advisories: AdvisoryDatabase
-    layers: LayerCache
-    sboms: SbomCache
-    #: Every image inventoried in the run (``run --sbom``).
-    log: InventoryLog
+    def __init__(self, settings: Settings, now: datetime) -> None:
+        self._settings = settings
+        self._now = now
+        self._lock = threading.RLock()  # describe and recommend threads may ask at once
+
+    @cached_property
+    def advisories(self) -> AdvisoryDatabase:
+        """The run's advisory database."""
+        from bot.scan.advisories import AdvisoryDatabase, AdvisorySettings
+
+        with self._lock:
+            describe = self._settings.describe
+            return AdvisoryDatabase(
+                AdvisorySettings(
+                    url=describe.advisories_url,
+                    path=describe.advisories_path,
+                    cache_dir=str(cache_dir(self._settings) / "advisories"),
+                    max_age=timedelta(hours=describe.advisories_max_age_hours),
+                ),
+                now=self._now,
+            )
+
+    @cached_property
+    def layers(self) -> LayerCache:
+        """The layer cache."""
+        from bot.scan.layercache import LayerCache
+
+        with self._lock:
+            return LayerCache(cache_dir(self._settings))
+
+    @cached_property
+    def sboms(self) -> SbomCache:
+        """The SBOM attestation cache."""
+        from bot.sbom.attestation import SbomCache
+
+        with self._lock:
+            return SbomCache(cache_dir(self._settings))
+
+    @cached_property
+    def log(self) -> InventoryLog:
+        """Every image inventoried in the run (``run --sbom``)."""
+        from bot.sbom.source import InventoryLog
+
+        with self._lock:
+            return InventoryLog()
 
     def inventory(self, settings: Settings) -> InventoryOptions:
         """Inventory options under ``settings``' limits."""
+        from bot.sbom.source import InventoryOptions
+        from bot.scan.layers import LayerLimits
+
         limits = LayerLimits(
             max_database_bytes=settings.describe.max_database_bytes,
             max_packages=settings.describe.max_packages,
@@ -84,17 +124,7 @@ class ScanContext:
 
 def scan_context(settings: Settings, now: datetime) -> ScanContext:
     """The scan context of one run."""
-    directory = cache_dir(settings)
-    advisories = AdvisoryDatabase(
-        AdvisorySettings(
-            url=settings.describe.advisories_url,
-            path=settings.describe.advisories_path,
-            cache_dir=str(directory / "advisories"),
-            max_age=timedelta(hours=settings.describe.advisories_max_age_hours),
-        ),
-        now=now,
-    )
-    return ScanContext(advisories, LayerCache(directory), SbomCache(directory), InventoryLog())
+    return ScanContext(settings, now)
 
 
 class Describer:
@@ -131,6 +161,8 @@ class Describer:
     ) -> list[FileResult]:
         """``results`` with a :class:`Description` on every update (``settings``: a repository's
         own configuration, for the platform and scanner)."""
+        from bot.describe import describe_update
+
         settings = settings or self.settings
         inventory = self.context.inventory(settings)
         wanted: dict[Key, UpdateRecord] = {}
@@ -187,16 +219,23 @@ def render_pull_request_body(updates: Sequence[UpdateRecord], max_chars: int) ->
         alternatives = ""
     if not descriptions:
         body = prbody.render_body(updates, max_chars=budget)
-    elif len(descriptions) == 1:
-        body = render_body(descriptions[0], max_chars=budget)
     else:
-        body = render_group_body(descriptions, max_chars=budget)
+        from bot.describe import render_body, render_group_body
+
+        if len(descriptions) == 1:
+            body = render_body(descriptions[0], max_chars=budget)
+        else:
+            body = render_group_body(descriptions, max_chars=budget)
     return with_notes(_before_marker(body, alternatives), updates)
 
 
 def _alternatives(updates: Sequence[UpdateRecord]) -> str:
     """The "Alternatives" sections of the updates' recommendations (``describe.recommend``)."""
     seen = {id(u.recommendation): u.recommendation for u in updates if u.recommendation}
+    if not seen:
+        return ""
+    from bot.report.recommendations import alternatives_section
+
     return "\n".join("\n".join(alternatives_section(r)) for r in seen.values())
 
 

@@ -26,7 +26,7 @@ from bot.pipeline.proposals import Proposal, build_proposals
 from bot.pipeline.traits import hourly_count, outside, repository_window, traits_of
 from bot.pipeline.wiring import Pipeline, pull_request_options
 
-__all__ = ["RepoContext", "propose"]
+__all__ = ["RepoContext", "propose", "wanted_proposals"]
 
 #: A dry run's note on a new pull request whose every update may automerge.
 WOULD_AUTOMERGE = "automerge: would merge once its checks pass"
@@ -52,10 +52,23 @@ class _Decisions:
     titles: dict[str, str]
 
 
+def wanted_proposals(
+    pipeline: Pipeline, context: RepoContext, results: Sequence[FileResult]
+) -> list[Proposal]:
+    """The pull requests the audit's updates make (grouped as configured, rule groups included)."""
+    settings = context.settings
+
+    def group_of(update: UpdateRecord) -> str | None:
+        return traits_of(update, settings, context.entry.overrides).group
+
+    return build_proposals(results, settings.pull_requests, pipeline.render_body, group_of)
+
+
 def propose(
-    pipeline: Pipeline, context: RepoContext, results: Sequence[FileResult], report: RunReport
+    pipeline: Pipeline, context: RepoContext, proposals: Sequence[Proposal], report: RunReport
 ) -> RunReport:
-    """``report`` with the repository's pull-request actions, automerge and dashboard.
+    """``report`` with the repository's pull-request actions (for ``proposals``, see
+    :func:`wanted_proposals`), automerge and dashboard.
 
     Raises :class:`bot.errors.GitHubError` when the forge state cannot be read (nothing has
     been written then).
@@ -64,11 +77,6 @@ def propose(
     assert forge is not None, "repository runs need a forge"
     settings, repo = context.settings, context.entry.name
     options = settings.pull_requests
-
-    def group_of(update: UpdateRecord) -> str | None:
-        return traits_of(update, settings, context.entry.overrides).group
-
-    proposals = build_proposals(results, options, pipeline.render_body, group_of)
     seen = observe(forge, repo, options.branch_prefix, context.snapshot.default_branch,
                    wanted=[p.change.branch for p in proposals])  # fmt: skip
     board = read_dashboard(forge, repo) if settings.dashboard.enabled else DashboardState()

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot import __version__
 from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, ConfigError, GitHubError
@@ -23,10 +24,12 @@ from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
 from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, RunReport, SkipRecord
+from bot.models import ErrorRecord, GitHubUse, RunReport, SkipRecord
 from bot.pipeline.proposals import update_key
-from bot.pipeline.pullrequests import RepoContext, propose
+from bot.pipeline.pullrequests import RepoContext, propose, wanted_proposals
+from bot.pipeline.repostate import RepoState, digest_of
 from bot.pipeline.sources import SourceFile
+from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import Pipeline
 from bot.presetread import repository_reader
 from bot.presets import PresetRef
@@ -136,19 +139,51 @@ def _log_done(repo: str, report: RunReport, started: float) -> None:
 
 
 def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
-    """Audit one repository and open/update/close its pull requests (unless a dry run)."""
+    """Audit one repository and open/update/close its pull requests (unless a dry run); the
+    report carries what it cost on GitHub (requests, rate-limit points)."""
     forge = pipeline.forge
     assert forge is not None, "repository runs need a forge"
+    before = forge.usage()
+    report, unchanged = _run_repository(pipeline, forge, run)
+    used = forge.usage() - before
+    use = GitHubUse(run.entry.name, used.requests, used.points, unchanged)
+    return replace(report, github=(use,))
+
+
+def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[RunReport, bool]:
+    """The repository's report, and whether its GitHub reads were skipped (unchanged).
+
+    With a state store (:mod:`bot.pipeline.repostate`) the run first asks the forge for the
+    repository's fingerprint (two conditional requests, free when nothing changed). Same
+    fingerprint and configuration as the last run: the files it read are reused (no tree, no
+    blobs) and every reference is still resolved against the registry, so a new tag still makes
+    a new update; when the run then wants exactly the pull requests the last run wanted, and
+    the last run left nothing that time or CI could change (see :func:`_settled`), the last
+    run's pull-request records stand and nothing else is read. Anything different (a push, a
+    pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
+    """
     repo = run.entry.name
     settings = pipeline.settings
+    store = pipeline.repo_state
+    config = digest_of(__version__, settings, run.entry)
+    fingerprint: str | None = None
+    stored: RepoState | None = None
     try:
-        snapshot, settings = _read(forge, settings, repo)
+        if store is not None:
+            fingerprint = forge.fingerprint(repo)
+            stored = store.get(repo) if fingerprint is not None else None
+        if stored is not None and (stored.fingerprint, stored.config) == (fingerprint, config):
+            snapshot = stored.snapshot
+            settings = _own_config(forge, settings, snapshot, repo)
+        else:
+            stored = None
+            snapshot, settings = _read(forge, settings, repo)
     except BotError as exc:
-        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True)
+        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True), False
     if snapshot.archived:
         skip = repository_skip(repo, "archived (read-only)")
         logger.info("%s", skip.message)
-        return RunReport(skipped=(skip,), repo_mode=True)
+        return RunReport(skipped=(skip,), repo_mode=True), False
     files, read_errors = _sources(snapshot, settings, repo)
     audited, recommendations = pipeline.recommend(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
@@ -171,29 +206,62 @@ def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
     )
     context = RepoContext(run.entry, snapshot, settings, run.dry_run,
                           _unknown_keys(report.errors))  # fmt: skip
+    proposals = wanted_proposals(pipeline, context, results)
+    wanted = digest_of(tuple(p.change for p in proposals), context.unknown_keys)
+    if stored is not None and stored.wanted == wanted and stored.dry_run == run.dry_run:
+        logger.info("%s: unchanged since the last run; nothing to do", repo)
+        return replace(report, pull_requests=stored.records), True
     try:
-        return propose(pipeline, context, results, report)
+        proposed = propose(pipeline, context, proposals, report)
     except GitHubError as exc:
-        return replace(report, errors=(*report.errors, _repo_error(repo, exc)))
+        return replace(report, errors=(*report.errors, _repo_error(repo, exc))), False
+    if store is not None:
+        if fingerprint is not None and _settled(context, report, proposed):
+            state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run,
+                              proposed.pull_requests)  # fmt: skip
+            store.put(repo, state)
+        else:
+            store.forget(repo)
+    return proposed, False
+
+
+def _settled(context: RepoContext, audited: RunReport, proposed: RunReport) -> bool:
+    """Whether the next run may stand on this run's pull-request records while nothing changes
+    on GitHub: every wanted pull request is already current (nothing opened, updated, closed
+    or waiting for a schedule window or a limit), nothing failed, no dashboard (its boxes are
+    ticked without a push) and no automerge (it waits for checks, which change without a push).
+    """
+    if context.settings.dashboard.enabled or len(proposed.errors) != len(audited.errors):
+        return False
+    if any(r.action != "none" for r in proposed.pull_requests):
+        return False
+    settings, overrides = context.settings, context.entry.overrides
+    return not any(traits_of(u, settings, overrides).automerge for u in audited.updates)
 
 
 def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
     """The repository's files of every kind, with its own configuration file (and its
     presets) applied."""
     snapshot = _read_files(forge, settings, repo)
+    merged = _own_config(forge, settings, snapshot, repo)
+    if merged.discovery != settings.discovery:
+        snapshot = _read_files(forge, merged, repo)
+    return snapshot, merged
+
+
+def _own_config(forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
+    """``settings`` with the repository's own configuration file (when it has one) and its
+    presets applied."""
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
-        return snapshot, settings
-    merged = apply_repo_config(
+        return settings
+    return apply_repo_config(
         settings,
         own.content,
         f"{repo}:{REPO_CONFIG_PATH}",
         presets=repository_reader(forge),
         location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
     )
-    if merged.discovery != settings.discovery:
-        snapshot = _read_files(forge, merged, repo)
-    return snapshot, merged
 
 
 def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:

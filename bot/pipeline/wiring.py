@@ -9,25 +9,29 @@ registry flags, a progress display, or the service's write guard around the forg
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.checks.wiring import build_governance
 from bot.config import PolicyOverrides, Settings
-from bot.describe import CommitSource
-from bot.forge.executor import PullRequestOptions
-from bot.forge.protocol import Forge
 from bot.pipeline.audit import Auditor, FileResult, Progress
-from bot.pipeline.describe import Describer, render_pull_request_body, scan_context
+from bot.pipeline.describe import Describer, ScanContext, render_pull_request_body
 from bot.pipeline.proposals import BodyRenderer
-from bot.recommend.engine import Recommender
-from bot.recommend.model import Recommendation
-from bot.recommend.variants import allows_variant, apply_variants
 from bot.registry import HttpRegistryClient, settings_from_config
-from bot.sbom.source import InventoryLog
+
+if TYPE_CHECKING:
+    from bot.describe import CommitSource
+    from bot.forge.executor import PullRequestOptions
+    from bot.forge.protocol import Forge
+    from bot.pipeline.repostate import RepoStateStore
+    from bot.recommend.engine import Recommender
+    from bot.recommend.model import Recommendation
+    from bot.sbom.source import InventoryLog
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +49,23 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    #: What each repository's last run saw (repository runs with a state directory or job store).
+    repo_state: RepoStateStore | None = None
     #: When the run started: schedule windows and hourly limits are judged at this moment.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    recommender: Recommender | None = None
-    #: Every image inventoried in the run (described or recommended): ``run --sbom``.
-    inventories: InventoryLog = field(default_factory=InventoryLog)
+    #: Builds the run's recommender when a reference first needs one (it loads the scanner).
+    recommender: Callable[[], Recommender] | None = None
+    #: The advisory database, layer and SBOM caches every inventory of the run shares.
+    scan: ScanContext | None = None
+
+    @property
+    def inventories(self) -> InventoryLog:
+        """Every image inventoried in the run (described or recommended): ``run --sbom``."""
+        if self.scan is None:
+            from bot.sbom.source import InventoryLog
+
+            return InventoryLog()
+        return self.scan.log
 
     def recommend(
         self,
@@ -60,15 +76,21 @@ class Pipeline:
         """Recommendations for the references of ``results`` when ``recommend.enabled`` (else
         only for images whose rule opts in to ``variant`` updates), and ``results`` with the
         ``variant`` updates they allow. Returns the results and the recommendations to report."""
+        from bot.recommend.variants import allows_variant, apply_variants
+
         settings = settings or self.settings
         if self.recommender is None:
             return list(results), []
         every = settings.recommend.enabled
-        found = self.recommender.for_results(
-            results,
-            settings,
-            overrides=overrides,
-            only=None if every else lambda image: allows_variant(image, settings, overrides),
+
+        def only(image: str) -> bool:
+            return allows_variant(image, settings, overrides)
+
+        images = {r.ref.name for result in results for r in result.file.extraction.references}
+        if not every and not any(only(image) for image in images):
+            return list(results), []  # nothing to recommend: the scanner stays unloaded
+        found = self.recommender().for_results(
+            results, settings, overrides=overrides, only=None if every else only
         )
         results = apply_variants(results, found, settings, overrides)
         return results, found if every else []
@@ -84,12 +106,14 @@ class Pipeline:
         described = self.describer.describe(results, settings)
         if self.recommender is None or not settings.describe.recommend:
             return described
-        return self.recommender.annotate(described, settings)
+        return self.recommender().annotate(described, settings)
 
 
 def pull_request_options(settings: Settings) -> PullRequestOptions:
     """Labels, reviewers, assignees and draft state of new pull requests (``settings`` may be a
     repository's own configuration merged in)."""
+    from bot.forge.executor import PullRequestOptions
+
     options = settings.pull_requests
     return PullRequestOptions(
         labels=options.labels,
@@ -118,7 +142,12 @@ def open_pipeline(
     """
     moment = now or datetime.now(UTC)
     client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
+    repo_state = None
     try:
+        if forge is not None:
+            from bot.pipeline.repostate import open_state_store
+
+            repo_state = open_state_store(settings)
         governance = build_governance(settings, client, moment)
         auditor = Auditor(
             client,
@@ -129,21 +158,27 @@ def open_pipeline(
             governance=governance,
         )
         enabled = settings.describe.enabled if describe is None else describe
-        context = scan_context(settings, moment)
+        context = ScanContext(settings, moment)
         describer = (
             Describer(settings, client, now=moment, commits=commits or forge, context=context)
             if enabled
             else None
         )
-        recommender = Recommender(
-            settings,
-            client,
-            context.advisories,
-            context.inventory(settings),
-            moment.date(),
-            governance=governance,
-            max_workers=settings.lookup.max_workers,
-        )
+
+        @functools.cache
+        def recommender() -> Recommender:
+            from bot.recommend.engine import Recommender
+
+            return Recommender(
+                settings,
+                client,
+                context.advisories,
+                context.inventory(settings),
+                moment.date(),
+                governance=governance,
+                max_workers=settings.lookup.max_workers,
+            )
+
         yield Pipeline(
             settings=settings,
             client=client,
@@ -151,9 +186,12 @@ def open_pipeline(
             describer=describer,
             render_body=render_pull_request_body,
             forge=forge,
+            repo_state=repo_state,
             now=moment,
             recommender=recommender,
-            inventories=context.log,
+            scan=context,
         )
     finally:
         client.close()
+        if repo_state is not None:
+            repo_state.close()

@@ -22,7 +22,7 @@ from bot.pipeline.rules import rule_for
 from bot.recommend.model import VARIANT, Recommendation
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType
 
-__all__ = ["allows_variant", "apply_variants"]
+__all__ = ["allows_variant", "apply_variants", "switch_notes"]
 
 
 def allows_variant(
@@ -92,7 +92,8 @@ def _apply(
             continue
         if made.update is None or made.edit is None:
             continue
-        pairs[id(reference)] = (made.update, made.edit)
+        notes = (*made.update.notes, *switch_notes(found, ref.tag or ""))
+        pairs[id(reference)] = (replace(made.update, notes=notes), made.edit)
         changed = True
     if not changed:
         return result
@@ -110,4 +111,18 @@ def _apply(
         edits=tuple(e for _, e in accepted),
         skipped=tuple(skipped),
         new_data=rewrite(result.file.data, [e for _, e in accepted]),
+    )
+
+
+def switch_notes(found: Recommendation, current_tag: str) -> tuple[str, ...]:
+    """The PR-body notes of a ``variant`` update: that it is another kind of image, not a newer
+    build of the same one, what that changes for whoever builds on it, and why it was chosen."""
+    winner = found.winner
+    assert winner is not None
+    tag = winner.candidate.tag
+    return (
+        f"switches variant: {current_tag} → {tag} is another variant of the image, not only a "
+        "newer version (a rule opts in to variant updates)",
+        *(f"with {tag}: {change}" for change in winner.changes),
+        f"chosen because {found.reason}",
     )

@@ -20,28 +20,72 @@ Modules: ``settings`` (frozen settings), ``configure`` (settings from ``bot.conf
 
 from __future__ import annotations
 
-from bot.registry.aliases import Endpoint, RegistryAlias, parse_alias, resolve_endpoint
-from bot.registry.blobs import BlobReader
-from bot.registry.cache import DigestCache
-from bot.registry.client import DEFAULT_PLATFORM, HttpRegistryClient, RegistryClient
-from bot.registry.configure import settings_from_config
-from bot.registry.credentials import CredentialResolver, Credentials
-from bot.registry.imageconfig import ImageConfig
-from bot.registry.manifests import (
-    ACCEPT_MANIFESTS,
-    Descriptor,
-    ImageIndex,
-    ImageManifest,
-    Manifest,
-    Platform,
-    parse_platform,
-    select_platform,
+from typing import TYPE_CHECKING
+
+from bot.lazy import exports
+
+if TYPE_CHECKING:
+    from bot.registry.aliases import Endpoint, RegistryAlias, parse_alias, resolve_endpoint
+    from bot.registry.blobs import BlobReader
+    from bot.registry.cache import DigestCache
+    from bot.registry.client import DEFAULT_PLATFORM, HttpRegistryClient, RegistryClient
+    from bot.registry.configure import settings_from_config
+    from bot.registry.credentials import CredentialResolver, Credentials
+    from bot.registry.imageconfig import ImageConfig
+    from bot.registry.manifests import (
+        ACCEPT_MANIFESTS,
+        Descriptor,
+        ImageIndex,
+        ImageManifest,
+        Manifest,
+        Platform,
+        parse_platform,
+        select_platform,
+    )
+    from bot.registry.models import DigestInfo, RepositoryRef, TagList
+    from bot.registry.prefetch import LookupRequest, LookupResult, lookup_many
+    from bot.registry.session import USER_AGENT, make_session
+    from bot.registry.settings import HostSettings, RegistrySettings
+    from bot.registry.transport import TransportStats
+
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "Endpoint": "aliases",
+        "RegistryAlias": "aliases",
+        "parse_alias": "aliases",
+        "resolve_endpoint": "aliases",
+        "BlobReader": "blobs",
+        "DigestCache": "cache",
+        "DEFAULT_PLATFORM": "client",
+        "HttpRegistryClient": "client",
+        "RegistryClient": "client",
+        "settings_from_config": "configure",
+        "CredentialResolver": "credentials",
+        "Credentials": "credentials",
+        "ImageConfig": "imageconfig",
+        "ACCEPT_MANIFESTS": "manifests",
+        "Descriptor": "manifests",
+        "ImageIndex": "manifests",
+        "ImageManifest": "manifests",
+        "Manifest": "manifests",
+        "Platform": "manifests",
+        "parse_platform": "manifests",
+        "select_platform": "manifests",
+        "DigestInfo": "models",
+        "RepositoryRef": "models",
+        "TagList": "models",
+        "LookupRequest": "prefetch",
+        "LookupResult": "prefetch",
+        "lookup_many": "prefetch",
+        "USER_AGENT": "session",
+        "make_session": "session",
+        "HostSettings": "settings",
+        "RegistrySettings": "settings",
+        "TransportStats": "transport",
+    },
+    globals(),
 )
-from bot.registry.models import DigestInfo, RepositoryRef, TagList
-from bot.registry.prefetch import LookupRequest, LookupResult, lookup_many
-from bot.registry.session import USER_AGENT, make_session
-from bot.registry.settings import HostSettings, RegistrySettings
-from bot.registry.transport import TransportStats
 
 __all__ = [
     "ACCEPT_MANIFESTS",

@@ -106,6 +106,15 @@ class RegistryClient(Protocol):
         the ``<alg>-<hex>`` referrers tag schema; ``()`` when there are none."""
         ...
 
+    def recall(self, kind: str, key: str) -> str | None:
+        """A fact remembered by :meth:`remember` within ``lookup.cache_ttl`` (persistent cache
+        only; ``None`` otherwise)."""
+        ...
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        """Keep a fact drawn from several requests for later runs (persistent cache only)."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -119,6 +128,7 @@ class HttpRegistryClient:
         cache: DigestCache | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings or RegistrySettings()
         self._session = session or make_session(self.settings)
@@ -127,12 +137,14 @@ class HttpRegistryClient:
         if cache is None and self.settings.cache_path:
             cache = DigestCache(self.settings.cache_path)
         self._cache = cache
+        self._wall_clock = wall_clock  # the tag-list cache's age (persisted across runs)
         self._tags: Memo[tuple[str, str], TagList] = Memo()
         self._digests: Memo[tuple[str, str, str], DigestInfo] = Memo()
         self._manifests: Memo[tuple[str, str, str], Manifest] = Memo()
         self._configs: Memo[str, ImageConfig] = Memo()
         self._notes_lock = threading.Lock()
         self._notes: dict[str, list[str]] = {}
+        self._cached_lists: dict[str, int] = {}  # tag lists the persistent cache answered
         self._referrers: Memo[tuple[str, str, str], tuple[Descriptor, ...]] = Memo()
 
     # -- helpers -------------------------------------------------------------------------
@@ -164,6 +176,9 @@ class HttpRegistryClient:
         """Per registry host: requests, pulls (manifest GETs), rate limits and warnings."""
         with self._notes_lock:
             notes = {host: tuple(texts) for host, texts in self._notes.items()}
+            for host, count in self._cached_lists.items():
+                cached = f"{count} tag list{'s' if count != 1 else ''} from the cache"
+                notes[host] = (*notes.get(host, ()), f"{cached} (lookup.cache_ttl)")
         hosts = {u.host: u for u in self.stats().hosts}
         result = []
         for host in sorted(set(hosts) | set(notes)):
@@ -210,7 +225,7 @@ class HttpRegistryClient:
         """
         ep = self.endpoint(registry, repository, listing=True)
         listed = self._tags.get(
-            (ep.host, ep.repository), lambda: fetch_tags(self._transport, ep, registry, repository)
+            (ep.host, ep.repository), lambda: self._fetch_tags(ep, registry, repository)
         )
         if listed.warning:
             self.note(ep.host, listed.warning)
@@ -234,6 +249,42 @@ class HttpRegistryClient:
         if self.note(ep.host, warning):
             logger.warning("%s", warning)
         return replace(listed, warning=warning)
+
+    def _fetch_tags(self, ep: Endpoint, registry: str, repository: str) -> TagList:
+        """The tag list from the persistent cache while it is fresher than ``tag_cache_ttl``,
+        else from the registry (conditionally, when the cached list has validators)."""
+        ttl = self.settings.tag_cache_ttl
+        if self._cache is None or ttl <= 0:
+            return fetch_tags(self._transport, ep, registry, repository)
+        now = self._wall_clock()
+        hit = self._cache.get_tags(ep.host, ep.repository)
+        if hit is not None and 0 <= now - hit.fetched_at < ttl:
+            with self._notes_lock:
+                self._cached_lists[ep.host] = self._cached_lists.get(ep.host, 0) + 1
+            return TagList(registry, repository, hit.tags, pages=0, cached_at=hit.fetched_at)
+        validators = hit.validators if hit is not None else ()
+        listed = fetch_tags(self._transport, ep, registry, repository, validators)
+        if listed.not_modified and hit is not None:
+            self._cache.put_tags(ep.host, ep.repository, hit.tags, now, hit.validators)
+            return TagList(registry, repository, hit.tags, pages=1, validators=hit.validators)
+        if not listed.truncated and not listed.warning:
+            self._cache.put_tags(ep.host, ep.repository, listed.tags, now, listed.validators)
+        return listed
+
+    def recall(self, kind: str, key: str) -> str | None:
+        """See :class:`RegistryClient`."""
+        ttl = self.settings.tag_cache_ttl
+        if self._cache is None or ttl <= 0:
+            return None
+        found = self._cache.get_fact(kind, key)
+        if found is None or not 0 <= self._wall_clock() - found[1] < ttl:
+            return None
+        return found[0]
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        """See :class:`RegistryClient`."""
+        if self._cache is not None and self.settings.tag_cache_ttl > 0:
+            self._cache.put_fact(kind, key, value, self._wall_clock())
 
     # -- manifests -------------------------------------------------------------------------
     def head_digest(self, registry: str, repository: str, reference: str) -> DigestInfo:

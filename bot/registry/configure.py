@@ -3,7 +3,8 @@
 ``bot.config.Settings.registries`` (per-host credentials env names, ``insecure``, TLS) become
 :class:`HostSettings`; ``registry_aliases`` (config) and ``--registry-alias`` (CLI, later wins per
 source) become :class:`RegistryAlias`; ``--insecure-registry`` adds insecure hosts; the SQLite
-cache lives at ``<state_dir>/registry-cache.sqlite`` when a state directory is configured. Pure.
+cache (digest-addressed data, and tag lists for ``lookup.cache_ttl`` seconds) lives at
+``<state_dir>/registry-cache.sqlite`` when a state directory is configured. Pure.
 """
 
 from __future__ import annotations
@@ -64,4 +65,5 @@ def settings_from_config(
         page_size=config.lookup.page_size,
         max_retry_after=float(config.lookup.max_retry_after),
         verify_digests=config.lookup.verify_digests,
+        tag_cache_ttl=float(config.lookup.cache_ttl),
     )

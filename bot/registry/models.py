@@ -26,7 +26,10 @@ class TagList:
 
     ``truncated`` is True when the page cap stopped pagination; ``warning`` says (in one line)
     why the list may be incomplete: truncated, full pages without ``Link``, or a mirror that
-    seems to list only cached tags.
+    seems to list only cached tags. ``validators`` are the ``ETag`` / ``Last-Modified`` of a
+    one-page list (what a later conditional request sends); ``cached_at`` is set when the list
+    came from the persistent tag-list cache (Unix time it was fetched); ``not_modified`` marks
+    the answer "304: unchanged" to a conditional request (no tags in it).
     """
 
     registry: str
@@ -35,6 +38,9 @@ class TagList:
     truncated: bool = False
     pages: int = 1
     warning: str = ""
+    validators: tuple[tuple[str, str], ...] = ()
+    cached_at: float | None = None
+    not_modified: bool = False
 
     def __contains__(self, tag: object) -> bool:
         return tag in self.tags

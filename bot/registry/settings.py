@@ -64,6 +64,8 @@ class RegistrySettings:
     use_docker_config: bool = True
     helper_timeout: float = 15.0
     cache_path: str | None = None
+    #: Seconds a cached tag list answers without a request (needs ``cache_path``; 0: never).
+    tag_cache_ttl: float = 0.0
 
     def host(self, host: str) -> HostSettings | None:
         """The :class:`HostSettings` for ``host`` (any spelling), if configured."""

@@ -13,6 +13,9 @@ What real registries do, and what the listing does about it:
 * A full page without a ``Link`` (ACR caps pages and ignores ``n``, Azure/acr#749) is followed by
   one ``last=<last tag>`` request; when that brings nothing new the list is reported as *maybe
   truncated* (``TagList.warning``).
+* A one-page list keeps its ``ETag`` / ``Last-Modified``; asked again with ``If-None-Match`` /
+  ``If-Modified-Since`` (the persistent tag-list cache, once ``lookup.cache_ttl`` has passed), a
+  304 answer means "unchanged" and costs no body.
 * Bounds: ``max_tags`` tags in total (more is an error: no update is chosen from part of a list),
   ``max_pages`` pages (then ``truncated`` with a warning), 32 MiB per page; tags that are not
   valid tag names (at most 128 characters) are dropped, so each tag stays small.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from bot.errors import RegistryError, RegistryProtocolError
@@ -43,6 +47,9 @@ ECR_MAX_PAGE_SIZE = 1000
 PAGE_SIZE_REJECTED = frozenset({400, 405, 413, 422})
 #: Statuses with which a registry that does not know ``last=`` may refuse it.
 LAST_REFUSED = PAGE_SIZE_REJECTED | {404}
+NOT_MODIFIED = 304
+#: Request header of a conditional request, by the validator a reply carried.
+_CONDITIONAL = {"ETag": "If-None-Match", "Last-Modified": "If-Modified-Since"}
 #: Bytes one tag can take in a page: 128 characters, quotes, comma, some space.
 _BYTES_PER_TAG = 136
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,<]*)*)")
@@ -86,16 +93,25 @@ class _Listing:
         self.tags: dict[str, None] = {}
         self.dropped = 0
         self.pages = 0
+        self.validators: tuple[tuple[str, str], ...] = ()
 
     def url(self, last: str | None = None) -> str:
         query = {"n": str(self.page_size), **({"last": last} if last else {})}
         return f"{self.base}?{urlencode(query)}"
 
-    def page(self, url: str, refused: frozenset[int] | None = None) -> tuple[list[str], str, int]:
+    def page(
+        self,
+        url: str,
+        refused: frozenset[int] | None = None,
+        conditional: Mapping[str, str] | None = None,
+    ) -> tuple[list[str], str, int]:
         """One page: its tags, its ``Link`` header and its status. A status in ``refused`` (by
-        default a refused page size, on the first page only) gives no tags instead of an error."""
+        default a refused page size, on the first page only) gives no tags instead of an error;
+        ``conditional`` headers (``If-None-Match``...) make a 304 an answer too."""
         if refused is None:
             refused = PAGE_SIZE_REJECTED if self.pages == 0 else frozenset()
+        if conditional:
+            refused = refused | {NOT_MODIFIED}
         left = self.max_tags - len(self.tags)
         limit = min(MAX_TAG_PAGE_BYTES, left * _BYTES_PER_TAG + 4096)
         try:
@@ -104,7 +120,7 @@ class _Listing:
                 self.endpoint,
                 url,
                 self.what,
-                {"Accept": "application/json"},
+                {"Accept": "application/json", **(conditional or {})},
                 max_bytes=limit,
                 accept=refused,
             )
@@ -117,6 +133,11 @@ class _Listing:
             raise
         if reply.status in refused:
             return [], "", reply.status
+        self.validators = tuple(
+            (name, reply.headers[name])
+            for name in ("ETag", "Last-Modified")
+            if reply.headers.get(name)
+        )
         self.pages += 1
         tags = _page_tags(reply.body, f"{self.what} page {self.pages}")
         return tags, reply.headers.get("Link", ""), reply.status
@@ -157,12 +178,24 @@ class _Listing:
         return target
 
 
-def fetch_tags(transport: Transport, endpoint: Endpoint, registry: str, repository: str) -> TagList:
-    """Every tag of ``endpoint``'s repository (see the module notes for the limits)."""
+def fetch_tags(
+    transport: Transport,
+    endpoint: Endpoint,
+    registry: str,
+    repository: str,
+    validators: Sequence[tuple[str, str]] = (),
+) -> TagList:
+    """Every tag of ``endpoint``'s repository (see the module notes for the limits).
+
+    ``validators`` (``ETag`` / ``Last-Modified`` of an earlier one-page list) make the request
+    conditional: a 304 answer is a ``TagList`` with ``not_modified`` and no tags."""
     listing = _Listing(transport, endpoint)
     what = listing.what
     url = listing.url()
-    page, link, status = listing.page(url)
+    conditional = {_CONDITIONAL[name]: value for name, value in validators if name in _CONDITIONAL}
+    page, link, status = listing.page(url, conditional=conditional)
+    if status == NOT_MODIFIED:
+        return TagList(registry, repository, (), pages=0, not_modified=True)
     for size in FALLBACK_PAGE_SIZES:
         if status not in PAGE_SIZE_REJECTED or size >= listing.page_size:
             continue
@@ -228,4 +261,11 @@ def fetch_tags(transport: Transport, endpoint: Endpoint, registry: str, reposito
         logger.warning(
             "%s: %d entries that are not valid tag names were ignored", what, listing.dropped
         )
-    return TagList(registry, repository, tuple(listing.tags), pages=listing.pages, warning=warning)
+    return TagList(
+        registry,
+        repository,
+        tuple(listing.tags),
+        pages=listing.pages,
+        warning=warning,
+        validators=listing.validators if listing.pages == 1 else (),
+    )

@@ -122,6 +122,16 @@ def report_document(report: RunReport) -> dict[str, object]:
         document["pull_requests"] = [_pull_request(p) for p in report.pull_requests]
     if report.registries:
         document["registries"] = [_registry(u) for u in report.registries]
+    if report.github:
+        document["github"] = [
+            {
+                "repository": g.repo,
+                "requests": g.requests,
+                "rate_limit_points": g.rate_limit_points,
+                "unchanged": g.unchanged,
+            }
+            for g in report.github
+        ]
     if report.recommendations:
         document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
     if report.dashboards:

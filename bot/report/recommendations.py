@@ -8,15 +8,16 @@ reaches Markdown.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from bot.recommend.model import Evaluation, Recommendation
 from bot.recommend.rank import CRITERIA
 from bot.report.escape import md_code, md_text
 from bot.report.text import display_name
 from bot.units import human_size
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "alternatives_section",
@@ -90,6 +91,8 @@ def _where(r: Recommendation) -> str:
 
 def print_tables(console: Console, recommendations: Sequence[Recommendation]) -> None:
     """One side-by-side table per reference, then the reason the top candidate wins."""
+    from rich.table import Table  # the JSON and Markdown reports load no terminal renderer
+
     for r in recommendations:
         title = (f"Alternatives to {display_name(r.image)}:{r.tag} ({r.platform}), "
                  f"used in {_where(r)}")  # fmt: skip

@@ -15,13 +15,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import OutputError
-from bot.models import RunReport
-from bot.pipeline.audit import Progress
 from bot.report import render
-from bot.report.sarifpaths import sarif_bases
+
+if TYPE_CHECKING:
+    from bot.models import RunReport
+    from bot.pipeline.audit import Progress
 
 __all__ = ["color_allowed", "configure", "progress", "write_report"]
 
@@ -68,7 +69,11 @@ def write_report(
     terminal = output is None and sys.stdout.isatty()
     fmt = fmt or ("table" if terminal else "json")
     color = output is None and color_allowed(sys.stdout)
-    bases = sarif_bases(report, roots) if fmt == "sarif" else None
+    bases = None
+    if fmt == "sarif":
+        from bot.report.sarifpaths import sarif_bases
+
+        bases = sarif_bases(report, roots)
     width = _width(sys.stdout if output is None else None)
     text = render(report, fmt, color=color, width=width, sarif_bases=bases)
     if output is None:

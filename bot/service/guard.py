@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.describe.model import Commit
 from bot.errors import GitHubError
+from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import (
     BotPullRequest,
     BranchCommit,
@@ -142,6 +143,14 @@ class GuardedForge:
     ) -> list[Commit]:
         """See :class:`bot.forge.protocol.Forge` (a read: allowed while stopping)."""
         return self._forge.commits_between(repo, old, new, path, limit)
+
+    def fingerprint(self, repo: str) -> str | None:
+        """See :class:`bot.forge.protocol.Forge`."""
+        return self._forge.fingerprint(repo)
+
+    def usage(self) -> GitHubUsage:
+        """See :class:`bot.forge.protocol.Forge`."""
+        return self._forge.usage()
 
     def list_branches(self, repo: str, prefix: str) -> dict[str, str]:
         """See :class:`bot.forge.protocol.Forge`."""

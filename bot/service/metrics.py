@@ -57,6 +57,21 @@ class ServiceMetrics:
         self.registry_requests = Counter(
             "base_image_bot_registry_requests", "HTTP requests sent to registries.", registry=r
         )
+        self.github_requests = Counter(
+            "base_image_bot_github_requests",
+            "HTTP requests sent to GitHub for repositories (304 answers included).",
+            registry=r,
+        )
+        self.github_points = Counter(
+            "base_image_bot_github_rate_limit_points",
+            "GitHub primary rate-limit points spent on repositories (every request but a 304).",
+            registry=r,
+        )
+        self.repositories_unchanged = Counter(
+            "base_image_bot_repositories_unchanged",
+            "Repositories whose GitHub reads were skipped: unchanged since their last run.",
+            registry=r,
+        )
         self.rate_limit_remaining = Gauge(
             "base_image_bot_registry_rate_limit_remaining",
             "Last ratelimit-remaining a registry reported.",
@@ -104,6 +119,11 @@ class ServiceMetrics:
                 self.pull_requests.labels(action, str(dry_run).lower()).inc()
         for error in report.errors:
             self.errors.labels(error_kind(error.error)).inc()
+        for use in report.github:
+            self.github_requests.inc(use.requests)
+            self.github_points.inc(use.rate_limit_points)
+            if use.unchanged:
+                self.repositories_unchanged.inc()
 
     def _record_findings(self, repo: str, report: RunReport) -> None:
         previous = set(self._findings.get(repo, {}))

@@ -27,11 +27,42 @@ numbering), :mod:`.rules` (:class:`UpdateType`, :class:`ImageRule`), :mod:`.inde
 
 from __future__ import annotations
 
-from bot.versioning.index import TagIndex
-from bot.versioning.policy import DecisionCode, TagDecision, choose_update, classify, decide_digest
-from bot.versioning.rules import DEFAULT_RULE, ImageRule, UpdateType, select_rule
-from bot.versioning.schemes import get_scheme, parse_tag
-from bot.versioning.tags import ParsedTag
+from typing import TYPE_CHECKING
+
+from bot.lazy import exports
+
+if TYPE_CHECKING:
+    from bot.versioning.index import TagIndex
+    from bot.versioning.policy import (
+        DecisionCode,
+        TagDecision,
+        choose_update,
+        classify,
+        decide_digest,
+    )
+    from bot.versioning.rules import DEFAULT_RULE, ImageRule, UpdateType, select_rule
+    from bot.versioning.schemes import get_scheme, parse_tag
+    from bot.versioning.tags import ParsedTag
+
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "TagIndex": "index",
+        "DecisionCode": "policy",
+        "TagDecision": "policy",
+        "choose_update": "policy",
+        "classify": "policy",
+        "decide_digest": "policy",
+        "DEFAULT_RULE": "rules",
+        "ImageRule": "rules",
+        "UpdateType": "rules",
+        "select_rule": "rules",
+        "get_scheme": "schemes",
+        "parse_tag": "schemes",
+        "ParsedTag": "tags",
+    },
+    globals(),
+)
 
 __all__ = [
     "DEFAULT_RULE",

@@ -176,7 +176,9 @@ class GitHubEmulator(ChecksMixin):
             )
             self.store.repos[full_name.lower()] = repo
             if files is not None:
-                self.push_commit(full_name, default_branch, files, "Initial commit")
+                data = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
+                person = Person("Jane Human", "jane@example.com", now())
+                repo.git.seed(default_branch, data, "Initial commit", person)
             repo.archived, repo.fork = archived, fork
             return repo
 

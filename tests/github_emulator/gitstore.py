@@ -7,13 +7,18 @@ throwaway index, ``commit-tree``, ``update-ref``, ``cat-file``, ``ls-tree``, ``r
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
+import threading
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ZERO_SHA = "0" * 40
 
@@ -75,6 +80,8 @@ class GitRepo:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._batch: subprocess.Popen[bytes] | None = None
+        #: When a ref last moved (GitHub's ``pushed_at``: any push to any branch moves it).
+        self.pushed_at = datetime.now(tz=UTC)
 
     def close(self) -> None:
         """Stop the persistent ``cat-file --batch`` reader."""
@@ -120,14 +127,68 @@ class GitRepo:
 
     @classmethod
     def init(cls, path: Path, default_branch: str) -> GitRepo:
-        """Create an empty bare repository whose HEAD names ``default_branch``."""
+        """Create an empty bare repository whose HEAD names ``default_branch``: a copy of one
+        ``git init --bare`` made once per directory and branch name (thousands of repositories
+        for the organisation-scale benchmark, without a git process each)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["git", "init", "--bare", "-q", f"--initial-branch={default_branch}", str(path)],
-            check=True,
-            capture_output=True,
-        )
+        template = path.parent / f".template-{default_branch.replace('/', '_')}.git"
+        if not template.is_dir():
+            scratch = Path(tempfile.mkdtemp(prefix=".template-", dir=path.parent))
+            subprocess.run(
+                ["git", "init", "--bare", "-q", "--template=",
+                 f"--initial-branch={default_branch}", str(scratch / "repo.git")],
+                check=True,
+                capture_output=True,
+            )  # fmt: skip
+            try:
+                (scratch / "repo.git").rename(template)
+            except OSError:  # another thread made it first
+                shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(template, path)
         return cls(path)
+
+    def write_object(self, kind: str, content: bytes) -> str:
+        """Write a loose object as ``git hash-object -w`` does (no subprocess); its sha."""
+        data = f"{kind} {len(content)}\0".encode() + content
+        sha = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+        target = self.path / "objects" / sha[:2] / sha[2:]
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            scratch = target.with_name(f"{sha[2:]}.{os.getpid()}.{threading.get_ident()}.tmp")
+            scratch.write_bytes(zlib.compress(data))
+            os.replace(scratch, target)
+        return sha
+
+    def seed(self, branch: str, files: Mapping[str, bytes], message: str, person: Person) -> str:
+        """The first commit of an empty repository (``files`` at nested paths, mode 100644),
+        written as loose objects without a git process; ``branch`` points at it."""
+        root: dict[str, Any] = {}
+        for path, content in files.items():
+            *dirs, name = path.split("/")
+            node = root
+            for part in dirs:
+                node = node.setdefault(part, {})
+            node[name] = self.write_object("blob", content)
+
+        def tree(node: dict[str, Any]) -> str:
+            entries = []
+            for name, value in node.items():
+                if isinstance(value, dict):
+                    entries.append((f"{name}/", b"40000 " + name.encode(), tree(value)))
+                else:
+                    entries.append((name, b"100644 " + name.encode(), value))
+            body = b"".join(head + b"\0" + bytes.fromhex(sha) for _, head, sha in sorted(entries))
+            return self.write_object("tree", body)
+
+        signature = f"{person.name} <{person.email}> {person.git_date()}"
+        # The message exactly as given, as ``commit_tree`` (``git commit-tree`` reading stdin) stores it.
+        commit = f"tree {tree(root)}\nauthor {signature}\ncommitter {signature}\n\n{message}"
+        sha = self.write_object("commit", commit.encode())
+        ref = self.path / "refs" / "heads" / branch
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(f"{sha}\n")
+        self.pushed_at = datetime.now(tz=UTC)
+        return sha
 
     def git(
         self, *args: str, data: bytes | None = None, env: Mapping[str, str] | None = None
@@ -268,10 +329,12 @@ class GitRepo:
         if old is not None:
             args.append(old)
         self.git(*args)
+        self.pushed_at = datetime.now(tz=UTC)
 
     def delete_ref(self, ref: str) -> None:
         """Delete a ref."""
         self.git("update-ref", "-d", ref)
+        self.pushed_at = datetime.now(tz=UTC)
 
     # history -----------------------------------------------------------------------------------
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:

@@ -59,6 +59,10 @@ def repo_json(urls: Urls, store: Store, repo: Repo) -> JSON:
         "archived": repo.archived,
         "disabled": False,
         "default_branch": repo.default_branch,
+        # Moves with every push to any branch, one-second resolution (octokit/fixtures
+        # get-repository: "pushed_at": "2017-12-27T14:49:58Z"; docs.github.com "Get a
+        # repository"), so the repository's ETag changes with every push.
+        "pushed_at": iso(repo.git.pushed_at),
         "url": api,
         "html_url": f"{urls.html}/{repo.full_name}",
         "clone_url": f"{urls.html}/{repo.full_name}.git",

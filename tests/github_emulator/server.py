@@ -247,7 +247,10 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                 # If-None-Match with an empty 304 that does not count against the rate limit
                 # (PyGithub tests/ReplayData/ConditionalRequestUpdate.testDidNotUpdate.txt;
                 # octokit/fixtures get-repository: etag, cache-control "private, max-age=60,
-                # s-maxage=60"; docs.github.com "Best practices for using the REST API").
+                # s-maxage=60"; docs.github.com "Best practices for using the REST API", use
+                # conditional requests: "Making a conditional request does not count against
+                # your primary rate limit if a 304 response is returned and the request was made
+                # while correctly authorized with an Authorization header").
                 etag = 'W/"' + hashlib.sha256(payload).hexdigest() + '"'
                 conditional = {"ETag": etag, "Cache-Control": "private, max-age=60, s-maxage=60"}
                 wanted = self.headers.get("If-None-Match") or ""

@@ -132,11 +132,29 @@ def test_a_variant_switch_is_proposed_only_where_a_rule_opts_in(
         "recommend:\n  bundled_alternatives: false\n"
         "rules:\n  - match: docker.io/library/python\n    update_types: [patch, variant]\n"
     )
-    assert main([*args, "--format", "json"]) == 0
+    assert main([*args, "--show-pull-requests", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     [update] = document["updates"]
     assert (update["proposed"]["tag"], update["update_type"]) == ("3.12.14-alpine", "variant")
     assert "recommendations" not in document  # recommended for the rule, not reported
+    # The pull request says it is another kind of image, what that changes, and why.
+    [pr] = document["pull_requests"]
+    notes = pr["body"].split("**Governance**\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert notes[0] == (
+        "- switches variant: 3.12.1-slim → 3.12.14-alpine is another variant of the image, not "
+        "only a newer version (a rule opts in to variant updates)"
+    )
+    assert "- with 3.12.14-alpine: musl instead of glibc: native modules must match" in notes
+    assert notes[1:3] == [
+        "- with 3.12.14-alpine: Alpine Linux v3.20 instead of Debian GNU/Linux 12 (bookworm)",
+        "- with 3.12.14-alpine: musl instead of glibc: native modules must match",
+    ]
+    assert notes[3] == (
+        "- chosen because python:3.12.14-alpine ranks first on critical+high vulnerabilities, "
+        "then compressed size: critical+high vulnerabilities 0 against 2 now; ahead of "
+        "python:3.12.14-slim on critical+high vulnerabilities (0 against 1)"
+    )
+    assert len(notes) == 4
 
 
 def test_pull_request_bodies_can_carry_alternatives(

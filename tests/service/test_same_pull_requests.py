@@ -2,7 +2,7 @@
 
 ``serve`` (a webhook delivery), ``run --repo`` (in-process CLI) and the GitHub Action (its run
 steps, executed as a runner would) each work on their own emulator holding the same repository,
-with the describe stage on: real images with package databases in the test registry, OSV
+with the describe stage and its "Alternatives" section on: real images with package databases in the test registry, OSV
 advisories from ``tests/data/osv``. The pull requests they open — branches, titles, bodies,
 labels and branch contents — must be equal byte for byte, and carry the package and CVE diff.
 """
@@ -24,7 +24,9 @@ from bot.cli import main
 from tests.deploy.actionrun import run_action
 from tests.describe.scenario import OLD_TAG, push_pair
 from tests.github_emulator import GitHubEmulator
+from tests.recommend.scenario import ALPINE_LAYERS
 from tests.service.conftest import SECRET, ServeFactory
+from tests.support.images import Pusher
 from tests.support.registry import RunningRegistry
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -50,6 +52,9 @@ def images(registry: RunningRegistry, unique_repo: str) -> str:
     """The registry path ``docker.io`` is aliased to; ``library/python`` has the image pair."""
     prefix = unique_repo.replace("/", "-")
     push_pair(registry, f"{prefix}/library/python")
+    with Pusher(registry) as pusher:  # the variant the "Alternatives" section compares
+        pusher.push_image(f"{prefix}/library/python", ["3.12.3-alpine"], layers=ALPINE_LAYERS,
+                          created="2024-04-10T04:05:06Z")  # fmt: skip
     return f"{registry.host}/{prefix}"
 
 
@@ -66,7 +71,9 @@ def _config(
             "cache_dir": str(cache),
             # Local advisories only: nothing is downloaded (and a download would be refused).
             "advisories": {"path": str(OSV_DATA), "url": "http://127.0.0.1:9/osv"},
+            "recommend": True,
         },
+        "recommend": {"bundled_alternatives": False},
         "repos": [REPO],
         "schedule": {"cron": "0 3 1 1 *", "jitter_seconds": 0},
         "service": {"port": 0, "dry_run": False, "shutdown_timeout": 2},
@@ -180,6 +187,9 @@ def test_serve_run_and_action_open_identical_described_pull_requests(
         assert "Vulnerabilities fixed by this update" in body
         assert "CVE-2023-4911" in body
         assert "libsqlite3-0" in body
+        # The recommendations, computed in each mode: the other variant, side by side.
+        assert "<details><summary>Alternatives</summary>" in body
+        assert "| `3.12.3-alpine` |" in body
     _assert_same(served, ran, "run --repo")
     _assert_same(served, acted, "the Action")
 
