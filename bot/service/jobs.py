@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from bot.cluster.units import Trigger
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
@@ -24,7 +25,7 @@ from bot.pipeline.repos import run_repositories
 from bot.pipeline.wiring import open_pipeline
 from bot.registry import HttpRegistryClient
 from bot.service.guard import GuardedForge
-from bot.service.metrics import ServiceMetrics, error_kind
+from bot.service.metrics import INTERNAL_ERROR, RunOutcome, ServiceMetrics, error_kind
 from bot.service.scheduler import schedule_groups
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class Worker:
         self,
         entries: Sequence[RepoSettings],
         *,
-        trigger: str,
+        trigger: Trigger,
         writes_allowed: Callable[[], bool] | None = None,
     ) -> RunReport | None:
         """One run over ``entries``; never raises (failures are logged and counted).
@@ -101,12 +102,12 @@ class Worker:
     def _run(
         self,
         entries: Sequence[RepoSettings],
-        trigger: str,
+        trigger: Trigger,
         writes_allowed: Callable[[], bool] | None,
     ) -> RunReport | None:
         dry_run = self.settings.service.dry_run
         started = time.monotonic()
-        outcome = "ok"
+        outcome: RunOutcome = "ok"
         report = RunReport(repo_mode=True)
         repositories: list[RunReport] = []
         try:
@@ -121,7 +122,7 @@ class Worker:
             logger.error("%s run failed: %s", trigger, exc.message)
         except Exception:
             outcome = "failed"
-            self.metrics.errors.labels("internal").inc()
+            self.metrics.errors.labels(INTERNAL_ERROR).inc()
             logger.exception("%s run failed unexpectedly", trigger)
         elapsed = time.monotonic() - started
         self.metrics.run_duration.observe(elapsed)
