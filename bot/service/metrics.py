@@ -8,7 +8,6 @@ from typing import Literal, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bot.cluster.units import Trigger
 from bot.models import RunReport
 from bot.registry import TransportStats
 from bot.service.webhook import EVENTS, REFUSALS, Action
@@ -18,7 +17,9 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: Pull-request record actions counted as opened/updated/closed/merged.
 _PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed", "merge": "merged"}
-#: How a run ends (the worker's values, checked by mypy there; what starts one: Trigger).
+#: What starts a run, and how it ends (the worker's values, checked by mypy there; a cluster
+#: unit's trigger is one of these too).
+Trigger = Literal["schedule", "webhook", "package"]
 RunOutcome = Literal["ok", "partial", "failed", "interrupted"]
 #: :func:`error_kind`'s labels with the words that pick them, first match wins.
 _ERROR_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (

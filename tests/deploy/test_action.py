@@ -15,8 +15,10 @@ import yaml
 from bot.config import load_settings
 from tests.deploy.actionrun import run_action
 from tests.github_emulator import GitHubEmulator
+from tests.recommend.scenario import push_python
+from tests.scan.scenario import OSV_DATA
 from tests.support.images import Pusher
-from tests.support.registry import RunningRegistry
+from tests.support.registry import RunningRegistry, unique_repo_name
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTION_DIR = ROOT / "deploy" / "github-action"
@@ -219,6 +221,45 @@ def _counting_bot(bin_dir: Path) -> Path:
     )
     script.chmod(0o755)
     return script
+
+
+def test_recommend_puts_the_side_by_side_tables_in_the_step_summary(
+    registry: RunningRegistry, tmp_path: Path
+) -> None:
+    seeded = push_python(registry, unique_repo_name("arec"), unique_repo_name("arecg"))
+    config = tmp_path / "bot.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "registry_aliases": {"docker.io": seeded.python, "gcr.io": seeded.gcr},
+                "registries": {registry.host: {"insecure": True}},
+                # Local advisories only; no bundled substitute (they live on the internet).
+                "describe": {
+                    "advisories": {"path": str(OSV_DATA), "url": "http://127.0.0.1:9/"},
+                    "cache_dir": str(tmp_path / "cache"),
+                },
+                "recommend": {"bundled_alternatives": False},
+            }
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURE, workspace)
+    env = _github_env(tmp_path)
+    inputs = {"config": str(config), "dry-run": "true", "paths": ".", "recommend": "true"}
+    run = run_action(
+        _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
+    )
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "### Recommendations" in summary
+    rows = [line.split(" | ")[:2] for line in summary.splitlines() if line.startswith("| `3.")]
+    assert ["| `3.12.1-slim`", "current"] in rows
+    assert ["| `3.12.14-alpine`", "variant"] in rows
+    report = json.loads((tmp_path / "base-image-bot.json").read_text(encoding="utf-8"))
+    python = {r["tag"]: r for r in report["recommendations"]}["3.12.1-slim"]
+    assert python["sites"] == [{"repo": None, "path": "Dockerfile", "line": 1},
+                               {"repo": None, "path": "Dockerfile", "line": 4}]  # fmt: skip
 
 
 def _fake_docker(bin_dir: Path, image: str) -> Path:

@@ -171,6 +171,13 @@ def test_the_demo_recommends_the_alpine_variant_of_python(
     assert [(c["tag"], c["kind"]) for c in slim["candidates"]] == [
         ("3.12.14-alpine", "variant"), ("3.13.15-slim", "next-line"), ("3.12.14-slim", "update")]  # fmt: skip
     assert "known vulnerabilities 0 against 21 now" in slim["reason"]
+    # Debian 12 is past its end of life: the same flavour on Debian 13 is offered too.
+    bookworm = python["3.12.1-slim-bookworm"]
+    assert [(c["tag"], c["kind"], c["end_of_life"]) for c in bookworm["candidates"]] == [
+        ("3.12.14-alpine3.24", "variant", "supported"),
+        ("3.12.14-slim-trixie", "variant", "supported"),
+        ("3.12.14-slim-bookworm", "update", "eol"),
+    ]
     # The demo points the bot at its advisories and cache through the environment: later CLI
     # runs in this process must not inherit them.
     assert dict(os.environ) == before

@@ -68,7 +68,7 @@ def test_windows_variants_are_never_offered_for_linux() -> None:
 
 def test_the_bundled_data_file_names_substitutes_for_mirrors_too() -> None:
     assert substitutes_for("127.0.0.1:5000/hub/library/python", bundled_alternatives())[0] == (
-        "gcr.io/distroless/python3-debian12:nonroot"
+        "gcr.io/distroless/python3-debian13:nonroot"
     )
     assert substitutes_for("ghcr.io/acme/app", bundled_alternatives()) == ()
 

@@ -62,6 +62,8 @@ def _python(tag: str, seen: str | None) -> str | None:
         return _since("2026-06-09", "alpine-3.24-base")(tag, seen)
     if tag.endswith("-bookworm"):
         return "debian-12-python-slim-2026-08-13"
+    if tag.endswith("-trixie"):
+        return "debian-13-python-slim-2026-08-13"
     return _by_date(
         "2025-08-09", "debian-12-python-slim-2026-08-13", "debian-13-python-slim-2026-08-13"
     )(tag, seen)
@@ -71,9 +73,10 @@ LINES: dict[str, Line] = {
     # -slim-bookworm is Debian 12; -slim followed python's default: Debian 12 until the trixie
     # release (2025-08-09), Debian 13 since. The recommendations (run --recommend) compare the
     # 3.12 -alpine variants (Alpine 3.23 since its release, 3.24 since 2026-06-09: its base
-    # packages) and the next line, 3.13 -slim (Debian 13).
+    # packages), -slim-trixie (Debian 13: the newer OS for -slim-bookworm) and the next line,
+    # 3.13 -slim (Debian 13).
     "docker.io/library/python": Line(
-        r"3\.12\.\d+-slim(-bookworm)?|3\.12\.\d+-alpine(3\.2[34])?|3\.13\.\d+-slim",
+        r"3\.12\.\d+-slim(-bookworm|-trixie)?|3\.12\.\d+-alpine(3\.2[34])?|3\.13\.\d+-slim",
         {
             "3.12.1-slim": "debian-12-python-slim-2024-01-18",
             "3.12.14-slim": "debian-13-python-slim-2026-08-13",
