@@ -82,10 +82,10 @@ def prepare_repository(
             stored = store.get(repo) if fingerprint is not None else None
         if stored is not None and (stored.fingerprint, stored.config) == (fingerprint, config):
             snapshot = stored.snapshot
-            settings = _own_config(forge, settings, snapshot, repo)
+            settings = _own_config(forge, settings, snapshot, repo, pipeline.presets)
         else:
             stored = None
-            snapshot, settings = _read(forge, settings, repo)
+            snapshot, settings = _read(forge, settings, repo, pipeline.presets)
     except BotError as exc:
         return RunReport(errors=(repo_error(repo, exc),), repo_mode=True)
     if snapshot.archived:
@@ -100,19 +100,23 @@ def prepare_repository(
                     fingerprint, config, stored, forge.usage() - before)  # fmt: skip
 
 
-def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
+def _read(
+    forge: Forge, settings: Settings, repo: str, presets: dict[str, bytes]
+) -> tuple[RepoSnapshot, Settings]:
     """The repository's files of every kind, with its own configuration file (and its
-    presets) applied."""
+    presets, read once per run: ``presets``) applied."""
     snapshot = _read_files(forge, settings, repo)
-    merged = _own_config(forge, settings, snapshot, repo)
+    merged = _own_config(forge, settings, snapshot, repo, presets)
     if merged.discovery != settings.discovery:
         snapshot = _read_files(forge, merged, repo)
     return snapshot, merged
 
 
-def _own_config(forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
+def _own_config(
+    forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: str, presets: dict[str, bytes]
+) -> Settings:
     """``settings`` with the repository's own configuration file (when it has one) and its
-    presets applied."""
+    presets (read once per run: ``presets``) applied."""
     own = snapshot.file(REPO_CONFIG_PATH)
     if own is None:
         return settings
@@ -120,7 +124,7 @@ def _own_config(forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: 
         settings,
         own.content,
         f"{repo}:{REPO_CONFIG_PATH}",
-        presets=repository_reader(forge),
+        presets=repository_reader(forge, presets),
         location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
     )
 

@@ -62,6 +62,9 @@ class Pipeline:
     recommender: Callable[[], Recommender] | None = None
     #: The advisory database, layer and SBOM caches every inventory of the run shares.
     scan: ScanContext | None = None
+    #: ``github>`` presets read this run, by preset: an organisation's shared preset is read
+    #: once, not once per repository extending it.
+    presets: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def inventories(self) -> InventoryLog:
