@@ -16,7 +16,7 @@ The score is killed / (all - equivalent). A mutant is equivalent when no input c
 the original; each one is listed with the reason in scripts/mutation_equivalents.toml, matched on
 its file, function and changed lines (not on mutmut's numbering, which shifts as code changes).
 A timeout counts as killed (the tests noticed); "no tests" (no test in the module's folder runs
-that function) counts as survived.
+that function) counts as survived; mutants not run (outside a --sample) are not counted.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "mutation"
 EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.toml"
 KILLED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
+#: Not run (yet): left out of the score and shown in their own column.
+UNCOUNTED = frozenset({"not checked", "skipped"})
 _RESULT = re.compile(r"^\s+(\S+): (.+)$")
 _MUTMUT_TABLE = re.compile(r"^\[tool\.mutmut\]\n(?:(?!\[).*\n)*", re.MULTILINE)
 
@@ -77,8 +78,12 @@ class Result:
     seconds: float = 0.0
 
     @property
+    def not_run(self) -> int:
+        return sum(1 for status in self.statuses.values() if status in UNCOUNTED)
+
+    @property
     def counted(self) -> int:
-        return len(self.statuses) - len(self.equivalent)
+        return len(self.statuses) - len(self.equivalent) - self.not_run
 
     @property
     def killed(self) -> int:
@@ -199,12 +204,36 @@ def changed_lines(diff: str) -> tuple[str, str]:
     return "\n".join(removed), "\n".join(added)
 
 
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+names = json.load(sys.stdin)
+json.dump({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in names}, sys.stdout)
+"""
+
+
+def diffs(workdir: Path, names: list[str]) -> dict[str, str]:
+    """Each mutant's diff (what ``mutmut show`` prints), in one process for all of them."""
+    if not names:
+        return {}
+    done = subprocess.run(
+        [sys.executable, "-c", _DIFFS],
+        cwd=workdir,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"reading mutants' diffs failed in {workdir}: {done.stderr[-3000:]}")
+    found: dict[str, str] = json.loads(done.stdout)
+    return found
+
+
 def judge(workdir: Path, result: Result, equivalents: list[Equivalent]) -> None:
     """Sort every mutant not killed into equivalent (listed) or survivor (with its diff)."""
-    for name, status in result.statuses.items():
-        if status in KILLED or status == "skipped":
-            continue
-        diff = _mutmut(workdir, "show", name)
+    alive = [n for n, s in result.statuses.items() if s not in KILLED and s not in UNCOUNTED]
+    for name, diff in diffs(workdir, alive).items():
         file, function = _function_of(name)
         removed, added = changed_lines(diff)
         match = next(
@@ -218,7 +247,7 @@ def judge(workdir: Path, result: Result, equivalents: list[Equivalent]) -> None:
         if match is not None:
             result.equivalent[name] = match.why
         else:
-            result.survivors[name] = f"# {status}\n{diff}"
+            result.survivors[name] = f"# {result.statuses[name]}\n{diff}"
 
 
 def run_module(module: Module, args: argparse.Namespace, equivalents: list[Equivalent]) -> Result:
@@ -236,13 +265,14 @@ def run_module(module: Module, args: argparse.Namespace, equivalents: list[Equiv
             )
             every = sorted(statuses(workdir))
             names = random.Random(args.seed).sample(every, min(args.sample, len(every)))
-        elif args.rerun_survivors:
-            names = [n for n, s in statuses(workdir).items() if s not in KILLED]
-        if args.rerun_survivors or args.sample:
-            if names:
-                _mutmut(workdir, "run", "--max-children", str(args.jobs), *names)
         else:
+            # Mutants of new or changed functions (all of them on a first run); earlier results
+            # of unchanged functions stand.
             _mutmut(workdir, "run", "--max-children", str(args.jobs))
+            if args.rerun_survivors:  # the tests changed: run the survivors again
+                names = [n for n, s in statuses(workdir).items() if s not in KILLED | UNCOUNTED]
+        if names:
+            _mutmut(workdir, "run", "--max-children", str(args.jobs), *names)
     every = statuses(workdir)
     if args.sample:
         chosen = set(random.Random(args.seed).sample(sorted(every), min(args.sample, len(every))))
@@ -263,10 +293,10 @@ def table(results: list[Result]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
-        counts = Counter(s for n, s in r.statuses.items() if n not in r.equivalent)
-        survived = sum(v for k, v in counts.items() if k not in KILLED)
+        survived = len(r.survivors)
+        ran = len(r.statuses) - r.not_run
         rows.append(
-            f"| {r.module.name} | {', '.join(r.module.tests)} | {len(r.statuses)} "
+            f"| {r.module.name} | {', '.join(r.module.tests)} | {ran} "
             f"| {len(r.equivalent)} | {r.killed} | {survived} | {r.score:.1f} % |"
         )
     return "\n".join(rows)

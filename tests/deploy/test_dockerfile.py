@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,12 +49,69 @@ def test_runtime_stage_is_slim_non_root_labelled_with_an_init() -> None:
     assert "EXPOSE 8080" in runtime
 
 
-def test_dockerignore_sends_only_the_package() -> None:
-    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-    rules = [line for line in lines if line.strip() and not line.startswith("#")]
-    assert rules[0] == "*"  # exclude everything first, then re-include what the build needs
-    assert {"!pyproject.toml", "!README.md", "!bot/", "!config/"} <= set(lines)
-    assert not any(line.startswith("!tests") for line in lines)
+def _ignore_rules() -> list[tuple[bool, re.Pattern[str]]]:
+    """.dockerignore as Docker reads it (moby/patternmatcher, used by BuildKit): each line a
+    pattern cleaned like a path (``bot/`` is ``bot``), ``!`` re-includes, the last matching
+    pattern decides, and a pattern matching a directory matches everything under it. ``*`` and
+    ``?`` stay within one path segment, ``**`` spans any number of them."""
+    rules = []
+    for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        include = line.startswith("!")
+        pattern = line.removeprefix("!").strip("/")
+        regex = ""
+        i = 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                regex, i = regex + "(?:.*/)?", i + 3
+            elif pattern.startswith("**", i):
+                regex, i = regex + ".*", i + 2
+            elif pattern[i] == "*":
+                regex, i = regex + "[^/]*", i + 1
+            elif pattern[i] == "?":
+                regex, i = regex + "[^/]", i + 1
+            elif pattern[i] == "[":
+                end = pattern.index("]", i)
+                regex, i = regex + pattern[i : end + 1], end + 1
+            else:
+                regex, i = regex + re.escape(pattern[i]), i + 1
+        rules.append((include, re.compile(regex)))
+    return rules
+
+
+def _sent(path: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
+    """Whether Docker sends ``path`` (relative, ``/``-separated) in the build context."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    sent = True
+    for include, pattern in rules:
+        if any(pattern.fullmatch(prefix) for prefix in prefixes):
+            sent = include
+    return sent
+
+
+def test_the_build_context_is_the_package_and_nothing_else() -> None:
+    rules = _ignore_rules()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    sent = {path for path in tracked if _sent(path, rules)}
+    package = {"pyproject.toml", "README.md"} | {
+        p for p in tracked if p.startswith(("bot/", "config/"))
+    }
+    assert sent == package
+    # What a checkout holds besides tracked files stays out too.
+    for path in (".git/config", ".venv/bin/python", "tests/conftest.py", "build/mutation/x",
+                 "bot/__pycache__/cli.cpython-311.pyc", "bot/scan/osv.pyc", ".env"):  # fmt: skip
+        assert not _sent(path, rules), path
+    # Everything the Dockerfile copies from the context is in it.
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            for source in words[1:-1]:
+                assert any(p == source or p.startswith(f"{source}/") for p in sent), source
 
 
 @pytest.fixture

@@ -434,3 +434,71 @@ def test_a_body_over_githubs_limit_is_cut_and_keeps_its_marker() -> None:
     ))  # fmt: skip
     assert body_budget(huge) == 0
     assert with_marker("a", huge) == f"{BODY_CUT_NOTE}\n\n{encode_marker(huge)}\n"
+
+
+def test_held_back_pull_requests_say_why_and_dashboard_requests_override() -> None:
+    wants = tuple(_want(branch=f"base-image-bot/f{i}/python") for i in range(3))
+    a, b, c = (w.branch for w in wants)
+
+    def reasons(**options: object) -> list[str]:
+        return [x.reason if x.kind == "pending" else x.kind for x in _run(wants, **options)]
+
+    window = {b: "outside its schedule (Mon 01:00-05:00 Europe/Berlin)"}
+    assert reasons(deferred=window) == ["open", window[b], "open"]
+    # A deferred PR does not use up the run's allowance.
+    assert reasons(deferred=window, limit_per_run=2) == ["open", window[b], "open"]
+    assert reasons(hourly_limit=2) == ["open", "open", "pr_hourly_limit reached"]
+    assert reasons(hourly_limit=3, opened_last_hour=1) == [
+        "open",
+        "open",
+        "pr_hourly_limit reached",
+    ]
+    assert reasons(hourly_limit=1, opened_last_hour=1) == ["pr_hourly_limit reached"] * 3
+    # The first limit reached is the one named.
+    assert reasons(limit_per_run=1, limit_open=1, hourly_limit=1) == [
+        "open", "pr_limit_per_run reached", "pr_limit_per_run reached"
+    ]  # fmt: skip
+    assert reasons(limit_open=1, hourly_limit=1) == ["open", "pr_limit_open reached",
+                                                      "pr_limit_open reached"]  # fmt: skip
+    # Asked for on the dashboard: opened past windows and limits, counted against them.
+    forced = frozenset({b, c})
+    assert reasons(deferred=window, forced=forced, limit_per_run=1) == ["open", "open", "open"]
+    assert reasons(forced=frozenset({a}), limit_per_run=1) == [
+        "open", "pr_limit_per_run reached", "pr_limit_per_run reached"
+    ]  # fmt: skip
+
+
+def test_a_rebase_asked_for_on_the_dashboard() -> None:
+    want, asked = _want(), frozenset({BRANCH})
+    behind = {BRANCH: _state(behind=2)}
+    assert _run((want,), (_pr(3),), (BRANCH,), behind, rebase=asked) == [
+        Action("update", BRANCH, "rebase asked for on the dependency dashboard", 3,
+               files=want.files, message=want.message)
+    ]  # fmt: skip
+    # Not behind: nothing to rebase.
+    assert _run((want,), (_pr(3),), (BRANCH,), {BRANCH: _state()}, rebase=asked) == [
+        Action("none", BRANCH, "up to date (rebase asked for: nothing to do)", 3)
+    ]
+    # Asked for another branch: this one stays.
+    other = frozenset({"base-image-bot/other"})
+    assert _run((want,), (_pr(3),), (BRANCH,), behind, rebase=other) == [
+        Action("none", BRANCH, "up to date", 3)
+    ]
+    # The files changed anyway: the reason is the change, not the request.
+    newer = _want("3.12.4-slim", content=b"FROM python:3.12.4-slim\n")
+    (action,) = _run((newer,), (_pr(3),), (BRANCH,), behind, rebase=asked)
+    assert action.reason == "newer version available"
+
+
+def test_an_ignored_update_asked_for_again_on_the_dashboard_is_opened() -> None:
+    closed = _pr(5, state="closed")
+    want = _want()
+    (action,) = _run((want,), (closed,), (BRANCH,), unignore=frozenset({BRANCH}))
+    assert action == Action("open", BRANCH, "asked for again on the dependency dashboard",
+                            title=want.title, body=want.full_body, files=want.files,
+                            message=want.message)  # fmt: skip
+    (fresh,) = _run((want,), (closed,), (), unignore=frozenset({BRANCH}))
+    assert (fresh.reason, fresh.new_branch) == ("asked for again on the dependency dashboard", True)
+    # Another branch's request changes nothing here.
+    (still,) = _run((want,), (closed,), (), unignore=frozenset({"base-image-bot/x"}))
+    assert still.reason == "ignored: #5 was closed without merging"
