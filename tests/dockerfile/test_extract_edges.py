@@ -86,3 +86,12 @@ def test_nesting_past_the_limit_is_an_error_with_its_code() -> None:
         (1, "expansion-limit", "ARG A: variables are nested more than 32 levels deep")
     ]
     assert [s.reason for s in extraction.skipped] == ["unresolved-variable"]
+
+
+def test_an_overlong_reference_is_skipped_with_its_start() -> None:
+    raw = "alpine:" + "x" * 1100
+    (skipped,) = extract(f"FROM busybox:1.36\nFROM {raw}\n".encode(), "Dockerfile").skipped
+    assert (skipped.kind, skipped.line, skipped.text, skipped.reason) == (
+        "from", 2, raw[:200], "invalid-reference"
+    )  # fmt: skip
+    assert skipped.message == f"{raw[:80]!r} expands to 1107 characters (at most 1024)"
