@@ -1,13 +1,14 @@
 """Distributed ``serve``: time to a new leader, and repositories per minute with 1 vs 3 replicas.
 
 Usage: python bench/bench_cluster.py [--repos 24] [--replicas 1 3] [--failovers 5]
-                                     [--lease-seconds 15] [--json OUT]
+                                     [--lease-seconds 15] [--github-latency 0 0.1] [--json OUT]
 
 Starts PostgreSQL and Redis (the Debian packages' servers, as the tests do), a registry with the
 reliability images and the GitHub emulator, all on loopback. Throughput: for each replica count,
 ``--repos`` fresh repositories (three pull requests each to open) under their own owner, replicas
 started with ``run_at_start``; the clock runs from the leader's "enqueued" line to the last
-"unit done" line. Failover: three replicas electing on PostgreSQL; the leader is SIGKILLed and the
+"unit done" line. Each count is measured for every ``--github-latency``: seconds the emulator
+waits before answering each request, a round trip to GitHub (0: loopback, CPU-bound). Failover: three replicas electing on PostgreSQL; the leader is SIGKILLed and the
 time until another replica's ``/readyz`` says ``ready: leader`` is taken (``--failovers`` times,
 a replacement started after each); then the same once with a Kubernetes Lease of
 ``--lease-seconds`` (the Lease API double), where the lease has to expire first.
@@ -39,13 +40,14 @@ from tests.support.registry import start_registry  # noqa: E402
 
 def _throughput(
     root: Path, github: GitHubEmulator, seeded: SeededImages, redis: Redis, postgres: Postgres,
-    replicas: int, repos: int,
+    replicas: int, repos: int, latency: float,
 ) -> dict[str, Any]:  # fmt: skip
     owner = f"o{uuid.uuid4().hex[:6]}"
     for i in range(repos):
         github.create_repo(f"{owner}/app{i}", repo_files(seeded))
     namespace, store = f"bench-{owner}", postgres.create_database("bench")
     group = Replicas(root / owner, github.token)
+    github.latency = latency
     try:
         group.start(replicas, lambda d: cluster_config(
             d, seeded=seeded, github_url=github.base_url, redis_url=redis.url,
@@ -61,9 +63,11 @@ def _throughput(
             sum(1 for m in p.messages() if m.startswith("unit done:")) for p in group.all
         ]
     finally:
+        github.latency = 0.0
         group.close()
     return {
         "replicas": replicas,
+        "github_latency": latency,
         "repositories": repos,
         "seconds": round(elapsed, 2),
         "repositories_per_minute": round(repos / elapsed * 60, 1),
@@ -126,6 +130,7 @@ def main() -> int:
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 3])
     parser.add_argument("--failovers", type=int, default=5)
     parser.add_argument("--lease-seconds", type=float, default=15)
+    parser.add_argument("--github-latency", type=float, nargs="+", default=[0.0, 0.1])
     parser.add_argument("--json", type=Path)
     options = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
@@ -136,11 +141,13 @@ def main() -> int:
     try:
         seeded = seed_images(registry)
         result["throughput"] = [
-            _throughput(root, github, seeded, redis, postgres, n, options.repos)
+            _throughput(root, github, seeded, redis, postgres, n, options.repos, latency)
+            for latency in options.github_latency
             for n in options.replicas
         ]
         for row in result["throughput"]:
-            print(f"{row['replicas']} replica(s): {row['repositories']} repositories in "
+            print(f"GitHub latency {row['github_latency']:g} s, "
+                  f"{row['replicas']} replica(s): {row['repositories']} repositories in "
                   f"{row['seconds']} s = {row['repositories_per_minute']} repositories/minute "
                   f"(units per replica: {row['units_per_replica']})")  # fmt: skip
         times = _failovers(root, github, seeded, redis, postgres, options.failovers)

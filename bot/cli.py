@@ -31,6 +31,7 @@ from bot.errors import (
     NotImplementedYetError,
     UsageError,
 )
+from bot.lineage.cliargs import add_parser as add_lineage_parser
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
         "file that config check accepts",
     )
 
+    add_lineage_parser(sub, common)
+
     sub.add_parser("version", parents=[common], help="print the version")
     return parser
 
@@ -341,6 +344,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         terminal.configure(no_color=args.no_color)
         return run_command(args, config_path, overrides)
+    if args.command == "lineage":
+        from bot.lineage.command import lineage_command
+
+        return lineage_command(args, config_path, overrides)
     if args.command == "serve":
         if args.host is not None:
             overrides["service.host"] = args.host

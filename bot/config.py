@@ -29,6 +29,7 @@ from bot.configload import (
 )
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
+from bot.lineage.settings import LineageSettings, lineage_from_config
 from bot.presets import PresetReader, resolve_presets
 from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
@@ -317,6 +318,8 @@ class Settings:
     repos: tuple[RepoSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    #: The lineage graph (``lineage:``) and the declared ``publishes`` map.
+    lineage: LineageSettings = field(default_factory=LineageSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
@@ -544,6 +547,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         repos=repos,
         schedule=schedule,
         service=ServiceSettings(**data.get("service", {})),
+        lineage=lineage_from_config(data.get("lineage", {}), data.get("publishes", {})),
         cluster=ClusterSettings(**data.get("cluster", {})),
         dashboard=dashboard_of(data.get("dashboard"), DashboardSettings()),
     )

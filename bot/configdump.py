@@ -21,6 +21,7 @@ from bot.config import (
     RepoSettings,
     Settings,
 )
+from bot.lineage.settings import lineage_document
 
 __all__ = ["dump_yaml", "settings_document"]
 
@@ -133,6 +134,7 @@ def _repo(entry: RepoSettings) -> object:
 
 def settings_document(settings: Settings) -> dict[str, Any]:
     """``settings`` as a configuration document (the schema's keys and nesting)."""
+    lineage, publishes = lineage_document(settings.lineage)
     return {
         "log_level": settings.log_level,
         "log_format": settings.log_format,
@@ -155,6 +157,8 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         "pull_requests": _plain(settings.pull_requests),
         "schedule": _plain(settings.schedule),
         "service": _plain(settings.service),
+        "lineage": lineage,
+        "publishes": publishes,
         "cluster": _plain(settings.cluster),
         "dashboard": _plain(settings.dashboard),
     }

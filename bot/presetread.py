@@ -66,10 +66,11 @@ def settings_reader(config: Path | None, github: Mapping[str, Any]) -> PresetRea
     return read
 
 
-def repository_reader(forge: Forge) -> PresetReader:
+def repository_reader(forge: Forge, memo: dict[str, bytes] | None = None) -> PresetReader:
     """Presets of a repository's own configuration, read through ``forge`` (a path in the
-    repository itself is a :class:`PresetRef` of that repository at the commit being read)."""
-    memo: dict[str, bytes] = {}
+    repository itself is a :class:`PresetRef` of that repository at the commit being read).
+    ``memo`` keeps what was read for the next repository of the same run."""
+    memo = {} if memo is None else memo
 
     def read(preset: PresetRef, where: str) -> bytes:
         assert preset.repo is not None, "repository presets name their repository"

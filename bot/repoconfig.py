@@ -3,7 +3,8 @@
 The file (with its presets, :mod:`bot.presets`) is validated with the same schema as the bot's
 configuration. ``policy`` and ``pull_requests`` keys override field by field, ``discovery`` lists
 replace, ``rules`` are appended (so they win), ``dashboard`` and the schedule windows
-(``schedule.windows``/``schedule.timezone``) replace. Keys outside :data:`REPO_CONFIG_KEYS` —
+(``schedule.windows``/``schedule.timezone``) replace; ``publishes`` is read by the lineage graph
+from the file itself. Keys outside :data:`REPO_CONFIG_KEYS` —
 credentials, registries, connection and service settings — belong to whoever runs the bot and
 are refused with an error naming the file (or preset), line and key.
 """
@@ -29,7 +30,16 @@ from bot.presets import PresetReader, PresetRef, resolve_presets
 
 #: Keys a repository's own configuration may set.
 REPO_CONFIG_KEYS = frozenset(
-    {"discovery", "policy", "rules", "pull_requests", "dashboard", "schedule", "extends"}
+    {
+        "discovery",
+        "policy",
+        "rules",
+        "pull_requests",
+        "dashboard",
+        "schedule",
+        "extends",
+        "publishes",
+    }
 )
 #: The part of ``schedule`` a repository may set (the rest is the service's).
 REPO_SCHEDULE_KEYS = frozenset({"windows", "timezone"})

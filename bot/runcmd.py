@@ -33,6 +33,7 @@ from bot.sharding import ShardSpec, parse_shard, shard_from_env
 
 if TYPE_CHECKING:
     from bot.forge.protocol import Forge
+    from bot.lineage.learn import LineageMemory
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def run_command(
     """Execute ``run`` with the global flags' ``overrides``; returns the exit code."""
     settings = load_settings(config_path, overrides={**overrides, **run_overrides(args)})
     setup_logging(settings.log_level, settings.log_format)
-    repos = _repositories(settings, args.repo)
+    repos = repository_entries(settings, args.repo)
     if not args.paths and not repos:
         raise UsageError(
             "run: give at least one PATH (a directory or a Dockerfile), --repo OWNER/NAME, "
@@ -132,10 +133,11 @@ def audit_paths(
     insecure: list[str],
     now: datetime | None = None,
     describe: bool = False,
+    lineage: LineageMemory | None = None,
     sbom_dir: Path | None = None,
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
-    the package/vulnerability diff and changelog of every update."""
+    the package/vulnerability diff and changelog of every update; ``lineage`` keeps the graph."""
     files, errors = collect_local(paths, settings.discovery)
     commits = None
     if describe:  # changelogs list the source repository's commits through GitHub
@@ -152,8 +154,10 @@ def audit_paths(
             insecure=insecure,
             now=now,
             progress=progress,
+            lineage=lineage,
         ) as pipeline,
     ):
+        pipeline.learn_local(files, paths)
         audited, recommendations = pipeline.recommend(pipeline.auditor.audit(files))
         review = pipeline.auditor.review(pipeline.describe(audited))
         results = list(review.results)
@@ -202,11 +206,13 @@ def run_repositories(
     now: datetime | None = None,
     forge: Forge | None = None,
     shard: ShardSpec | None = None,
+    lineage: LineageMemory | None = None,
     sbom_dir: Path | None = None,
 ) -> RunReport:
     """Audit GitHub repositories and open, update or close their pull requests.
 
-    ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion.
+    ``shard`` keeps only this shard's part of the list, taken after ``owner/*`` expansion;
+    ``lineage`` keeps the graph.
     """
     from bot.forge.connect import connect_github
     from bot.pipeline import repos
@@ -215,7 +221,13 @@ def run_repositories(
     with (
         progress_display() as progress,
         open_pipeline(
-            settings, forge=forge, aliases=aliases, insecure=insecure, now=now, progress=progress
+            settings,
+            forge=forge,
+            aliases=aliases,
+            insecure=insecure,
+            now=now,
+            progress=progress,
+            lineage=lineage,
         ) as pipeline,
     ):
         report = repos.run_repositories(pipeline, names, dry_run=dry_run, shard=shard)
@@ -226,7 +238,7 @@ def run_repositories(
         return report
 
 
-def _repositories(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
+def repository_entries(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
     """``--repo`` names (with their configured overrides), else the configured repositories."""
     if not names:
         if not settings.repos and settings.github.app_id is not None:

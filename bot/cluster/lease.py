@@ -138,8 +138,10 @@ class LeaseElector:
             leading = False
         except (requests.RequestException, ClusterError, ValueError) as exc:
             self._report(str(exc))
-            # A transient failure: a leader keeps leading until its renew deadline.
-            leading = self._leading and now - self._renewed_at < self.renew_deadline
+            # A transient failure: a leader keeps leading until its renew deadline, counted to
+            # now, after the failed requests' own time (they may have waited for their timeouts).
+            elapsed = time.monotonic() - self._renewed_at
+            leading = self._leading and elapsed < self.renew_deadline
         else:
             self._last_error = ""
         self._leading = leading

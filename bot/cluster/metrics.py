@@ -6,11 +6,13 @@ import itertools
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from bot.cluster.units import TRIGGERS
+
 #: Outcomes of a unit on this replica: worked to the end, already done for its run (a duplicate
 #: or a redelivery after the work), repository busy on another replica (retried later), stopped
-#: by a shutdown (back to the queue), given up after too many starts.
-UNIT_OUTCOMES = ("done", "already_done", "busy", "interrupted", "abandoned")
-TRIGGERS = ("schedule", "webhook")
+#: by a shutdown (back to the queue), given up after too many starts, refused (a repository the
+#: configuration does not cover, or a malformed message: never worked).
+UNIT_OUTCOMES = ("done", "already_done", "busy", "interrupted", "abandoned", "refused")
 
 
 class ClusterMetrics:

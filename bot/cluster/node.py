@@ -32,6 +32,7 @@ from bot.logsetup import log_fields, register_secret
 from bot.pipeline.repos import expand_repositories
 from bot.service.jobs import ForgeFactory, Worker, install
 from bot.service.scheduler import DEFAULT_GROUP, MISFIRE_GRACE, build_scheduler, schedule_groups
+from bot.service.webhook import configured
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class ClusterNode:
                 f"cluster.queue_url: cannot reach Redis at {_redact(self.settings.cluster)}"
             )
         install(self)
-        self.queue.start(self._work)
+        self.queue.start(self._work, lambda repo: configured(repo, self.settings.repos))
         self.loop.start()
         logger.info(
             "replica %s: working the queue %s at %s; election by %s",

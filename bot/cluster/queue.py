@@ -35,7 +35,7 @@ from dramatiq.middleware import Retries
 from redis.exceptions import LockError, RedisError
 
 from bot.cluster.metrics import ClusterMetrics
-from bot.cluster.units import Trigger, Unit, webhook_run_id
+from bot.cluster.units import Trigger, Unit, valid_unit, webhook_run_id
 from bot.config import ClusterSettings
 from bot.errors import ClusterError
 from bot.logsetup import log_fields
@@ -65,6 +65,8 @@ MAX_BACKOFF_MS = 30_000
 #: ``handler(unit, still_locked)`` works a unit; True when it ran to the end, False when the
 #: replica is stopping and the unit must go back to the queue.
 Handler = Callable[[Unit, Callable[[], bool]], bool]
+#: ``accepts(repo)``: False for a repository this replica must not work (not configured).
+Accepts = Callable[[str], bool]
 
 
 class WorkQueue:
@@ -107,6 +109,7 @@ class WorkQueue:
             options={},
         )  # fmt: skip
         self._handler: Handler | None = None
+        self._accepts: Accepts = lambda repo: False
         self._worker: dramatiq.Worker | None = None
 
     def key(self, *parts: str) -> str:
@@ -167,9 +170,11 @@ class WorkQueue:
 
     # -- working (every replica) ------------------------------------------------------------
 
-    def start(self, handler: Handler) -> None:
-        """Start taking units (one at a time) and giving them to ``handler``."""
+    def start(self, handler: Handler, accepts: Accepts) -> None:
+        """Start taking units (one at a time) and giving them to ``handler``; units of
+        repositories ``accepts`` refuses are dropped unworked."""
         self._handler = handler
+        self._accepts = accepts
         worker = dramatiq.Worker(self.broker, worker_threads=1, worker_timeout=POLL_MS)
         worker.queue_prefetch = 1  # take a unit only when free: the others go to free replicas
         worker.start()
@@ -185,6 +190,14 @@ class WorkQueue:
 
     def _perform(self, trigger: Trigger, run_id: str, repo: str) -> None:
         """The actor: one unit, under the repository's lock, at most once per run."""
+        if not valid_unit(trigger, run_id, repo):
+            logger.error("malformed unit refused: %.200r", (trigger, run_id, repo))
+            return
+        if not self._accepts(repo):
+            self.metrics.units.labels(trigger, "refused").inc()
+            logger.error("%s: unit of %s refused: the configuration does not cover this "
+                         "repository", repo, run_id)  # fmt: skip
+            return
         unit = Unit(trigger, run_id, repo)
         fields = log_fields(repo=repo, run=run_id, trigger=trigger, replica=self.identity)
         lock = self.client.lock(self.key("lock", repo.lower()), timeout=self._lock_seconds,

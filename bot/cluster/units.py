@@ -9,6 +9,7 @@ delivery id, which GitHub keeps when it redelivers.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,10 @@ from typing import Literal
 from bot.cron import cron_trigger
 
 Trigger = Literal["schedule", "webhook"]
+TRIGGERS: tuple[Trigger, ...] = ("schedule", "webhook")
+#: ``owner/name`` as GitHub allows them (owners: letters, digits, hyphens; names: also ``.``
+#: and ``_``), and never ``.`` or ``..`` as a name.
+_REPO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
 #: Fire times looked at when finding the run a moment belongs to (a cron firing every minute
 #: over the longest window below).
 _MAX_STEPS = 10_000
@@ -33,6 +38,18 @@ class Unit:
     def as_args(self) -> tuple[str, str, str]:
         """The queue message's arguments."""
         return (self.trigger, self.run_id, self.repo)
+
+
+def valid_unit(trigger: object, run_id: object, repo: object) -> bool:
+    """True when a queue message's arguments can be a unit: a known trigger, a run id and a
+    well-formed repository name (the queue is outside the process: its messages are checked)."""
+    return (
+        trigger in TRIGGERS
+        and isinstance(run_id, str)
+        and 0 < len(run_id) <= 200
+        and isinstance(repo, str)
+        and _REPO_NAME.fullmatch(repo) is not None
+    )
 
 
 def scheduled_run_id(group: str, fire_time: datetime) -> str:

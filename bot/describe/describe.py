@@ -17,6 +17,7 @@ from bot.describe.model import Changelog, Description, ImageSide
 from bot.errors import BotError, ScanError
 from bot.models import ImageVersion, UpdateRecord
 from bot.registry import ImageConfig, ImageIndex, ImageManifest, Platform, RegistryClient
+from bot.registry.labels import read_labels
 from bot.sbom.attestation import SbomCache
 from bot.sbom.matching import match_inventory
 from bot.sbom.purl import LANGUAGE_ECOSYSTEMS, purl_of
@@ -36,7 +37,7 @@ from bot.scan.matching import Finding
 from bot.scan.osv import ecosystem_for
 from bot.scan.packages import Package
 
-__all__ = ["ScannerRunner", "describe_update", "split_image"]
+__all__ = ["ScannerRunner", "describe_update", "image_findings", "split_image"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,21 +80,11 @@ def _fetch(
     ref = side.version.digest or side.version.tag
     if not ref:
         raise ScanError("no tag or digest to look up")
-    top = client.get_manifest(registry, repo, ref)
-    labels: dict[str, str] = {}
-    manifest = top
-    if isinstance(top, ImageIndex):
-        side.index = top
-        labels.update(top.annotations)
-        child = client.resolve_platform(top, platform)
-        labels.update(child.annotations)
-        manifest = client.get_manifest(registry, repo, child.digest)
-    if not isinstance(manifest, ImageManifest):
-        raise ScanError(f"{registry}/{repo}@{manifest.digest}: nested index")
-    labels.update(manifest.annotations)
-    side.manifest = manifest
-    side.config = client.get_config(registry, repo, manifest.config.digest)
-    side.labels = {**dict(side.config.labels), **labels}
+    found = read_labels(client, registry, repo, ref, platform)
+    side.index = found.index
+    side.manifest = found.manifest
+    side.config = found.config
+    side.labels = dict(found.labels)
 
 
 def _image_side(side: _Side) -> ImageSide:
@@ -263,6 +254,30 @@ def describe_update(
         package_purls=purls,
         languages=_languages(old, new),
     )
+
+
+def image_findings(
+    client: RegistryClient,
+    image: str,
+    version: ImageVersion,
+    platform: Platform,
+    advisories: AdvisoryDatabase | None,
+    *,
+    inventory: InventoryOptions | None = None,
+) -> tuple[tuple[Finding, ...] | None, tuple[str, ...]]:
+    """The vulnerabilities of one image version with the built-in scanner (None: unknown), and
+    what could not be determined (``inventory``: the run's caches and limits). Never raises."""
+    registry, repo = split_image(image)
+    errors: list[str] = []
+    side = _Side(version)
+    inventory = inventory or InventoryOptions(LayerCache(), SbomCache(), LayerLimits())
+    opts = _Options(advisories, inventory, "builtin", _default_runner)
+    if _step(errors, "image", functools.partial(_fetch, client, registry, repo, side, platform)):
+        scan = functools.partial(
+            _inventory, client, (registry, repo, str(platform)), side, opts, errors
+        )
+        _step(errors, "scan", scan)
+    return side.findings, tuple(dict.fromkeys(errors))
 
 
 def _purls(

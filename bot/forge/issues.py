@@ -2,9 +2,11 @@
 reading a file (a preset) from a repository.
 
 The bot's issues are found by a hidden marker in their body, among the issues the bot's account
-opened (``creator=`` the login ``GET /user`` names; every issue when the token cannot say, as an
-installation token cannot). GitHub keeps no uniqueness on issues, so a create whose answer was
-lost looks again — also after GitHub's lists had time to catch up — before it is repeated.
+opened (``creator=`` the login ``GET /user`` names; when the token cannot say — an App
+installation token or an Action's ``GITHUB_TOKEN`` cannot — among the issues bot accounts
+opened: anyone may open an issue with the marker in it, but no person can open one as a
+``Bot``). GitHub keeps no uniqueness on issues, so a create whose answer was lost looks again —
+also after GitHub's lists had time to catch up — before it is repeated.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class GitHubIssues(GitHubClient):
             for index, issue in enumerate(self._repo(repo).get_issues(**options)):
                 if index >= MAX_ISSUES_READ:
                     break
+                if login is None and issue.user.type != "Bot":
+                    continue  # a person's issue, whatever it says
                 if issue.pull_request is None and marker in (issue.body or ""):
                     found.append(to_issue(issue))
         return sorted(found, key=lambda i: i.number)

@@ -56,7 +56,7 @@ def build_dashboard(
     plan's actions as outcomes), the desired ``titles`` by branch, the open bot ``pulls`` seen
     before the run, branches others pushed to, branches merged this run, and the run's errors."""
     gone = set(merged)
-    pending, ignored = [], []
+    pending, ignored, planned = [], [], []
     shown: dict[int, Item] = {}
     others = set(foreign)
     for pull in pulls:
@@ -71,6 +71,8 @@ def build_dashboard(
             shown.pop(action.number, None)
         elif action.kind == "open" and result.number is not None and result.error is None:
             shown[result.number] = _open_item(action.branch, title, result.number, others)
+        elif action.kind == "open" and result.error is None:  # a dry run's plan: no number yet
+            planned.append(Item(action.branch, title, "would be opened", box=False))
         elif action.kind == "update" and action.number in shown and action.title:
             shown[action.number] = _open_item(action.branch, title, action.number, others)
         elif action.kind == "none" and action.reason.startswith("ignored:"):
@@ -80,7 +82,7 @@ def build_dashboard(
               if r.error is not None and r.error != "not attempted"]  # fmt: skip
     return Dashboard(
         pending=tuple(sorted(pending, key=lambda i: i.branch)),
-        open=tuple(item for _, item in sorted(shown.items()) if item.branch not in gone),
+        open=(*(item for _, item in sorted(shown.items()) if item.branch not in gone), *planned),
         ignored=tuple(sorted(ignored, key=lambda i: i.branch)),
         errors=tuple(lines),
     )

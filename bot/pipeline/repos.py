@@ -1,10 +1,10 @@
 """Runs over GitHub repositories (I/O through the Forge protocol): read, resolve, propose.
 
-Per repository: one recursive tree read plus one blob per file of a known kind (and the repository's own
-``.github/base-image-bot.yml``), the same audit as local runs, then the pure lifecycle planner
-decides which pull requests to open, update or close; a dry run stops there. A failure in one
-repository is reported and never stops the others; writes go commit first, then the PR, so an
-interrupted run converges on the next one.
+Every repository of the run is read first (:mod:`bot.pipeline.reading`) so the lineage graph
+can order them, parents first; then per repository the same audit as local runs, and the pure
+lifecycle planner decides which pull requests to open, update or close; a dry run stops there. A
+failure in one repository is reported and never stops the others; writes go commit first, then
+the PR, so an interrupted run converges on the next one.
 """
 
 from __future__ import annotations
@@ -13,26 +13,21 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from bot import __version__
-from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings
+from bot.config import RepoSettings
 from bot.dockerfile.imageref import ImageRef
-from bot.errors import BotError, ConfigError, GitHubError
-from bot.forge.protocol import Forge, RepoSnapshot
-from bot.kinds.discover import KUBERNETES, classify
-from bot.kinds.extract import FoundFile, extract_files
+from bot.errors import BotError, GitHubError
+from bot.forge.httpcache import GitHubUsage
+from bot.forge.protocol import Forge
+from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
 from bot.models import ErrorRecord, GitHubUse, RunReport, SkipRecord
 from bot.pipeline.proposals import update_key
 from bot.pipeline.pullrequests import RepoContext, propose, wanted_proposals
+from bot.pipeline.reading import Prepared, prepare_repository, repo_error, repository_skip
 from bot.pipeline.repostate import RepoState, digest_of
-from bot.pipeline.sources import SourceFile
 from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import Pipeline
-from bot.presetread import repository_reader
-from bot.presets import PresetRef
-from bot.repoconfig import apply_repo_config
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 
@@ -79,12 +74,6 @@ def expand_repositories(forge: Forge, entries: Sequence[RepoSettings]) -> Expans
     return Expansion(list(expanded.values()), errors, list(skipped.values()))
 
 
-def repository_skip(repo: str, why: str) -> SkipRecord:
-    """The report's record of a repository the bot leaves alone (line 0: the whole repository)."""
-    reason = "archived-repository" if why.startswith("archived") else "fork"
-    return SkipRecord("", 0, repo, reason, f"{repo} is {why}: left alone", repo)
-
-
 def run_repositories(
     pipeline: Pipeline,
     entries: Sequence[RepoSettings],
@@ -110,6 +99,9 @@ def run_repositories(
     reports = [
         RunReport(errors=tuple(expansion.errors), skipped=tuple(expansion.skipped), repo_mode=True)
     ]
+    prepared: dict[str, Prepared | RunReport] = {}
+    if pipeline.lineage is not None:
+        repos = _learn_lineage(pipeline, pipeline.lineage, repos, entries, prepared, stop)
     for index, entry in enumerate(repos):
         if stop is not None and stop():
             logger.info("stopping: %d repositories left for the next run", len(repos) - index)
@@ -117,7 +109,7 @@ def run_repositories(
         logger.info("%s: %s", entry.name, "dry run" if dry_run else "run",
                     extra=log_fields(repo=entry.name))  # fmt: skip
         started = time.monotonic()
-        report = run_repository(pipeline, RepoRun(entry, dry_run))
+        report = run_repository(pipeline, RepoRun(entry, dry_run), prepared.pop(entry.name, None))
         _log_done(entry.name, report, started)
         if done is not None:
             done(report)
@@ -137,23 +129,78 @@ def _log_done(repo: str, report: RunReport, started: float) -> None:
     )  # fmt: skip
 
 
-def run_repository(pipeline: Pipeline, run: RepoRun) -> RunReport:
+def _learn_lineage(
+    pipeline: Pipeline,
+    lineage: Lineage,
+    repos: list[RepoSettings],
+    entries: Sequence[RepoSettings],
+    prepared: dict[str, Prepared | RunReport],
+    stop: Callable[[], bool] | None,
+) -> list[RepoSettings]:
+    """Read this run's repositories (kept in ``prepared``) and the other configured ones whose
+    lineage is not known yet, build the graph, and return ``repos`` parents first."""
+    for entry in repos:
+        if stop is not None and stop():
+            return repos
+        prepared[entry.name] = prepare_repository(pipeline, entry.name, entry)
+    # The parents of this run's repositories are read again: their Dockerfiles (what the
+    # children's pull requests say the new parent image is built on) may have moved since.
+    for name in sorted(lineage.parents_of([e.name for e in repos])):
+        if stop is not None and stop():
+            return repos
+        logger.info("%s: read again for the lineage graph (a parent of this run)", name)
+        prepare_repository(pipeline, name)
+    configured = list(pipeline.settings.repos)
+    if configured and list(entries) != configured:
+        assert pipeline.forge is not None
+        others = expand_repositories(pipeline.forge, configured).entries
+        for entry in others:
+            if entry.name in prepared or lineage.memory.knows(entry.name):
+                continue
+            if stop is not None and stop():
+                break
+            logger.info("%s: read for the lineage graph", entry.name)
+            prepare_repository(pipeline, entry.name)
+    lineage.finish()
+    by_name = {entry.name: entry for entry in repos}
+    return [by_name[name] for name in lineage.order(list(by_name))]
+
+
+def learn_lineage(pipeline: Pipeline, stop: Callable[[], bool] | None = None) -> None:
+    """Learn the lineage graph of every configured repository without running any."""
+    if pipeline.lineage is not None:
+        _learn_lineage(pipeline, pipeline.lineage, [], [], {}, stop)
+
+
+def run_repository(
+    pipeline: Pipeline, run: RepoRun, prepared: Prepared | RunReport | None = None
+) -> RunReport:
     """Audit one repository and open/update/close its pull requests (unless a dry run); the
-    report carries what it cost on GitHub (requests, rate-limit points)."""
+    report carries what it cost on GitHub (requests, rate-limit points). ``prepared``: the
+    repository as :func:`prepare_repository` read it already (its cost counted here too)."""
     forge = pipeline.forge
     assert forge is not None, "repository runs need a forge"
     before = forge.usage()
-    report, unchanged = _run_repository(pipeline, forge, run)
+    earlier = prepared.used if isinstance(prepared, Prepared) else GitHubUsage()
+    if prepared is None:
+        prepared = prepare_repository(pipeline, run.entry.name, run.entry)
+    if isinstance(prepared, RunReport):
+        report, unchanged = prepared, False
+    else:
+        report, unchanged = _run_repository(pipeline, forge, run, prepared)
     used = forge.usage() - before
-    use = GitHubUse(run.entry.name, used.requests, used.points, unchanged)
+    use = GitHubUse(run.entry.name, used.requests + earlier.requests,
+                    used.points + earlier.points, unchanged)  # fmt: skip
     return replace(report, github=(use,))
 
 
-def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[RunReport, bool]:
+def _run_repository(
+    pipeline: Pipeline, forge: Forge, run: RepoRun, prepared: Prepared
+) -> tuple[RunReport, bool]:
     """The repository's report, and whether its GitHub reads were skipped (unchanged).
 
-    With a state store (:mod:`bot.pipeline.repostate`) the run first asks the forge for the
-    repository's fingerprint (two conditional requests, free when nothing changed). Same
+    With a state store (:mod:`bot.pipeline.repostate`) reading the repository first asked the
+    forge for its fingerprint (two conditional requests, free when nothing changed). Same
     fingerprint and configuration as the last run: the files it read are reused (no tree, no
     blobs) and every reference is still resolved against the registry, so a new tag still makes
     a new update; when the run then wants exactly the pull requests the last run wanted, and
@@ -162,28 +209,10 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
     pull request changed, other configuration, a new tag, a failed lookup) reads what it needs.
     """
     repo = run.entry.name
-    settings = pipeline.settings
     store = pipeline.repo_state
-    config = digest_of(__version__, settings, run.entry)
-    fingerprint: str | None = None
-    stored: RepoState | None = None
-    try:
-        if store is not None:
-            fingerprint = forge.fingerprint(repo)
-            stored = store.get(repo) if fingerprint is not None else None
-        if stored is not None and (stored.fingerprint, stored.config) == (fingerprint, config):
-            snapshot = stored.snapshot
-            settings = _own_config(forge, settings, snapshot, repo)
-        else:
-            stored = None
-            snapshot, settings = _read(forge, settings, repo)
-    except BotError as exc:
-        return RunReport(errors=(_repo_error(repo, exc),), repo_mode=True), False
-    if snapshot.archived:
-        skip = repository_skip(repo, "archived (read-only)")
-        logger.info("%s", skip.message)
-        return RunReport(skipped=(skip,), repo_mode=True), False
-    files, read_errors = _sources(snapshot, settings, repo)
+    snapshot, settings, stored = prepared.snapshot, prepared.settings, prepared.stored
+    fingerprint, config = prepared.fingerprint, prepared.config
+    files, read_errors = list(prepared.files), list(prepared.errors)
     audited, recommendations = pipeline.recommend(
         pipeline.auditor.audit(files, run.entry.overrides, settings), settings, run.entry.overrides
     )
@@ -213,7 +242,7 @@ def _run_repository(pipeline: Pipeline, forge: Forge, run: RepoRun) -> tuple[Run
     try:
         proposed = propose(pipeline, context, proposals, report)
     except GitHubError as exc:
-        return replace(report, errors=(*report.errors, _repo_error(repo, exc))), False
+        return replace(report, errors=(*report.errors, repo_error(repo, exc))), False
     if store is not None:
         if fingerprint is not None and _settled(context, report, proposed):
             state = RepoState(fingerprint, config, snapshot, wanted, run.dry_run,
@@ -238,78 +267,6 @@ def _settled(context: RepoContext, audited: RunReport, proposed: RunReport) -> b
     return not any(traits_of(u, settings, overrides).automerge for u in audited.updates)
 
 
-def _read(forge: Forge, settings: Settings, repo: str) -> tuple[RepoSnapshot, Settings]:
-    """The repository's files of every kind, with its own configuration file (and its
-    presets) applied."""
-    snapshot = _read_files(forge, settings, repo)
-    merged = _own_config(forge, settings, snapshot, repo)
-    if merged.discovery != settings.discovery:
-        snapshot = _read_files(forge, merged, repo)
-    return snapshot, merged
-
-
-def _own_config(forge: Forge, settings: Settings, snapshot: RepoSnapshot, repo: str) -> Settings:
-    """``settings`` with the repository's own configuration file (when it has one) and its
-    presets applied."""
-    own = snapshot.file(REPO_CONFIG_PATH)
-    if own is None:
-        return settings
-    return apply_repo_config(
-        settings,
-        own.content,
-        f"{repo}:{REPO_CONFIG_PATH}",
-        presets=repository_reader(forge),
-        location=PresetRef(REPO_CONFIG_PATH, repo, snapshot.base_sha),
-    )
-
-
-def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
-    discovery = settings.discovery
-    return forge.read_dockerfiles(
-        repo,
-        settings.include,
-        settings.ignore,
-        extra_paths=(REPO_CONFIG_PATH,),
-        select=lambda paths: classify(paths, discovery),
-    )
-
-
-def _sources(
-    snapshot: RepoSnapshot, settings: Settings, repo: str
-) -> tuple[list[SourceFile], list[ErrorRecord]]:
-    """Extract the snapshot's files (the same classification and size bounds as local runs)."""
-    discovery = settings.discovery
-    kinds = classify([f.path for f in snapshot.files], discovery)
-    found: list[FoundFile] = []
-    modes: dict[str, str] = {}
-    errors: list[ErrorRecord] = []
-    for f in snapshot.files:
-        kind = kinds.get(f.path)
-        if f.path == REPO_CONFIG_PATH or kind is None:
-            continue
-        limit = discovery.max_bytes(kind)
-        if limit is not None and len(f.content) > limit:
-            if kind != KUBERNETES:
-                message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
-                errors.append(ErrorRecord(f.path, None, None, message, repo))
-            continue
-        found.append(FoundFile(f.path, kind, f.content))
-        modes[f.path] = f.mode
-    files = [
-        SourceFile(
-            e.file.path,
-            Path(e.file.path),
-            e.file.data,
-            e.extraction,
-            repo,
-            modes[e.file.path],
-            kind=e.file.kind,
-        )
-        for e in extract_files(found)
-    ]
-    return files, errors
-
-
 def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
     """Update keys whose lookup failed this run: their open PRs must not be closed as stale."""
     keys = set()
@@ -322,11 +279,6 @@ def _unknown_keys(errors: Sequence[ErrorRecord]) -> frozenset[str]:
             continue
         keys.add(f"{error.path}#{image}")
     return frozenset(keys)
-
-
-def _repo_error(repo: str, exc: BotError) -> ErrorRecord:
-    path = REPO_CONFIG_PATH if isinstance(exc, ConfigError) else ""
-    return ErrorRecord(path, None, None, str(exc), repo)
 
 
 __all__ = [

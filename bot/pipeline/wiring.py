@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.checks.wiring import build_governance
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
     from bot.describe import CommitSource
     from bot.forge.executor import PullRequestOptions
     from bot.forge.protocol import Forge
+    from bot.lineage.learn import Lineage, LineageMemory
     from bot.pipeline.repostate import RepoStateStore
+    from bot.pipeline.sources import SourceFile
     from bot.recommend.engine import Recommender
     from bot.recommend.model import Recommendation
     from bot.sbom.source import InventoryLog
@@ -40,7 +43,8 @@ logger = logging.getLogger(__name__)
 class Pipeline:
     """Everything one run uses, built once per run from the settings.
 
-    ``forge`` is None for local runs; ``describer`` is None when the describe stage is off.
+    ``forge`` is None for local runs; ``describer`` is None when the describe stage is off;
+    ``lineage`` is None when ``lineage.enabled`` is off.
     """
 
     settings: Settings
@@ -49,6 +53,7 @@ class Pipeline:
     describer: Describer | None
     render_body: BodyRenderer
     forge: Forge | None
+    lineage: Lineage | None = None
     #: What each repository's last run saw (repository runs with a state directory or job store).
     repo_state: RepoStateStore | None = None
     #: When the run started: schedule windows and hourly limits are judged at this moment.
@@ -57,6 +62,9 @@ class Pipeline:
     recommender: Callable[[], Recommender] | None = None
     #: The advisory database, layer and SBOM caches every inventory of the run shares.
     scan: ScanContext | None = None
+    #: ``github>`` presets read this run, by preset: an organisation's shared preset is read
+    #: once, not once per repository extending it.
+    presets: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def inventories(self) -> InventoryLog:
@@ -94,6 +102,11 @@ class Pipeline:
         )
         results = apply_variants(results, found, settings, overrides)
         return results, found if every else []
+
+    def learn_local(self, files: Sequence[SourceFile], roots: Sequence[Path]) -> None:
+        """Learn the lineage of local trees (before their pull requests are rendered)."""
+        if self.lineage is not None:
+            self.lineage.learn_local(files, roots)
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None
@@ -134,11 +147,13 @@ def open_pipeline(
     insecure: Sequence[str] = (),
     now: datetime | None = None,
     progress: Progress | None = None,
+    lineage: LineageMemory | None = None,
 ) -> Iterator[Pipeline]:
     """Build a run's pipeline; its registry connections are closed on exit.
 
     ``describe`` None follows ``describe.enabled``; ``commits`` (default: ``forge``) lists the
-    source commits of image changelogs; ``aliases``/``insecure`` are ``run``'s registry flags.
+    source commits of image changelogs; ``aliases``/``insecure`` are ``run``'s registry flags;
+    ``lineage`` is what a service remembers of the lineage between runs.
     """
     moment = now or datetime.now(UTC)
     client = HttpRegistryClient(settings_from_config(settings, list(aliases), list(insecure)))
@@ -179,13 +194,23 @@ def open_pipeline(
                 max_workers=settings.lookup.max_workers,
             )
 
+        learner: Lineage | None = None
+        render: BodyRenderer = render_pull_request_body
+        if settings.lineage.enabled:
+            from bot.lineage.cascade import with_lineage
+            from bot.lineage.learn import Lineage
+
+            learner = found = Lineage(settings, client, lineage)
+            render = with_lineage(lambda: found.graph, render)
+
         yield Pipeline(
             settings=settings,
             client=client,
             auditor=auditor,
             describer=describer,
-            render_body=render_pull_request_body,
+            render_body=render,
             forge=forge,
+            lineage=learner,
             repo_state=repo_state,
             now=moment,
             recommender=recommender,

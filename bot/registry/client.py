@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -115,6 +115,11 @@ class RegistryClient(Protocol):
         """Keep a fact drawn from several requests for later runs (persistent cache only)."""
         ...
 
+    def revalidate_tags(self, images: Iterable[str]) -> None:
+        """Never answer the tag lists of ``images`` (``registry/repository``) from the
+        persistent cache's freshness window: ask the registry each time (conditionally)."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -145,6 +150,7 @@ class HttpRegistryClient:
         self._notes_lock = threading.Lock()
         self._notes: dict[str, list[str]] = {}
         self._cached_lists: dict[str, int] = {}  # tag lists the persistent cache answered
+        self._always_revalidate: set[str] = set()  # registry/repository: see revalidate_tags
         self._referrers: Memo[tuple[str, str, str], tuple[Descriptor, ...]] = Memo()
 
     # -- helpers -------------------------------------------------------------------------
@@ -258,7 +264,9 @@ class HttpRegistryClient:
             return fetch_tags(self._transport, ep, registry, repository)
         now = self._wall_clock()
         hit = self._cache.get_tags(ep.host, ep.repository)
-        if hit is not None and 0 <= now - hit.fetched_at < ttl:
+        with self._notes_lock:
+            fresh_only = f"{registry}/{repository}" in self._always_revalidate
+        if hit is not None and 0 <= now - hit.fetched_at < ttl and not fresh_only:
             with self._notes_lock:
                 self._cached_lists[ep.host] = self._cached_lists.get(ep.host, 0) + 1
             return TagList(registry, repository, hit.tags, pages=0, cached_at=hit.fetched_at)
@@ -280,6 +288,12 @@ class HttpRegistryClient:
         if found is None or not 0 <= self._wall_clock() - found[1] < ttl:
             return None
         return found[0]
+
+    def revalidate_tags(self, images: Iterable[str]) -> None:
+        """See :class:`RegistryClient` (the lineage's parent images: a new tag of one is what
+        the children's run is waiting for)."""
+        with self._notes_lock:
+            self._always_revalidate.update(images)
 
     def remember(self, kind: str, key: str, value: str) -> None:
         """See :class:`RegistryClient`."""

@@ -18,11 +18,13 @@ from typing import Protocol
 from bot.config import RepoSettings, Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
+from bot.lineage import poll
+from bot.lineage.learn import LineageMemory
 from bot.logsetup import log_fields
 from bot.models import RunReport
-from bot.pipeline.repos import run_repositories
+from bot.pipeline.repos import learn_lineage, run_repositories
 from bot.pipeline.wiring import open_pipeline
-from bot.registry import HttpRegistryClient
+from bot.registry import HttpRegistryClient, settings_from_config
 from bot.service.guard import GuardedForge
 from bot.service.metrics import ServiceMetrics, error_kind
 from bot.service.scheduler import schedule_groups
@@ -46,6 +48,9 @@ class Worker:
         self._idle = threading.Event()
         self._idle.set()
         self._lock = threading.Lock()
+        #: The lineage graph's facts, kept between runs (a webhook run still knows the rest).
+        self.lineage = LineageMemory()
+        self._polled: dict[str, poll.Fingerprint] = {}
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no run is in progress; False on timeout."""
@@ -78,6 +83,57 @@ class Worker:
             RepoSettings(repo),
         )
         return replace(entry, name=repo)
+
+    def run_built_on(self, image: str) -> None:
+        """Run the repositories built on ``image``: a new tag or digest of it appeared (a
+        package webhook or the poll)."""
+        repos = self.built_on(image)
+        if repos:
+            self.run([self.entry_for(repo) for repo in repos], trigger="package")
+
+    def built_on(self, image: str) -> tuple[str, ...]:
+        """The configured repositories with a Dockerfile built directly on ``image`` (the
+        lineage graph is learned first when none is known; () when it cannot be)."""
+        if self.lineage.graph is None and not self.stopping.is_set():
+            try:
+                with (
+                    self._lock,
+                    open_pipeline(self.settings, forge=self._forge(), lineage=self.lineage) as p,
+                ):
+                    learn_lineage(p, stop=self.stopping.is_set)
+            except BotError as exc:
+                logger.error("%s: the lineage graph could not be learned: %s", image, exc.message)
+                return ()
+        graph = self.lineage.graph
+        repos = graph.repositories_built_on(image) if graph is not None else ()
+        if not repos:
+            logger.info("%s: no configured repository is built on it", image)
+            return ()
+        logger.info("%s was published: running %s", image, ", ".join(repos),
+                    extra=log_fields(image=image, repositories=len(repos)))  # fmt: skip
+        return repos
+
+    def poll_parents(self) -> None:
+        """``lineage.poll_seconds``: look for new tags or digests of the parent images and run
+        what is built on the ones that moved (the first poll sets the baseline)."""
+        graph = self.lineage.graph
+        if graph is None or self.stopping.is_set():
+            return
+        try:
+            client = HttpRegistryClient(settings_from_config(self.settings))
+        except BotError as exc:
+            logger.error("lineage poll: %s", exc.message)
+            return
+        try:
+            found = poll.fingerprints(client, poll.parents(graph), self.settings.lookup.max_workers)
+        finally:
+            client.close()
+        moved = poll.changed(self._polled, found)
+        for image in sorted(set(found) - set(self._polled)):
+            logger.info("lineage poll: watching %s for new tags and digests", image)
+        self._polled.update(found)
+        for image in moved:
+            self.run_built_on(image)
 
     def run(
         self,
@@ -158,7 +214,7 @@ class Worker:
             self.metrics.record_report(report, dry_run=dry_run)
             reports.append(report)
 
-        with open_pipeline(settings, forge=forge) as pipeline:
+        with open_pipeline(settings, forge=forge, lineage=self.lineage) as pipeline:
             try:
                 return run_repositories(
                     pipeline, entries, dry_run=dry_run, stop=self.stopping.is_set, done=done
@@ -182,6 +238,10 @@ class Worker:
             if value is not None:
                 remaining[host] = value
         self.metrics.record_registry(client.stats(), remaining)
+
+    def _forge(self) -> GuardedForge:
+        """The forge for reading the lineage graph (writes refused once the service stops)."""
+        return GuardedForge(self._forge_factory(self.settings), self._writes_allowed)
 
     def _writes_allowed(self) -> bool:
         return not self.writes_blocked.is_set()

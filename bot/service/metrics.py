@@ -18,13 +18,15 @@ _PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed", "merge"
 #: Every label value each counter can take: their series exist (at 0) from the start, so rates
 #: and alerts work before the first event (Prometheus: "avoid missing metrics").
 KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "runs": (("schedule", "webhook"), ("ok", "partial", "failed", "interrupted")),
+    "runs": (("schedule", "webhook", "package"), ("ok", "partial", "failed", "interrupted")),
     "pull_requests": (tuple(_PR_ACTIONS.values()), ("true", "false")),
     "pull_requests_closed_upstream": (("true", "false"),),
     "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
                 "other", "internal"),),
-    "webhooks": (("ping", "push", "pull_request", "issues", "check_suite", "status", "other"),
-                 ("invalid_signature", "run", "pr_closed", "bad_request", "pong", "ignore")),
+    "webhooks": (("ping", "push", "pull_request", "issues", "check_suite", "status",
+                  "registry_package", "package", "other"),
+                 ("invalid_signature", "run", "pr_closed", "package", "bad_request", "pong",
+                  "ignore")),
 }  # fmt: skip
 
 

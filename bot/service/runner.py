@@ -36,7 +36,18 @@ logger = logging.getLogger(__name__)
 #: Seconds allowed after the shutdown timeout for a run to reach its next (refused) write
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
-_EVENTS = frozenset({"ping", "push", "pull_request", "issues", "check_suite", "status"})
+_EVENTS = frozenset(
+    {
+        "ping",
+        "push",
+        "pull_request",
+        "issues",
+        "check_suite",
+        "status",
+        "registry_package",
+        "package",
+    }
+)
 #: Refused deliveries: reason → (status, metric outcome).
 _REFUSALS = {
     "missing signature": (401, "invalid_signature"),
@@ -83,7 +94,11 @@ class Service:
 
     def start(self) -> None:
         """Resume the scheduler (in a cluster: join it) and start the HTTP server."""
+        poll_seconds = self.settings.lineage.poll_seconds if self.settings.lineage.enabled else 0
         if self.node is not None:
+            if poll_seconds:
+                logger.warning("lineage.poll_seconds is not used in distributed mode: package "
+                               "webhooks run the children of a published parent image")  # fmt: skip
             try:
                 self.node.start()
             except BaseException:
@@ -91,6 +106,9 @@ class Service:
                 raise
         else:
             install(self.worker)
+            if poll_seconds:
+                self._scheduler.add_job(self.worker.poll_parents, "interval", seconds=poll_seconds,
+                                        id="lineage-poll", jobstore="memory", replace_existing=True)  # fmt: skip
             self._scheduler.resume()
         self.http.start()
         host, port = self.http.address
@@ -162,6 +180,19 @@ class Service:
             logger.info("webhook %s: %s: run queued (%s)", delivery, repo, decision.reason,
                         extra=log_fields(delivery=delivery, repo=decision.repo, action="run"))  # fmt: skip
             return Reply(202, b"run queued\n")
+        if decision.action == "package" and decision.image is not None:
+            if self.worker.stopping.is_set():
+                return Reply(503, b"stopping\n")
+            if self.node is not None:
+                image = decision.image
+                threading.Thread(target=self._enqueue_built_on, args=(image, delivery),
+                                 name=f"package:{image}"[:64], daemon=True).start()  # fmt: skip
+            else:
+                add_once(self._scheduler, self.worker.run_built_on, f"package:{decision.image}",
+                         decision.image, datetime.now(UTC))  # fmt: skip
+            logger.info("webhook %s: %s: runs of what is built on it queued", delivery,
+                        decision.reason, extra=log_fields(delivery=delivery, action="package"))  # fmt: skip
+            return Reply(202, b"runs queued\n")
         if decision.action == "pr_closed":
             merged = "true" if decision.merged else "false"
             self.metrics.pull_requests_closed_upstream.labels(merged).inc()
@@ -183,6 +214,14 @@ class Service:
             return Reply(200, b"pong\n")
         logger.debug("webhook %s: %s: ignored: %s", delivery, repo, decision.reason)
         return Reply(200, f"ignored: {decision.reason}\n".encode())
+
+    def _enqueue_built_on(self, image: str, delivery: str) -> None:
+        """Distributed mode: a run of each repository built on ``image`` goes onto the shared
+        queue (the lineage graph is learned on this replica first when it knows none)."""
+        for repo in self.worker.built_on(image):
+            if self.worker.stopping.is_set():
+                return
+            self._enqueue(repo, delivery, f"built on {image}")
 
     def _enqueue(self, repo: str, delivery: str, reason: str) -> Reply:
         """Distributed mode: the delivery's run goes onto the shared queue."""

@@ -5,6 +5,8 @@
 * ``push`` to a configured repository's default branch that adds, changes or removes a
   Dockerfile (or the repository's ``.github/base-image-bot.yml``) → run that repository.
 * ``pull_request`` ``closed`` whose head branch is under the bot's prefix → record it at once.
+* ``registry_package`` / ``package`` ``published`` or ``updated`` for a container image → run
+  the repositories built on that image (:mod:`bot.lineage.events` reads the payload).
 * ``issues`` ``edited`` on the bot's dependency dashboard that ticks a box (compared with the
   body before the edit, so the bot's own edits, which only untick, never trigger) → run that
   repository.
@@ -29,6 +31,7 @@ from typing import Any, Literal
 from bot.config import REPO_CONFIG_PATH, RepoSettings
 from bot.forge.dashboard import MARKER as DASHBOARD_MARKER
 from bot.forge.dashboard import new_requests
+from bot.lineage.events import PACKAGE_EVENTS, package_version
 
 #: GitHub caps webhook payloads at 25 MB.
 MAX_BODY = 25 * 1024 * 1024
@@ -37,7 +40,7 @@ PUSH_COMMIT_LIMIT = 20
 #: Check-suite conclusions that count as passed (as for a check run, see bot/forge/merging.py).
 PASSED = frozenset({"success", "neutral", "skipped"})
 
-Action = Literal["run", "pr_closed", "pong", "ignore", "bad_request"]
+Action = Literal["run", "pr_closed", "package", "pong", "ignore", "bad_request"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class WebhookDecision:
     reason: str = ""
     number: int | None = None
     merged: bool = False
+    #: ``package``: the image (normalised name) a new version of was published.
+    image: str | None = None
 
 
 def signature_well_formed(header: str | None) -> bool:
@@ -109,6 +114,8 @@ def decide(
         return WebhookDecision("bad_request", event, reason="body is not JSON")
     if not isinstance(payload, dict):
         return WebhookDecision("bad_request", event, reason="body is not a JSON object")
+    if event in PACKAGE_EVENTS:
+        return _package(event, payload)
     repo = _text(payload, "repository", "full_name")
     if repo is None:
         return WebhookDecision("ignore", event, reason="no repository")
@@ -171,6 +178,15 @@ def _pull_request(payload: dict[str, Any], repo: str, branch_prefix: str) -> Web
         number if isinstance(number, int) else None,
         pull.get("merged") is True,
     )
+
+
+def _package(event: str, payload: dict[str, Any]) -> WebhookDecision:
+    repo = _text(payload, "repository", "full_name")
+    found = package_version(event, payload)
+    if isinstance(found, str):
+        return WebhookDecision("ignore", event, repo, found)
+    version = found.tag or found.digest or "a new version"
+    return WebhookDecision("package", event, repo, f"{found.image}: {version}", image=found.image)
 
 
 def _issue(payload: dict[str, Any], repo: str) -> WebhookDecision:

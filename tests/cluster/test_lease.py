@@ -117,6 +117,16 @@ def test_transient_errors_keep_a_leader_until_its_renew_deadline(lease_api: Leas
     assert not leader.acquire()
 
 
+def test_a_renewal_failing_slowly_counts_its_own_time_against_the_renew_deadline(
+    lease_api: LeaseApi,
+) -> None:
+    leader = _elector(lease_api, "a")
+    assert leader.acquire()
+    lease_api.delay = LEASE_SECONDS  # within the request timeout, beyond the renew deadline
+    lease_api.fail_next = [500]
+    assert not leader.acquire()  # the deadline passed while the failed request waited
+
+
 def test_missing_rbac_is_named_and_never_leads(
     lease_api: LeaseApi, caplog: pytest.LogCaptureFixture
 ) -> None:

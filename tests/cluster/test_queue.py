@@ -7,13 +7,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+import dramatiq
 import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from prometheus_client import CollectorRegistry
 
 from bot.cluster.metrics import ClusterMetrics
-from bot.cluster.queue import QUEUE, WorkQueue
+from bot.cluster.queue import ACTOR, QUEUE, WorkQueue
 from bot.cluster.units import Unit
 from bot.config import ClusterSettings
 from tests.support.daemons import Redis
@@ -65,6 +66,11 @@ def make_queue(redis_server: Redis, namespace: str) -> Iterator[Callable[..., Wo
         queue.stop(1)
 
 
+def _acme(repo: str) -> bool:
+    """The configuration of these tests: ``repos: [acme/*]``."""
+    return repo.startswith("acme/")
+
+
 def _units(queue: WorkQueue, outcome: str, trigger: str = "schedule") -> float:
     return queue.metrics.units.labels(trigger, outcome)._value.get()
 
@@ -76,7 +82,7 @@ def test_a_run_is_enqueued_once_and_each_repository_worked_once(
     repos = ["acme/a", "acme/b", "acme/c"]
     assert queue.enqueue_run("schedule:default@2026-01-01T03:00Z", repos) == 3
     assert queue.enqueue_run("schedule:default@2026-01-01T03:00Z", repos) == 0  # a second leader
-    queue.start(recorder)
+    queue.start(recorder, _acme)
     recorder.wait(3)
     # A duplicate delivery of a finished unit (a redelivery, two leaders racing) is not worked.
     queue._actor.send("schedule", "schedule:default@2026-01-01T03:00Z", "acme/b")
@@ -98,7 +104,7 @@ def test_a_repository_busy_elsewhere_waits_for_its_lock(
         f"{namespace}:lock:acme/a", timeout=30, thread_local=False
     )
     assert other_replica.acquire(blocking=False)
-    queue.start(recorder)
+    queue.start(recorder, _acme)
     queue.enqueue_run("run-1", ["acme/a", "acme/b"])
     recorder.wait(1)
     time.sleep(1.5)
@@ -114,7 +120,7 @@ def test_webhook_deliveries_coalesce_while_one_waits(make_queue: Callable[..., W
     assert queue.enqueue_webhook("acme/a", "delivery-1")
     assert not queue.enqueue_webhook("ACME/A", "delivery-2")  # one already waits
     assert queue.enqueue_webhook("acme/b", "delivery-3")
-    queue.start(recorder)
+    queue.start(recorder, _acme)
     recorder.wait(2)
     assert queue.enqueue_webhook("acme/a", "delivery-4")  # the waiting one was taken
     recorder.wait(3)
@@ -130,7 +136,7 @@ def test_an_interrupted_unit_goes_back_and_is_done_once(
 ) -> None:
     queue, recorder = make_queue(), Recorder(interrupt_first=1)
     queue.enqueue_run("run-1", ["acme/a"])
-    queue.start(recorder)
+    queue.start(recorder, _acme)
     recorder.wait(1)
     time.sleep(0.5)
     assert recorder.refused == 1
@@ -152,8 +158,29 @@ def test_the_unit_of_a_dead_replica_is_worked_by_a_live_one(
     client = redis.Redis.from_url(redis_server.url)
     assert client.llen(f"{namespace}:{QUEUE}") == 0
     started = time.monotonic()
-    queue.start(recorder)
+    queue.start(recorder, _acme)
     recorder.wait(1, timeout=30)
     assert time.monotonic() - started >= 0.9  # only once the dead replica's heartbeat expired
     assert [u.repo for u in recorder.units] == ["acme/a"]
     assert Counter(u.run_id for u in recorder.units) == {"run-1": 1}
+
+
+def test_units_of_unconfigured_repositories_and_malformed_units_are_never_worked(
+    make_queue: Callable[..., WorkQueue], redis_server: Redis, namespace: str
+) -> None:
+    """Whoever else can write to the queue's Redis cannot make a replica work a repository
+    outside its configuration (or a name that is not a repository)."""
+    queue, recorder = make_queue(), Recorder()
+    other = RedisBroker(url=redis_server.url, namespace=namespace)
+    other.declare_queue(QUEUE)
+    for args in (("webhook", "webhook:x", "victim/secret-repo"),
+                 ("webhook", "webhook:y", "acme/../../user"),
+                 ("cron", "webhook:z", "acme/a")):  # fmt: skip
+        other.enqueue(dramatiq.Message(queue_name=QUEUE, actor_name=ACTOR, args=args,
+                                       kwargs={}, options={}))  # fmt: skip
+    assert queue.enqueue_webhook("acme/a", "delivery-1")
+    queue.start(recorder, _acme)
+    recorder.wait(1)
+    assert [u.repo for u in recorder.units] == ["acme/a"]
+    assert _units(queue, "refused", "webhook") == 1
+    assert _units(queue, "done", "webhook") == 1

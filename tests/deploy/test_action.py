@@ -186,13 +186,19 @@ def test_update_run_rewrites_the_workspace_and_passes(seeded: Path, tmp_path: Pa
     assert "| `Dockerfile` |" in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
 
 
-def test_repository_mode_reports_pull_requests_in_the_summary(
-    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
-) -> None:
+def _on_emulator(seeded: Path, github_emulator: GitHubEmulator, **extra: object) -> None:
+    """``o/app`` (the fixture's Dockerfile) on the emulator; ``seeded`` pointed at it, plus
+    ``extra`` configuration keys."""
     github_emulator.create_repo("o/app", {"Dockerfile": (FIXTURE / "Dockerfile").read_bytes()})
     config = yaml.safe_load(seeded.read_text(encoding="utf-8"))
     config["github"] = {"api_url": github_emulator.base_url, "throttle": False}
-    seeded.write_text(yaml.safe_dump(config), encoding="utf-8")
+    seeded.write_text(yaml.safe_dump({**config, **extra}), encoding="utf-8")
+
+
+def test_repository_mode_reports_pull_requests_in_the_summary(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    _on_emulator(seeded, github_emulator)
     env = {**_github_env(tmp_path), "GITHUB_TOKEN": github_emulator.token}
     run = run_action(
         _load("action.yml"),
@@ -219,6 +225,36 @@ def _counting_bot(bin_dir: Path) -> Path:
     )
     script.chmod(0o755)
     return script
+
+
+def test_the_action_keeps_a_dashboard_and_automerges_on_its_next_run(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    _on_emulator(seeded, github_emulator, dashboard=True, policy={"automerge": ["patch"]})
+
+    def action(run: int) -> str:
+        env = {**_github_env(tmp_path / str(run)), "GITHUB_TOKEN": github_emulator.token}
+        done = run_action(_load("action.yml"), ACTION_DIR, {"config": str(seeded)},
+                          workspace=tmp_path, temp=tmp_path / str(run), env=env)  # fmt: skip
+        assert done.codes == [0, 0, 0], done.steps[-1].stderr
+        return Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+    (tmp_path / "1").mkdir()
+    first = action(1)
+    (pull,) = github_emulator.pulls("o/app")
+    assert "automerge: waiting for the checks of the new commit" in first
+    assert "### Dependency dashboards" in first
+    (issue,) = github_emulator.issues("o/app")
+    assert f"<!-- base-image-bot:rebase {pull.head_ref} --> #{pull.number} " in (issue.body or "")
+
+    head = github_emulator.branch_sha("o/app", pull.head_ref)
+    assert head is not None
+    github_emulator.add_check_run("o/app", head, "build", "completed", "success")
+    (tmp_path / "2").mkdir()
+    second = action(2)
+    assert "checks passed: merged (squash)" in second
+    assert github_emulator.pulls("o/app")[0].merged_at is not None
+    assert "Every base image is up to date." in (github_emulator.issues("o/app")[0].body or "")
 
 
 def test_recommend_puts_the_side_by_side_tables_in_the_step_summary(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from github import Auth, Github
 
 from bot.forge.app import AppCredentials, AppForge
 from tests.e2e_github.harness import REPO, World
@@ -186,3 +187,27 @@ def test_a_missing_permission_is_named_and_nothing_is_left_half_made(
     assert "Resource not accessible by integration" in error["error"]
     assert world.emulator.pulls("jane/tool") == []
     assert [b for b in world.emulator.branches("jane/tool") if b != "main"] == []
+
+
+def test_a_persons_issue_carrying_the_dashboard_marker_is_not_the_dashboard(
+    world: World, app: dict[str, int]
+) -> None:
+    # An installation token cannot name its account (GET /user), so the bot cannot list only
+    # its own issues: anyone may open one that copies the marker and ticks boxes.
+    world.emulator.add_user("mallory")
+    world.emulator.add_token("mallory-token", "mallory")
+    forged = ("- [x] <!-- base-image-bot:open base-image-bot/dockerfile/docker-io-library-python"
+              " --> please\n\n<!-- base-image-bot-dashboard -->\n")  # fmt: skip
+    client = Github(base_url=world.emulator.base_url, auth=Auth.Token("mallory-token"))
+    client.get_repo(REPO).create_issue("Dependency Dashboard", forged)
+    client.close()
+    run = world.run(repos=(REPO,), config={**CONFIG, "dashboard": True})
+    assert run.code == 0, run.err
+    (record,) = run.report["dashboards"]
+    assert record["action"] == "open"
+    forgery, board = world.emulator.issues(REPO)
+    assert (forgery.user, forgery.body) == ("mallory", forged)  # not edited
+    assert board.user == "base-image-bot[bot]"
+    again = world.run(repos=(REPO,), config={**CONFIG, "dashboard": True})
+    assert again.report["dashboards"][0] == {**record, "action": "none", "reason": "up to date",
+                                             "body": None}  # fmt: skip

@@ -137,6 +137,8 @@ def test_table_and_markdown_reports_say_what_happened_to_the_dashboard(world: Wo
     assert f"| {REPO} | open |  | no dashboard yet |" in dry.out
     assert "<summary>dashboard open: acme/app</summary>" in dry.out
     assert f"<!-- base-image-bot:open {SVC_BRANCH} -->" in dry.out  # the body it would write
+    assert "- #1 " not in dry.out
+    assert "- chore(deps): update python docker tag to 3.12.3-slim — would be opened" in dry.out
 
     assert world.run(config=CONFIG).code == 0
     table = world.run("--format", "table", config=CONFIG, validate=False)

@@ -81,6 +81,18 @@ def test_a_repositorys_own_configuration_extends_presets_of_its_owner_only(world
     assert world.emulator.issues(REPO) == []
 
 
+def test_a_shared_preset_is_read_once_per_run_for_every_repository(world: World) -> None:
+    world.emulator.create_repo(SHARED, {"base-image-bot.yml": "pull_requests:\n  labels: [org]\n"})
+    own = {".github/base-image-bot.yml": "extends: github>acme/.github\n"}
+    for repo in (REPO, "acme/api"):
+        world.emulator.create_repo(repo, {"Dockerfile": "FROM python:3.12.1-slim\n", **own})
+    run = world.run(repos=(REPO, "acme/api"))
+    assert run.code == 0, run.err
+    assert [p.labels for r in (REPO, "acme/api") for p in world.emulator.pulls(r)] == [["org"]] * 2
+    reads = [r for r in run.requests if r.path.startswith(f"/repos/{SHARED}/")]
+    assert len(reads) == 1, [r.path for r in reads]
+
+
 def test_preset_errors_name_the_preset_its_line_and_key(world: World) -> None:
     world.emulator.create_repo(SHARED, {"base-image-bot.yml": "policy:\n  update_types: [pach]\n"})
     world.emulator.create_repo(REPO, {"Dockerfile": "FROM python:3.12.1-slim\n",

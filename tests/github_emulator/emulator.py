@@ -55,6 +55,9 @@ class GitHubEmulator(ChecksMixin):
         self.requests: list[LoggedRequest] = []
         self.faults: list[Fault] = []
         self._rate_used = 0
+        #: Seconds every request waits before it is handled: a network round trip to GitHub
+        #: (benchmarks set it; 0 in tests).
+        self.latency = 0.0
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self.token = token

@@ -151,7 +151,14 @@ def _repos_of(req: Request, owner: str) -> list[dict[str, object]]:
 
 @route("GET", "/user")
 def get_authenticated_user(req: Request) -> Response:
-    """``GET /user``."""
+    """``GET /user``; an installation token has no user to name: 403 "Resource not accessible by
+    integration" (recorded with curl in actions/create-github-app-token#258)."""
+    if req.installation_id is not None:
+        raise ApiError(
+            403,
+            "Resource not accessible by integration",
+            documentation_url="https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        )
     return Response(200, full_user_json(req.urls, req.store.ensure_user(req.login)))
 
 

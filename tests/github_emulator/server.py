@@ -160,6 +160,8 @@ def make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
                 self._send(Response(404, {"message": "Not Found"}), path, parts.query, body)
                 return
             path = path[len(prefix) :] or "/"
+            if emulator.latency:
+                emulator.stopping.wait(emulator.latency)
             fault = emulator.take_fault(self.command, path)
             response = None
             if fault is not None and fault.applied:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.github_emulator import GitHubEmulator
@@ -83,7 +84,13 @@ def test_sigterm_during_a_run_exits_zero_within_the_bound(
     service_config["schedule"]["run_at_start"] = True
     service_config["service"]["shutdown_timeout"] = 1
     bot = serve(service_config)
-    bot.wait_metric("base_image_bot_repositories_total", 1)
+    # The run reads every repository before it works on any (the lineage graph orders them):
+    # once o/other's branch is read, its tree read hangs with the run in progress.
+    deadline = time.monotonic() + 30
+    while not any(r.path.startswith("/repos/o/other/branches/") for r in github_emulator.requests):
+        assert time.monotonic() < deadline, "the run did not reach o/other"
+        time.sleep(0.05)
+    time.sleep(0.3)
     code, seconds = bot.terminate()
     assert code == 0
     # shutdown_timeout (1 s) + the final grace (at most the timeout again) + interpreter exit.

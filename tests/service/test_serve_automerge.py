@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.config import RepoSettings
 from bot.service.webhook import decide
 from tests.github_emulator import GitHubEmulator
@@ -75,3 +78,29 @@ def test_serve_merges_once_ci_reports_success_on_the_bot_branch(
     assert bot.metric("base_image_bot_pull_requests_total", action="merged", dry_run="false") == 1
     code, _ = bot.terminate()
     assert code == 0
+
+
+KEYS = ("action", "check_suite", "conclusion", "head_branch", "state", "branches", "name",
+        "repository", "full_name", "issue", "body", "changes", "from", "pull_request", "head",
+        "ref", "commits", "modified", "default_branch", "merged", "number")  # fmt: skip
+WORDS = ("o/app", "completed", "success", "edited", "closed", "refs/heads/main", BRANCH)
+SCALARS = st.none() | st.booleans() | st.integers() | st.sampled_from(WORDS)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(KEYS), inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    event=st.sampled_from(("push", "pull_request", "issues", "check_suite", "status", "other")),
+    payload=st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6),
+)
+def test_any_payload_gets_a_decision_never_an_exception(event: str, payload: Any) -> None:
+    # A configured repository, so the event's own fields are read.
+    payload["repository"] = {"full_name": "o/app", "default_branch": "main"}
+    action, reason = _decide(event, payload)
+    assert action in ("run", "pr_closed", "ignore", "bad_request")
+    assert isinstance(reason, str)

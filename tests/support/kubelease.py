@@ -35,6 +35,7 @@ import json
 import re
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,6 +73,7 @@ class LeaseApi:
         self.tokens: dict[str, tuple[str, frozenset[str]]] = {}  # token → (account, verbs)
         self.requests: list[tuple[str, str, int]] = []
         self.fail_next: list[int] = []  # statuses to answer the next requests with (then normal)
+        self.delay = 0.0  # seconds every answer waits (a slow API server or network)
         self.lock = threading.Lock()
         self._version = 1000
         self.ca_path = workdir / "ca.crt"
@@ -136,6 +138,8 @@ class LeaseApi:
 
     # -- requests ---------------------------------------------------------------------------
     def handle(self, method: str, path: str, token: str, body: Any) -> tuple[int, dict[str, Any]]:
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             reply = self._handle(method, path, token, body)
             self.requests.append((method, path, reply[0]))
