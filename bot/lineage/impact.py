@@ -128,4 +128,4 @@ def affected_by(
                 reason = f"{finding.vuln_id} in {finding.source} {finding.installed}"
                 roots.append(Root(usage, reason))
                 break
-    return _answer(graph, " or ".join(vulnerabilities), roots)
+    return _answer(graph, f"an image affected by {' or '.join(vulnerabilities)}", roots)

@@ -144,3 +144,46 @@ def test_lineage_answers_where_images_come_from_and_what_is_built_on_them(
     )
     assert f"└── acme/svc-c Dockerfile:1 ({world.tools}:1)" in lines
     assert world.emulator.writes() == []
+
+
+def test_lineage_follows_a_vulnerability_through_our_parent_images(
+    world: Lineage, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--cve``: every image version in use is scanned (the real layers, the test's OSV
+    records); what is built on an affected one is listed, through our parent images."""
+    code, document = run(world, tmp_path, capsys, "lineage", "--format", "json",
+                         "--cve", "CVE-2023-4911")  # fmt: skip
+    assert code == 0, document
+    [impact] = document["impact"]
+    assert impact["summary"] == (
+        "3 images in 3 repositories built on an image affected by CVE-2023-4911"
+    )
+    roots = {(r["repo"], r["path"]): r["reason"] for r in impact["roots"]}
+    assert roots[(PARENT, "python/Dockerfile")].startswith("CVE-2023-4911 in glibc ")
+    affected = {(a["repo"], a["path"]) for a in impact["affected"]}
+    assert affected == {(PARENT, "python/Dockerfile"), ("acme/svc-a", "Dockerfile"),
+                        ("acme/svc-b", "api/Dockerfile")}  # fmt: skip
+    # python:3.12.3 (tools) has the fixed glibc: svc-c is not affected.
+    assert ("acme/svc-c", "Dockerfile") not in affected
+    assert world.emulator.writes() == []
+
+
+def test_a_parent_rebuilt_under_the_same_tag_reaches_the_children_that_pin_its_digest(
+    world: Lineage, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run(world, tmp_path, capsys, "run", "--format", "json")
+    assert code == 0
+    [parent_pr] = pulls(world, PARENT)
+    merged = world.emulator.merge_pull(PARENT, parent_pr.number)
+    old = world.python_base_14
+    assert old is not None
+    rebuilt = world.push_parent("1.4", NEW_TAG, merged, new=True)  # same tag, new digest
+
+    code, report = run(world, tmp_path, capsys, "run", "--format", "json")
+    assert code == 0, report
+    opened = [p["repo"] for p in report["pull_requests"] if p["action"] == "open"]
+    assert opened == ["acme/svc-b"]  # svc-a names the tag only: its next build picks it up
+    [pr] = pulls(world, "acme/svc-b")
+    chain = (f"- `python-base` `1.4@{old.digest[:19]}` → `1.4@{rebuilt.digest[:19]}`: built on "
+             f"`python:{NEW_TAG}` (was `python:{OLD_TAG}`); fixes `CVE-2023-4911`")  # fmt: skip
+    assert chain in (pr.body or ""), pr.body
