@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -177,6 +178,20 @@ def _offline(
         attempts = text.read()
     if attempts:
         pytest.fail(f"a process started by this test tried to leave the host:\n{attempts}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Under mutation testing (scripts/mutation.py; mutmut sets ``MUTANT_UNDER_TEST``) each test
+    starts with the bot's ``functools.lru_cache`` caches empty: an entry the unmutated code
+    filled while the tests were collected would hide the mutant."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "bot" or name.startswith("bot."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def _start(workdir: Path, **options: Any) -> RunningRegistry:

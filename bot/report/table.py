@@ -84,6 +84,7 @@ def render_table(report: RunReport, *, color: bool = False, width: int | None = 
     _pull_requests(console, report)
     _dashboards(console, report)
     _registries(console, report)
+    _github(console, report)
     console.print(summary_line(report))
     return buffer.getvalue()
 
@@ -130,6 +131,21 @@ def _dashboards(console: Console, report: RunReport) -> None:
             console.rule(f"dashboard {board.action}: {board.repo}", align="left")
             console.print(board.body.rstrip(), markup=False, highlight=False, soft_wrap=True)
             console.rule()
+
+
+def _github(console: Console, report: RunReport) -> None:
+    """What the repositories cost on GitHub: one line, however many repositories ran."""
+    if not report.github:
+        return
+    repos = len(report.github)
+    unchanged = sum(1 for use in report.github if use.unchanged)
+    requests = sum(use.requests for use in report.github)
+    points = sum(use.rate_limit_points for use in report.github)
+    console.print(
+        f"GitHub: {repos} {'repository' if repos == 1 else 'repositories'} "
+        f"({unchanged} unchanged since the last run: pull requests not read again), "
+        f"{requests} requests, {points} rate-limit points"
+    )
 
 
 def _registries(console: Console, report: RunReport) -> None:

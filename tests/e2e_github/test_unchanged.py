@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e_github.harness import BRANCH, REPO, RunResult, World
 
 DOCKERFILE = b"FROM python:3.12.1-slim\nRUN make\n"
@@ -113,3 +115,29 @@ def test_the_token_never_reaches_the_cache(world: World) -> None:
     assert b"github-cache" not in stored  # sanity: file contents, not names
     assert world.emulator.token.encode() not in stored
     assert (world.workdir / "state" / "github-cache.sqlite").stat().st_size > 0
+
+
+def test_the_table_report_says_what_the_repositories_cost(world: World) -> None:
+    _settled(world)
+    run = world.run("--format", "table", config=_config(world), validate=False)
+    assert run.code == 0, run.err
+    assert (
+        "GitHub: 1 repository (1 unchanged since the last run: pull requests not read again), "
+        "2 requests, 0 rate-limit points"
+    ) in " ".join(run.out.split())
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"dashboard": True}, {"policy": {"automerge": True}}],
+    ids=["dashboard", "automerge"],
+)
+def test_what_changes_without_a_push_is_read_every_run(world: World, extra: dict[str, Any]) -> None:
+    """A ticked dashboard box or a check that finished changes nothing the fingerprint sees:
+    such repositories are never taken as unchanged."""
+    world.emulator.create_repo(REPO, {"Dockerfile": DOCKERFILE})
+    for _ in range(3):
+        run = world.run(config=_config(world, **extra))
+        assert run.code == 0, run.err
+        assert _github(run)["unchanged"] is False
+        time.sleep(1.1)
