@@ -5,7 +5,7 @@
   updated. Target: linear, 10,000 references under 2 s.
 * **memory per byte**: peak traced memory (``tracemalloc``) of extracting and rewriting 2 MB
   files of several shapes, divided by the file size. Target: under 20x for every shape but one
-  that is nothing but references (then the references themselves dominate, ~0.7 KB each).
+  that is nothing but references (then the references themselves dominate, ~0.5 KB each).
 * **nesting**: ``${A:-${A:-...}}`` 330 and 5,000 deep and ``ARG B=${A}${A}`` doubling 60 times:
   time, and the one error each produces.
 

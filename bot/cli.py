@@ -44,6 +44,8 @@ exit codes:
   {EXIT_FINDINGS}  findings at or above --fail-on SEVERITY (failures take precedence: 1)
 """
 
+#: The members of bot.versioning.UpdateType, written out (this module loads nothing at start;
+#: tests/foundation/test_config.py holds the two equal).
 UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling", "variant")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 FIXABLE_RULES = ("unpinned-tag",)

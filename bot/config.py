@@ -33,6 +33,7 @@ from bot.lineage.settings import LineageSettings, lineage_from_config
 from bot.presets import PresetReader, resolve_presets
 from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
+from bot.versioning.rules import DEFAULT_UPDATE_TYPES
 from bot.windows import Window
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
@@ -62,7 +63,7 @@ class PolicyOverrides:
 class Policy:
     """A complete update policy (the default one, or one after overrides)."""
 
-    update_types: tuple[str, ...] = ("patch", "digest")
+    update_types: tuple[str, ...] = tuple(t.value for t in UpdateType if t in DEFAULT_UPDATE_TYPES)
     versioning: str = "docker"
     allow: str | None = None
     ignore: tuple[str, ...] = ()

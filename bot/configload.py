@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.limits import MAX_CONFIG_BYTES
 
-MAX_CONFIG_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 32
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.versioning.rules import UpdateType
+
 if TYPE_CHECKING:
     from bot.describe.model import Description
     from bot.recommend.model import Recommendation
@@ -31,7 +33,7 @@ class UpdateRecord:
     image: str
     current: ImageVersion
     proposed: ImageVersion
-    update_type: str
+    update_type: UpdateType
     repo: str | None = None
     reference: str = ""
     platform: str | None = None  # the FROM's literal --platform, if any

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.configload import MAX_CONFIG_BYTES
 from bot.errors import BotError, ConfigError
 from bot.forge.protocol import Forge
+from bot.limits import MAX_CONFIG_BYTES
 from bot.presets import PresetReader, PresetRef
 
 __all__ = ["repository_reader", "settings_reader"]

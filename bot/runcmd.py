@@ -30,6 +30,7 @@ from bot.report import FORMATS
 from bot.report.terminal import progress as progress_display
 from bot.report.terminal import write_report
 from bot.sharding import ShardSpec, parse_shard, shard_from_env
+from bot.versioning.rules import UpdateType
 
 if TYPE_CHECKING:
     from bot.forge.protocol import Forge
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-VALID_UPDATE_TYPES = ("patch", "minor", "major", "digest", "pin", "os", "rolling", "variant")
+VALID_UPDATE_TYPES = tuple(t.value for t in UpdateType)
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, object]:

@@ -12,10 +12,12 @@ side-by-side recommendations of other bases.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,10 +50,28 @@ def cli_args(registry_host: str, extra: list[str] | None = None) -> list[str]:
     return [*args, "--insecure-registry", registry_host, *(extra or [])]
 
 
+@contextlib.contextmanager
+def _scoped(cwd: Path, **environ: str) -> Iterator[None]:
+    """Work in ``cwd`` with ``environ`` set, then put the directory and environment back (the
+    demo runs in-process in the tests; what it sets must not reach later runs)."""
+    saved = {name: os.environ.get(name) for name in environ}
+    previous = Path.cwd()
+    os.chdir(cwd)
+    os.environ.update(environ)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def main(extra: list[str] | None = None) -> int:
     """Seed, then run the dry run (``extra``: more ``run`` flags)."""
-    os.chdir(ROOT)
-    with tempfile.TemporaryDirectory(prefix="base-image-bot-demo-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="base-image-bot-demo-") as workdir, _scoped(ROOT):
         started = time.monotonic()
         with start_registry(Path(workdir)) as registry:
             print(f"demo: registry (CNCF Distribution) on {registry.url}", file=sys.stderr)
@@ -65,20 +85,12 @@ def main(extra: list[str] | None = None) -> int:
                 f" databases in {time.monotonic() - started:.1f}s; auditing examples/ (dry run)\n",
                 file=sys.stderr,
             )
-            settings = {
+            describe = {
                 "BASE_IMAGE_BOT_DESCRIBE__ADVISORIES__PATH": str(ADVISORIES),
                 "BASE_IMAGE_BOT_DESCRIBE__CACHE_DIR": str(Path(workdir) / "cache"),
             }
-            saved = {name: os.environ.get(name) for name in settings}
-            os.environ.update(settings)
-            try:
+            with _scoped(ROOT, **describe):
                 return bot_main(cli_args(registry.host, extra))
-            finally:  # the caller's environment is as it was (the demo runs in-process in tests)
-                for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
 
 
 if __name__ == "__main__":

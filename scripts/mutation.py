@@ -265,12 +265,12 @@ def run_module(module: Module, args: argparse.Namespace, equivalents: list[Equiv
             )
             every = sorted(statuses(workdir))
             names = random.Random(args.seed).sample(every, min(args.sample, len(every)))
+        elif args.rerun_survivors:  # the tests changed: run the survivors again, only them
+            names = [n for n, s in statuses(workdir).items() if s not in KILLED | UNCOUNTED]
         else:
             # Mutants of new or changed functions (all of them on a first run); earlier results
             # of unchanged functions stand.
             _mutmut(workdir, "run", "--max-children", str(args.jobs))
-            if args.rerun_survivors:  # the tests changed: run the survivors again
-                names = [n for n, s in statuses(workdir).items() if s not in KILLED | UNCOUNTED]
         if names:
             _mutmut(workdir, "run", "--max-children", str(args.jobs), *names)
     every = statuses(workdir)

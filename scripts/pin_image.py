@@ -4,7 +4,8 @@
     python scripts/pin_image.py --tag 0.2.0 --digest sha256:... --output /tmp/deploy
 
 Every reference to the image (default ``ghcr.io/base-image-bot/base-image-bot``) in
-``deploy/kubernetes/*.yaml`` (and one directory down), ``deploy/docker-compose*.yml`` and ``deploy/github-action/*.yml``
+``deploy/kubernetes/*.yaml`` (and one directory down), ``deploy/docker-compose*.yml`` and
+``deploy/github-action/*.yml`` (the Action's ``image`` input, which ``runtime: image`` runs)
 becomes ``<image>:<tag>@<digest>``, whatever tag or digest it had. The release workflow runs it
 with the digest it pushed and signed; run it by hand to move to another release (take the digest
 from the release notes, or ``docker buildx imagetools inspect <image>:<tag>``). Exits 1 when no

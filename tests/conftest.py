@@ -16,17 +16,29 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.errors import RegistryError
 from tests.support.offline import OFFLINE_ENVIRON
 from tests.support.offline_site import sitecustomize as offline
 from tests.support.registry import RunningRegistry, start_registry, unique_repo_name
+
+# Property tests check behaviour, not speed: Hypothesis's default 200 ms deadline per example and
+# its "data generation is too slow" health check measure the wall clock, and on a loaded 2-core CI
+# machine they failed tests whose properties held. Speed targets live in bench/.
+settings.register_profile(
+    "suite",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("suite")
 
 REGISTRY_FIXTURES = frozenset(
     {"registry", "registry_basic", "registry_token", "registry_token_anonymous", "registry_factory"}
@@ -109,8 +121,40 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         Path(log).unlink(missing_ok=True)
 
 
+#: Variables pytest itself changes while a test runs.
+_PYTEST_VARIABLES = frozenset({"PYTEST_CURRENT_TEST"})
+
+
 @pytest.fixture(autouse=True)
-def _offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _leaves_the_process_as_it_found_it() -> Iterator[None]:
+    """Every test leaves the environment and the working directory as it found them (set them
+    with ``monkeypatch``). A variable one test leaked once changed which advisory data a later
+    in-process run of the same worker used: a failure that depended on how tests were spread
+    over workers. A leak is put back and fails the test that made it."""
+    environ, cwd = dict(os.environ), os.getcwd()
+    yield
+    changed = sorted(
+        name
+        for name in set(environ) | set(os.environ)
+        if environ.get(name) != os.environ.get(name) and name not in _PYTEST_VARIABLES
+    )
+    for name in changed:
+        if name in environ:
+            os.environ[name] = environ[name]
+        else:
+            del os.environ[name]
+    moved = os.getcwd() != cwd
+    os.chdir(cwd)
+    assert not changed, f"the test changed environment variables it did not restore: {changed}"
+    assert not moved, "the test changed the working directory and did not restore it"
+
+
+@pytest.fixture(autouse=True)
+def _offline(
+    _leaves_the_process_as_it_found_it: None,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
     """Nothing in the tests reaches the internet: in this process, connections to non-loopback
     addresses and resolving names other than ``localhost`` fail at once; a process the test
     started that tries either fails the test (tests marked ``online`` are exempt). Describing
@@ -134,6 +178,20 @@ def _offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         attempts = text.read()
     if attempts:
         pytest.fail(f"a process started by this test tried to leave the host:\n{attempts}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Under mutation testing (scripts/mutation.py; mutmut sets ``MUTANT_UNDER_TEST``) each test
+    starts with the bot's ``functools.lru_cache`` caches empty: an entry the unmutated code
+    filled while the tests were collected would hide the mutant."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "bot" or name.startswith("bot."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def _start(workdir: Path, **options: Any) -> RunningRegistry:

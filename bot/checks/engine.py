@@ -105,8 +105,6 @@ class Governance:
             resolution = self._pins.get(key)
             if not wants_fix or resolution is None or resolution.precise_tag is None:
                 continue
-            if target.reference.tag is None:
-                continue
             decisions[i] = TagDecision(
                 resolution.precise_tag,
                 UpdateType.PIN,

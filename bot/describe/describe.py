@@ -36,6 +36,7 @@ from bot.scan.layers import LayerLimits
 from bot.scan.matching import Finding
 from bot.scan.osv import ecosystem_for
 from bot.scan.packages import Package
+from bot.versioning.rules import UpdateType
 
 __all__ = ["ScannerRunner", "describe_update", "image_findings", "split_image"]
 
@@ -217,7 +218,7 @@ def describe_update(
     if old.findings is not None and new.findings is not None:
         diff = diff_findings(old.findings, new.findings)
         fixed, introduced, unchanged = diff.fixed, diff.introduced, diff.unchanged
-    if changelog is not None and update.update_type == "digest":
+    if changelog is not None and update.update_type == UpdateType.DIGEST:
         changelog = replace(changelog, notes=changelog.notes + underneath(changelog, all_changes))
     source = fetched = None
     if advisories is not None and scanner == "builtin":

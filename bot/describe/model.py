@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: the scan stack loads when an image is scanned
     from bot.scan.diff import PackageChange
     from bot.scan.matching import Finding
+    from bot.versioning.rules import UpdateType
 
 __all__ = ["Changelog", "Commit", "Description", "EnvChange", "ImageSide", "Provenance"]
 
@@ -82,7 +83,7 @@ class Description:
     image: str
     path: str
     line: int
-    update_type: str
+    update_type: UpdateType
     platform: str
     old: ImageSide
     new: ImageSide

@@ -21,6 +21,7 @@ from bot.scan.diff import PackageChange
 from bot.scan.matching import Finding
 from bot.scan.severity import SEVERITIES
 from bot.units import human_size
+from bot.versioning.rules import UpdateType
 
 __all__ = ["MAX_BODY_CHARS", "render_body", "render_group_body", "to_document"]
 
@@ -250,7 +251,7 @@ def _changelog_lines(d: Description, limit: int | None) -> list[str]:
     if d.old.created and d.new.created and d.old.created != d.new.created:
         lines.append(f"- built {md_text(d.old.created[:10])} → {md_text(d.new.created[:10])}")
     notes = [md_text(note) for note in cl.notes]
-    if d.update_type == "digest" and notes:
+    if d.update_type == UpdateType.DIGEST and notes:
         lines.append("- what changed under the same tag: " + "; ".join(notes))
     else:
         lines += [f"- {note}" for note in notes]
@@ -325,7 +326,7 @@ def _side_name(side: ImageSide) -> str:
 def _headline(d: Description) -> str:
     name, path = md_code(d.short_name, cell=False), md_code(d.path, cell=False)
     where = f"({md_text(d.platform)}) in {path} line {d.line}."
-    if d.update_type == "digest":
+    if d.update_type == UpdateType.DIGEST:
         tag = md_code(f"{d.short_name}:{d.new.tag or ''}", cell=False)
         return f"Refreshes {tag} to digest {_short(d.new.digest)} {where}"
     return f"Bumps {name} base image {_side_name(d.old)} → {_side_name(d.new)} {where}"

@@ -37,6 +37,9 @@ PREDEFINED_ARGS = (
 _PREDEFINED = {name: unknown(name) for name in PREDEFINED_ARGS}
 #: Longest reference text parsed (Docker allows 255 for the name, 128 for the tag, and a digest).
 MAX_REFERENCE_CHARS = 1024
+#: Distinct reference texts whose parse (and text) one file shares between its references:
+#: reference-dense files repeat a few images; beyond this, texts are kept per reference.
+MAX_PARSED = 4096
 
 
 class _Extractor:
@@ -52,6 +55,7 @@ class _Extractor:
         self.skipped: list[Skipped] = []
         self.errors: list[ExtractError] = []
         self.strings: dict[str, str] = {}
+        self.parsed: dict[str, ImageRef] = {}
 
     def run(self) -> Extraction:
         for ins in self.lexed.instructions():
@@ -208,17 +212,24 @@ class _Extractor:
             self._classify("syntax", fake, 0, len(word), Expansion(value, ()), set(), None, None)
 
     def _parse(self, text: str) -> ImageRef:
-        """Parse, sharing one string object per distinct registry, repository and tag (a file
-        with thousands of references to a few images holds each name once)."""
+        """Parse once per distinct text, sharing one string object per distinct registry,
+        repository and tag (a file with thousands of references to a few images holds each
+        name, and each parsed reference, once)."""
+        found = self.parsed.get(text)
+        if found is not None:
+            return found
         ref = parse(text)
         cache = self.strings
-        return ImageRef(
+        found = ImageRef(
             _shared(cache, ref.registry),
             _shared(cache, ref.repository),
             None if ref.tag is None else _shared(cache, ref.tag),
             ref.digest,
             ref.original,
         )
+        if len(self.parsed) < MAX_PARSED:
+            self.parsed[text] = found
+        return found
 
     def _error(self, line: int, code: str, message: str) -> None:
         self.errors.append(ExtractError(self.path, line, code, message))
@@ -247,6 +258,8 @@ class _Extractor:
         stage: str | None,
     ) -> None:
         raw = ins.text[s:e]
+        known = self.parsed.get(raw)
+        raw = raw if known is None else known.original
         text = exp.value.text
         line = self.lexed.line_of(ins.byte_at(s))
         if exp.problem is not None:

@@ -1,6 +1,7 @@
 """Byte-exact rewriting of Dockerfiles from extracted references (pure).
 
-Only the bytes of a tag span, a digest span or a pin insertion point change; everything else
+Only the bytes of a tag span, a digest span or a pin insertion point change (a reference without
+a tag, ``FROM python``, gets ``:tag`` inserted there); everything else
 (BOM, line endings, case, spacing, comments, flags, stage names) is copied from the input. An
 ARG-based tag is rewritten in the ARG value; a partial ARG (``python:${PY}-slim``) only when the
 new tag keeps the fixed prefix/suffix. Re-extracting the output and applying the same update again
@@ -9,6 +10,7 @@ changes nothing (idempotence); no edits return the input unchanged.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Sequence
@@ -26,7 +28,7 @@ logger = logging.getLogger(__name__)
 REWRITE_REASONS = {
     "invalid-tag": "the new tag does not match Docker's tag grammar",
     "invalid-digest": "the new digest is not algorithm:hex",
-    "no-tag": "the reference has no tag to change",
+    "no-tag": "the reference has no tag to change and no place to add one",
     "partial-arg": "the ARG(s) hold only part of the tag and the new tag differs in the fixed "
     "text around them",
     "digest-span": "the digest is assembled from several places and cannot be changed",
@@ -36,12 +38,13 @@ REWRITE_REASONS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """An update of one reference: a new tag and/or a new digest, or dropping the digest.
 
-    ``new_tag=None`` keeps the tag; ``new_digest`` replaces an existing digest or pins (appends
-    ``@digest``) when there is none; ``drop_digest`` removes ``@digest``.
+    ``new_tag=None`` keeps the tag (a reference without one gets ``:new_tag`` added);
+    ``new_digest`` replaces an existing digest or pins (appends ``@digest``) when there is none;
+    ``drop_digest`` removes ``@digest``.
     """
 
     reference: Reference
@@ -50,7 +53,7 @@ class Edit:
     drop_digest: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ByteEdit:
     """Replace ``old`` at ``[start, end)`` with ``new`` (an insertion when ``start == end``)."""
 
@@ -73,10 +76,11 @@ def can_rewrite(
             return "invalid-tag"
         slot = reference.tag
         if slot is None:
-            return "no-tag"
-        if split_tag(slot, new_tag) is None:
+            if reference.ref.digest or reference.pin_at is None:
+                return "no-tag"
+        elif split_tag(slot, new_tag) is None:
             return "partial-arg"
-        if slot.plain_yaml and not reads_as_string(new_tag):
+        elif slot.plain_yaml and not reads_as_string(new_tag):
             return "yaml-type"
     if new_digest is not None:
         if drop_digest:
@@ -94,7 +98,10 @@ def can_rewrite(
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _encode(text: str) -> bytes:
+    """UTF-8 bytes of a tag or digest text; one object per distinct text (a file with thousands
+    of references to a few tags holds each old and new tag once)."""
     return text.encode("utf-8", "surrogateescape")
 
 
@@ -117,8 +124,12 @@ def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
         elif edit.new_digest is not None:
             new = _encode(edit.new_digest)
             out.append(ByteEdit(ref.digest.start + 1, ref.digest.end, old[1:], new, ref))
-    elif edit.new_digest is not None and ref.pin_at is not None:
-        out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", b"@" + _encode(edit.new_digest), ref))
+    elif ref.pin_at is not None:
+        # No digest yet: a tag the reference lacks and a digest pin go at the same place.
+        added = f":{edit.new_tag}" if edit.new_tag is not None and ref.tag is None else ""
+        added += f"@{edit.new_digest}" if edit.new_digest is not None else ""
+        if added:
+            out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", _encode(added), ref))
     return tuple(out)
 
 
@@ -131,28 +142,36 @@ def _describe(edit: ByteEdit) -> str:
 
 
 def plan(data: bytes, edits: Sequence[Edit]) -> tuple[ByteEdit, ...]:
-    """Validated, de-duplicated byte edits sorted by position; raises on stale or conflicting edits."""
-    by_range: dict[tuple[int, int], ByteEdit] = {}
+    """Validated, de-duplicated byte edits sorted by position; raises on stale or conflicting edits.
+
+    One list of changes, sorted once (stable: equal ranges keep the order of ``edits``), then one
+    pass: memory per edit is its :class:`ByteEdit` and a list slot (files of 60,000 references)."""
+    changes: list[ByteEdit] = []
     for edit in edits:
         for change in byte_edits(edit):
             if data[change.start : change.end] != change.old:
                 raise DockerfileError(
                     f"{change.reference.path}:{change.reference.line}: file changed since extraction"
                 )
-            key = (change.start, change.end)
-            seen = by_range.get(key)
-            if seen is not None and seen.new != change.new:
+            changes.append(change)
+    if any((b.start, b.end) < (a.start, a.end) for a, b in itertools.pairwise(changes)):
+        width = len(data) + 1
+        changes.sort(key=lambda c: c.start * width + c.end)  # edits in file order need none
+    ordered: list[ByteEdit] = []
+    for change in changes:
+        last = ordered[-1] if ordered else None
+        if last is not None and (last.start, last.end) == (change.start, change.end):
+            if last.new != change.new:
                 raise ImageReferenceError(
                     f"conflicting updates for {_describe(change)}: "
-                    f"{seen.new.decode('utf-8', 'replace')!r} vs {change.new.decode('utf-8', 'replace')!r}"
+                    f"{last.new.decode('utf-8', 'replace')!r} vs {change.new.decode('utf-8', 'replace')!r}"
                 )
-            by_range.setdefault(key, change)
-    ordered = sorted(by_range.values(), key=lambda c: (c.start, c.end))
-    for left, right in itertools.pairwise(ordered):
-        if right.start < left.end:
+            continue
+        if last is not None and change.start < last.end:
             raise ImageReferenceError(
-                f"overlapping updates for {_describe(left)} and {_describe(right)}"
+                f"overlapping updates for {_describe(last)} and {_describe(change)}"
             )
+        ordered.append(change)
     return tuple(ordered)
 
 
@@ -161,16 +180,17 @@ def rewrite(data: bytes, edits: Sequence[Edit]) -> bytes:
     changes = plan(data, edits)
     if not changes:
         return data
-    parts: list[bytes] = []
+    # Copied through a view into one buffer: no slice object per unchanged run of bytes.
+    view = memoryview(data)
+    out = bytearray()
     pos = 0
     for change in changes:
-        parts.append(data[pos : change.start])
-        parts.append(change.new)
+        out += view[pos : change.start]
+        out += change.new
         pos = change.end
-    parts.append(data[pos:])
-    result = b"".join(parts)
+    out += view[pos:]
     logger.debug("rewrote %d span(s)", len(changes))
-    return result
+    return bytes(out)
 
 
 def collateral(references: Sequence[Reference], edits: Sequence[Edit]) -> tuple[str, ...]:

@@ -97,8 +97,16 @@ def locate(
             if last.label is None
             else site.word_end
         )
-    anchor = tag.span.start if tag else (digest.start if digest else pin_at)
-    line = line_of(anchor) if anchor is not None else site.instruction_line
+    if tag is not None and pin_at == tag.parts[-1].span.end:
+        pin_at = tag.parts[-1].span.end  # the same int object (files of 60,000 references)
+    if tag is not None:
+        line = tag.span.line
+    elif digest is not None:
+        line = digest.line
+    else:
+        line = line_of(pin_at) if pin_at is not None else site.instruction_line
+    if line == site.instruction_line:
+        line = site.instruction_line
     reference = Reference(
         site.kind, site.path, line, site.instruction_line, site.raw, ref,
         site.platform, site.stage, tag, digest, pin_at,

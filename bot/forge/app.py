@@ -37,6 +37,7 @@ from bot.forge.protocol import (
     RepoListing,
     RepoSnapshot,
 )
+from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.logsetup import mask, register_secret
 
 logger = logging.getLogger(__name__)
@@ -234,10 +235,11 @@ class AppForge:
         *,
         extra_paths: Sequence[str] = (),
         select: PathSelector | None = None,
+        max_bytes: int = MAX_DOCKERFILE_BYTES,
     ) -> RepoSnapshot:
         """See :meth:`GitHubForge.read_dockerfiles`."""
         return self._repo(repo).read_dockerfiles(
-            repo, include, ignore, extra_paths=extra_paths, select=select
+            repo, include, ignore, extra_paths=extra_paths, select=select, max_bytes=max_bytes
         )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:

@@ -35,12 +35,12 @@ from bot.forge.protocol import (
     RepoSnapshot,
 )
 from bot.forge.writes import DEFAULT_LABEL_COLOR, GitHubWrites
+from bot.limits import MAX_CONFIG_BYTES, MAX_DOCKERFILE_BYTES
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["API_VERSION", "DEFAULT_API_URL", "DEFAULT_LABEL_COLOR", "USE_DEFAULT", "GitHubForge"]
 
-MAX_FILE_BYTES = 1_000_000
 #: Commits read from a compare for a changelog (GitHub pages them 250 at a time).
 MAX_COMPARE_COMMITS = 1_000
 
@@ -110,6 +110,7 @@ class GitHubForge(GitHubMerging, GitHubIssues, GitHubWrites):
         *,
         extra_paths: Sequence[str] = (),
         select: PathSelector | None = None,
+        max_bytes: int = MAX_DOCKERFILE_BYTES,
     ) -> RepoSnapshot:
         """Matching files at the default branch head: one tree call plus one blob call per file."""
         r = self._repos[repo] = self._gh.get_repo(repo)  # fresh: the default branch may change
@@ -147,12 +148,13 @@ class GitHubForge(GitHubMerging, GitHubIssues, GitHubWrites):
                 )
             ):
                 continue
-            if (entry.size or 0) > MAX_FILE_BYTES:
-                if path in extra_paths:  # the repository's own configuration: never ignored
-                    raise ConfigError(
-                        f"{repo}:{path}: the file is {entry.size} bytes, more than "
-                        f"{MAX_FILE_BYTES}: not read"
-                    )
+            if path in extra_paths and (entry.size or 0) > MAX_CONFIG_BYTES:
+                # the repository's own configuration: never ignored
+                raise ConfigError(
+                    f"{repo}:{path}: the file is {entry.size} bytes, more than "
+                    f"{MAX_CONFIG_BYTES}: not read"
+                )
+            if path not in extra_paths and (entry.size or 0) > max_bytes:
                 logger.warning("%s: skipping %s (%d bytes)", repo, path, entry.size)
                 continue
             if entry.sha not in contents:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.forge.branches import PullRequestMarker
+from bot.limits import MAX_DOCKERFILE_BYTES
 
 if TYPE_CHECKING:
     from bot.describe.model import Commit
@@ -176,10 +177,13 @@ class Forge(Protocol):
         *,
         extra_paths: Sequence[str] = (),
         select: PathSelector | None = None,
+        max_bytes: int = MAX_DOCKERFILE_BYTES,
     ) -> RepoSnapshot:
         """Files matching the globs (plus ``extra_paths`` that exist) at the default branch head.
 
         ``select``, when given, chooses the files from the tree's paths instead of the globs.
+        Files larger than ``max_bytes`` are not fetched (``extra_paths``: the repository's
+        configuration, refused above :data:`~bot.limits.MAX_CONFIG_BYTES`).
         """
         ...
 

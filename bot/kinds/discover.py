@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.discover import DEFAULT_INCLUDE, SKIP_DIRS, SKIP_FILES, matches
+from bot.limits import DEFAULT_KIND_MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ GITHUB_ACTIONS = "github_actions"
 DEVCONTAINER = "devcontainer"
 GITLAB_CI = "gitlab_ci"
 
-#: Files no larger than this are read for the YAML/JSON kinds unless configured otherwise.
-DEFAULT_MAX_BYTES = 1024 * 1024
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -44,7 +43,7 @@ class KindRule:
     name: str
     enabled: bool = True
     include: tuple[str, ...] = ()
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_bytes: int = DEFAULT_KIND_MAX_BYTES
 
 
 #: Defaults, in the order a file is tried (the first kind that matches wins).

@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.errors import OutputError
+from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.logsetup import log_fields
 from bot.models import ErrorRecord
 from bot.pipeline.audit import FileResult
-from bot.pipeline.sources import MAX_DOCKERFILE_BYTES, FileStamp
+from bot.pipeline.sources import FileStamp
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,14 @@ from bot.dockerfile.model import Reference
 from bot.dockerfile.rewriter import Edit, rewrite
 from bot.errors import BotError, ConfigError, RegistryError
 from bot.models import ErrorRecord, FindingRecord, ReferenceRecord, SkipRecord, UpdateRecord
-from bot.pipeline.plan import Outcome, digest_target, extraction_records, outcome, select_edits
+from bot.pipeline.plan import (
+    Outcome,
+    digest_target,
+    extraction_records,
+    outcome,
+    select_edits,
+    untagged,
+)
 from bot.pipeline.resolve import (
     DigestQuery,
     created_at,
@@ -124,7 +131,7 @@ class Auditor:
         targets: list[Target] = []
         early: dict[int, list[Outcome]] = {id(f): [] for f in files}
         for source in files:
-            for reference in source.extraction.references:
+            for reference in self._references(source):
                 try:
                     rule = rule_for(
                         reference.ref.name, settings.policy, settings.rules, repo_overrides
@@ -185,6 +192,14 @@ class Auditor:
         self._report("rewriting", len(targets), len(targets))
         return [self._file_result(source, early[id(source)]) for source in files]
 
+    def _references(self, source: SourceFile) -> list[Reference]:
+        """The references of ``source`` to decide on: with governance checks, also those without
+        a tag (``FROM python``), which only a pin of the ``unpinned-tag`` fix can update."""
+        found = list(source.extraction.references)
+        if self.governance is not None:
+            found += untagged(source.extraction)
+        return found
+
     def review(self, results: Sequence[FileResult]) -> Review:
         """The governance checks over ``results`` (none configured: the results unchanged)."""
         if self.governance is None:
@@ -240,6 +255,10 @@ class Auditor:
         digests: dict[DigestQuery, str | RegistryError],
     ) -> Outcome:
         reference, repo = target.reference, target.file.repo
+        if reference.ref.tag is None and (
+            isinstance(decision, RegistryError) or decision.new_tag is None
+        ):
+            return Outcome()  # not pinned: the extractor's no-tag skip (and the finding) say why
         if isinstance(decision, RegistryError):
             return Outcome(error=_error(reference, decision, repo))
         new_digest: str | None = None
@@ -261,6 +280,18 @@ class Auditor:
             if item.update is not None and item.edit is not None:
                 candidates.append((item.update, item.edit))
         accepted, rejected = select_edits(source.data, source.extraction.references, candidates)
+        pinned = {id(e.reference) for _, e in accepted}
+        extracted = len(source.extraction.skipped)
+        skips = (
+            [  # a reference without a tag that is pinned now is no longer skipped
+                record
+                for record, skipped in zip(
+                    skips[:extracted], source.extraction.skipped, strict=True
+                )
+                if skipped.reference is None or id(skipped.reference) not in pinned
+            ]
+            + skips[extracted:]
+        )
         skips += [
             SkipRecord(source.path, u.line, e.reference.raw, "conflicting-edit", why, source.repo)
             for (u, e), why in rejected

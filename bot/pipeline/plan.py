@@ -57,6 +57,15 @@ def extraction_records(
     return skips, errors
 
 
+def untagged(extraction: Extraction) -> list[Reference]:
+    """The references skipped only for having no tag (``FROM python``): a pin can add one."""
+    return [
+        s.reference
+        for s in extraction.skipped
+        if s.reason == "no-tag" and s.reference is not None and s.reference.ref.digest is None
+    ]
+
+
 def digest_target(reference: Reference, rule: ImageRule, decision: TagDecision) -> str | None:
     """The tag whose digest must be fetched, or ``None`` when no digest is needed.
 
@@ -115,7 +124,7 @@ def outcome(
         image=ref.name,
         current=ImageVersion(ref.tag, ref.digest),
         proposed=ImageVersion(new_tag or ref.tag, proposed_digest or ref.digest),
-        update_type=str(update_type),
+        update_type=update_type,
         repo=repo,
         reference=ref.original,
         platform=reference.platform,

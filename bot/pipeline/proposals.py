@@ -28,6 +28,7 @@ from bot.forge.branches import (
 from bot.forge.lifecycle import DesiredChange, FileChange, body_budget
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
+from bot.versioning.rules import UpdateType
 
 #: ``render(updates, max_chars)``: the PR body of ``updates``, at most ``max_chars`` long.
 BodyRenderer = Callable[[Sequence[UpdateRecord], int], str]
@@ -51,13 +52,13 @@ def update_key(update: UpdateRecord) -> str:
 def target_value(update: UpdateRecord) -> str:
     """What the update moves to, as recorded in the PR marker: the digest for digest updates and
     pins, else the tag."""
-    if update.update_type in ("digest", "pin"):
+    if update.update_type in (UpdateType.DIGEST, UpdateType.PIN):
         return update.proposed.digest or ""
     return update.proposed.tag or ""
 
 
 def _from_value(update: UpdateRecord) -> str:
-    if update.update_type in ("digest", "pin"):
+    if update.update_type in (UpdateType.DIGEST, UpdateType.PIN):
         return update.current.digest or update.current.tag or ""
     return update.current.tag or ""
 

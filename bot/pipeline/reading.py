@@ -22,6 +22,7 @@ from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import Forge, RepoSnapshot
 from bot.kinds.discover import KUBERNETES, classify
 from bot.kinds.extract import FoundFile, extract_files
+from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.lineage.learn import Lineage
 from bot.models import ErrorRecord, RunReport, SkipRecord
 from bot.pipeline.repostate import RepoState, digest_of
@@ -142,6 +143,8 @@ def _read_files(forge: Forge, settings: Settings, repo: str) -> RepoSnapshot:
         settings.ignore,
         extra_paths=(REPO_CONFIG_PATH,),
         select=select,
+        # the largest bound of any kind: _sources applies each file's own, as local runs do
+        max_bytes=max([MAX_DOCKERFILE_BYTES, *(rule.max_bytes for rule in discovery.rules)]),
     )
 
 
@@ -158,8 +161,8 @@ def _sources(
         kind = kinds.get(f.path)
         if f.path == REPO_CONFIG_PATH or kind is None:
             continue
-        limit = discovery.max_bytes(kind)
-        if limit is not None and len(f.content) > limit:
+        limit = discovery.max_bytes(kind) or MAX_DOCKERFILE_BYTES
+        if len(f.content) > limit:
             if kind != KUBERNETES:
                 message = f"file is {len(f.content)} bytes, more than {limit}: not read as {kind}"
                 errors.append(ErrorRecord(f.path, None, None, message, repo))

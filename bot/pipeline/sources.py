@@ -2,7 +2,7 @@
 
 Only regular files are read: each is opened without following a symbolic link and without
 blocking (a FIFO named ``Dockerfile`` cannot hang the run), checked with ``fstat`` on the open
-descriptor, and read to at most :data:`MAX_DOCKERFILE_BYTES` + 1 bytes whatever ``st_size`` says
+descriptor, and read to at most :data:`~bot.limits.MAX_DOCKERFILE_BYTES` + 1 bytes whatever ``st_size`` says
 (``/dev/zero`` cannot exhaust memory). A PATH that is a symbolic link is resolved once, here,
 and the file it points to is read and, in write mode, rewritten in place (the link stays).
 What was read is remembered in a :class:`FileStamp`, so the writer can tell whether the file
@@ -25,12 +25,10 @@ from bot.errors import DockerfileError, UsageError
 from bot.kinds import discover as kinds
 from bot.kinds.discover import Discovery, classify, kind_of, kind_of_file
 from bot.kinds.extract import FoundFile, extract_files
+from bot.limits import MAX_DOCKERFILE_BYTES
 from bot.models import ErrorRecord
 
 logger = logging.getLogger(__name__)
-
-#: Dockerfiles larger than this are reported, not read (no real Dockerfile comes close).
-MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)

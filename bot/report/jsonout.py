@@ -50,6 +50,7 @@ def _skip(skip: SkipRecord) -> dict[str, object]:
         "line": skip.line,
         "reference": skip.reference,
         "reason": skip.reason,
+        "message": skip.message,
     }
 
 

@@ -68,8 +68,32 @@ def render_markdown(report: RunReport) -> str:
         lines += _pull_requests(report)
     if report.dashboards:
         lines += _dashboards(report)
+    lines += _registries(report)
     lines += ["", f"_{summary_line(report)}_", ""]
     return "\n".join(lines)
+
+
+def _registries(report: RunReport) -> list[str]:
+    """Per registry host: requests, pulls (Docker Hub counts manifest GETs), limits, notes."""
+    if not report.registries:
+        return []
+    lines = [
+        "",
+        "### Registries",
+        "",
+        "| Registry | Requests | Pulls | Rate limit left | Notes |",
+        "|---|---:|---:|---|---|",
+    ]
+    for use in report.registries:
+        left = "" if use.ratelimit_remaining is None else str(use.ratelimit_remaining)
+        if left and use.ratelimit_limit:
+            left += f" of {use.ratelimit_limit}"
+        notes = "; ".join(use.notes)
+        lines.append(
+            f"| {md_code(use.host)} | {use.requests} | {use.pulls} | {md_text(left)} "
+            f"| {md_text(notes, limit=500)} |"
+        )
+    return lines
 
 
 def _pull_requests(report: RunReport) -> list[str]:

@@ -89,11 +89,29 @@ def _where(r: Recommendation) -> str:
     return ", ".join(places[:3]) + more
 
 
+def _alone_one(r: Recommendation) -> bool:
+    """Nothing to compare, and nothing went wrong looking (notes say what did)."""
+    return not r.candidates and not r.notes
+
+
+def _alone(recommendations: Sequence[Recommendation]) -> str:
+    """One line for the references with nothing to compare ("" when there are none)."""
+    alone = [r for r in recommendations if _alone_one(r)]
+    if not alone:
+        return ""
+    names = "; ".join(f"{display_name(r.image)}:{r.tag} ({_where(r)})" for r in alone)
+    return (f"Nothing to compare with (no other release line, variant or substitute found): "
+            f"{names}.")  # fmt: skip
+
+
 def print_tables(console: Console, recommendations: Sequence[Recommendation]) -> None:
-    """One side-by-side table per reference, then the reason the top candidate wins."""
+    """One side-by-side table per reference that has candidates, then the reason the top
+    candidate wins; one line naming the references that have none."""
     from rich.table import Table  # the JSON and Markdown reports load no terminal renderer
 
     for r in recommendations:
+        if _alone_one(r):
+            continue
         title = (f"Alternatives to {display_name(r.image)}:{r.tag} ({r.platform}), "
                  f"used in {_where(r)}")  # fmt: skip
         table = Table(title=title, title_justify="left")
@@ -107,6 +125,8 @@ def print_tables(console: Console, recommendations: Sequence[Recommendation]) ->
         console.print(f"Ranking: {_ranking(r)}. {_verdict(r)}")
         for note in r.notes:
             console.print(f"Note: {note}")
+    if alone := _alone(recommendations):
+        console.print(alone)
 
 
 def _ranking(r: Recommendation) -> str:
@@ -129,6 +149,8 @@ def render_markdown_section(recommendations: Sequence[Recommendation]) -> list[s
         return []
     lines = ["", "### Recommendations"]
     for r in recommendations:
+        if _alone_one(r):
+            continue
         lines += [
             "",
             f"**{md_code(f'{display_name(r.image)}:{r.tag}')}** ({md_text(r.platform)}), used in "
@@ -141,6 +163,8 @@ def render_markdown_section(recommendations: Sequence[Recommendation]) -> list[s
             "",
             md_text(f"Ranking: {_ranking(r)}. {_verdict(r)}", limit=1000),
         ]
+    if alone := _alone(recommendations):
+        lines += ["", md_text(alone, limit=2000)]
     return lines
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.checks.model import RULES as CHECK_RULES
 from bot.checks.model import Severity
+from bot.versioning.rules import UpdateType
 
 __all__ = ["RULES", "SarifRule", "check_rule", "register_rule", "update_rule"]
 
@@ -60,22 +61,29 @@ def register_rule(rule: SarifRule) -> SarifRule:
     return rule
 
 
-_UPDATES = {
-    "patch": ("warning", "a newer patch release of the same line",
+#: One SARIF rule per update type (every member of UpdateType: a new one fails at import).
+_UPDATES: dict[UpdateType, tuple[str, str, str]] = {
+    UpdateType.PATCH: ("warning", "a newer patch release of the same line",
               "Patch releases of a base image usually carry security fixes of the OS packages "
               "and the runtime without changing behaviour."),
-    "minor": ("note", "a newer minor release",
+    UpdateType.MINOR: ("note", "a newer minor release",
               "Minor releases add features and may change defaults; review the changelog."),
-    "major": ("note", "a newer major release",
+    UpdateType.MAJOR: ("note", "a newer major release",
               "Major releases may break builds or applications; plan the upgrade."),
-    "digest": ("warning", "the same tag now points to a rebuilt image",
+    UpdateType.DIGEST: ("warning", "the same tag now points to a rebuilt image",
                "The tag was republished (usually with OS package fixes); the pinned digest keeps "
                "the old build."),
-    "pin": ("note", "the reference has no digest",
+    UpdateType.PIN: ("note", "the reference has no digest",
             "Without a digest the build takes whatever the tag points to at build time; pinning "
             "makes builds reproducible and lets updates arrive as reviewable changes."),
-    "os": ("note", "a newer release of the embedded OS",
+    UpdateType.OS: ("note", "a newer release of the embedded OS",
            "The tag names an OS release (alpine3.19, bookworm ...) that has a successor."),
+    UpdateType.ROLLING: ("note", "a newer build of a rolling date tag",
+                         "The tag names a development stream's dated build (sid-20240101, "
+                         "tip-20250209); a newer date is a newer snapshot of the same stream."),
+    UpdateType.VARIANT: ("note", "a recommended variant of the same image",
+                         "Another variant of the image (-slim -> -alpine) ranks first in the "
+                         "recommendation: smaller, fewer vulnerabilities or a supported OS."),
 }  # fmt: skip
 
 
@@ -95,8 +103,8 @@ def _update_rule(update_type: str, level: str, what: str, why: str) -> SarifRule
     )
 
 
-for _type, (_level, _what, _why) in _UPDATES.items():
-    register_rule(_update_rule(_type, _level, _what, _why))
+for _type in UpdateType:
+    register_rule(_update_rule(_type, *_UPDATES[_type]))
 
 
 for _check in CHECK_RULES.values():

@@ -19,6 +19,7 @@ from bot.forge.protocol import (
     RepoListing,
     RepoSnapshot,
 )
+from bot.limits import MAX_DOCKERFILE_BYTES
 
 REFUSED = "service is shutting down: write not attempted"
 
@@ -50,10 +51,11 @@ class GuardedForge:
         *,
         extra_paths: Sequence[str] = (),
         select: PathSelector | None = None,
+        max_bytes: int = MAX_DOCKERFILE_BYTES,
     ) -> RepoSnapshot:
         """See :class:`bot.forge.protocol.Forge`."""
         return self._forge.read_dockerfiles(
-            repo, include, ignore, extra_paths=extra_paths, select=select
+            repo, include, ignore, extra_paths=extra_paths, select=select, max_bytes=max_bytes
         )
 
     def find_bot_pull_requests(self, repo: str, branch_prefix: str) -> list[BotPullRequest]:

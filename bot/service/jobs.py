@@ -26,7 +26,7 @@ from bot.pipeline.repos import learn_lineage, run_repositories
 from bot.pipeline.wiring import open_pipeline
 from bot.registry import HttpRegistryClient, settings_from_config
 from bot.service.guard import GuardedForge
-from bot.service.metrics import ServiceMetrics, error_kind
+from bot.service.metrics import INTERNAL_ERROR, RunOutcome, ServiceMetrics, Trigger, error_kind
 from bot.service.scheduler import schedule_groups
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class Worker:
         self,
         entries: Sequence[RepoSettings],
         *,
-        trigger: str,
+        trigger: Trigger,
         writes_allowed: Callable[[], bool] | None = None,
     ) -> RunReport | None:
         """One run over ``entries``; never raises (failures are logged and counted).
@@ -157,12 +157,12 @@ class Worker:
     def _run(
         self,
         entries: Sequence[RepoSettings],
-        trigger: str,
+        trigger: Trigger,
         writes_allowed: Callable[[], bool] | None,
     ) -> RunReport | None:
         dry_run = self.settings.service.dry_run
         started = time.monotonic()
-        outcome = "ok"
+        outcome: RunOutcome = "ok"
         report = RunReport(repo_mode=True)
         repositories: list[RunReport] = []
         try:
@@ -177,7 +177,7 @@ class Worker:
             logger.error("%s run failed: %s", trigger, exc.message)
         except Exception:
             outcome = "failed"
-            self.metrics.errors.labels("internal").inc()
+            self.metrics.errors.labels(INTERNAL_ERROR).inc()
             logger.exception("%s run failed unexpectedly", trigger)
         elapsed = time.monotonic() - started
         self.metrics.run_duration.observe(elapsed)

@@ -4,30 +4,52 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter as Counter_
+from typing import Literal, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.models import RunReport
 from bot.registry import TransportStats
+from bot.service.webhook import EVENTS, REFUSALS, Action
 
 #: Content type of :meth:`ServiceMetrics.render`.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: Pull-request record actions counted as opened/updated/closed/merged.
 _PR_ACTIONS = {"open": "opened", "update": "updated", "close": "closed", "merge": "merged"}
-#: Every label value each counter can take: their series exist (at 0) from the start, so rates
-#: and alerts work before the first event (Prometheus: "avoid missing metrics").
+#: What starts a run, and how it ends (the worker's values, checked by mypy there; a cluster
+#: unit's trigger is one of these too).
+Trigger = Literal["schedule", "webhook", "package"]
+RunOutcome = Literal["ok", "partial", "failed", "interrupted"]
+#: :func:`error_kind`'s labels with the words that pick them, first match wins.
+_ERROR_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rate_limited", ("rate-limit", "rate limit", "429")),
+    ("auth", ("401", "403", "unauthorized", "denied", "credential")),
+    ("not_found", ("404", "not found", "unknown")),
+    ("timeout", ("timed out", "timeout")),
+    ("config", ("base-image-bot.yml", "config")),
+    ("github", ("github",)),
+    ("registry", ("registry", "manifest", "tag")),
+)
+OTHER_ERROR = "other"
+#: An exception that is not a BotError: a bug.
+INTERNAL_ERROR = "internal"
+#: A webhook event the service does not handle.
+OTHER_EVENT = "other"
+_BOOLEANS = ("true", "false")
+#: Every label value each counter can take, derived from where the values come from: their
+#: series exist (at 0) from the start, so rates and alerts work before the first event
+#: (Prometheus: "avoid missing metrics").
 KNOWN_LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "runs": (("schedule", "webhook", "package"), ("ok", "partial", "failed", "interrupted")),
-    "pull_requests": (tuple(_PR_ACTIONS.values()), ("true", "false")),
-    "pull_requests_closed_upstream": (("true", "false"),),
-    "errors": (("rate_limited", "auth", "not_found", "timeout", "config", "github", "registry",
-                "other", "internal"),),
-    "webhooks": (("ping", "push", "pull_request", "issues", "check_suite", "status",
-                  "registry_package", "package", "other"),
-                 ("invalid_signature", "run", "pr_closed", "package", "bad_request", "pong",
-                  "ignore")),
-}  # fmt: skip
+    "runs": (get_args(Trigger), get_args(RunOutcome)),
+    "pull_requests": (tuple(_PR_ACTIONS.values()), _BOOLEANS),
+    "pull_requests_closed_upstream": (_BOOLEANS,),
+    "errors": ((*(kind for kind, _ in _ERROR_KINDS), OTHER_ERROR, INTERNAL_ERROR),),
+    "webhooks": (
+        (*sorted(EVENTS), OTHER_EVENT),
+        tuple(dict.fromkeys([*(outcome for _, outcome in REFUSALS.values()), *get_args(Action)])),
+    ),
+}
 
 
 class ServiceMetrics:
@@ -58,6 +80,12 @@ class ServiceMetrics:
         )
         self.registry_requests = Counter(
             "base_image_bot_registry_requests", "HTTP requests sent to registries.", registry=r
+        )
+        self.registry_pulls = Counter(
+            "base_image_bot_registry_pulls",
+            "Manifest GETs answered, per registry host (what Docker Hub counts as pulls).",
+            ["registry"],
+            registry=r,
         )
         self.github_requests = Counter(
             "base_image_bot_github_requests",
@@ -137,8 +165,11 @@ class ServiceMetrics:
             self.findings.labels(*key).set(total.get(key, 0))
 
     def record_registry(self, stats: TransportStats, remaining: dict[str, int]) -> None:
-        """Add a run's registry request count and the latest rate-limit figures."""
+        """Add a run's registry request count, its pulls per host and the latest rate-limit
+        figures."""
         self.registry_requests.inc(stats.requests)
+        for usage in stats.hosts:
+            self.registry_pulls.labels(usage.host).inc(usage.pulls)
         for host, value in remaining.items():
             self.rate_limit_remaining.labels(host).set(value)
 
@@ -150,15 +181,7 @@ class ServiceMetrics:
 def error_kind(message: str) -> str:
     """A small, bounded label for an error message (keeps metric cardinality low)."""
     text = message.lower()
-    for kind, needles in (
-        ("rate_limited", ("rate-limit", "rate limit", "429")),
-        ("auth", ("401", "403", "unauthorized", "denied", "credential")),
-        ("not_found", ("404", "not found", "unknown")),
-        ("timeout", ("timed out", "timeout")),
-        ("config", ("base-image-bot.yml", "config")),
-        ("github", ("github",)),
-        ("registry", ("registry", "manifest", "tag")),
-    ):
+    for kind, needles in _ERROR_KINDS:
         if any(n in text for n in needles):
             return kind
-    return "other"
+    return OTHER_ERROR

@@ -24,9 +24,9 @@ from bot.forge.connect import connect_github
 from bot.logsetup import log_fields, register_secret
 from bot.service.http import Endpoints, HttpServer, Reply
 from bot.service.jobs import ForgeFactory, Worker, install
-from bot.service.metrics import CONTENT_TYPE, ServiceMetrics
+from bot.service.metrics import CONTENT_TYPE, OTHER_EVENT, ServiceMetrics
 from bot.service.scheduler import add_once, build_scheduler
-from bot.service.webhook import WebhookDecision, decide
+from bot.service.webhook import EVENTS, REFUSALS, WebhookDecision, decide
 
 if TYPE_CHECKING:
     from bot.cluster.node import ClusterNode
@@ -36,25 +36,6 @@ logger = logging.getLogger(__name__)
 #: Seconds allowed after the shutdown timeout for a run to reach its next (refused) write
 #: (at most; never more than the shutdown timeout itself).
 FINAL_GRACE = 5.0
-_EVENTS = frozenset(
-    {
-        "ping",
-        "push",
-        "pull_request",
-        "issues",
-        "check_suite",
-        "status",
-        "registry_package",
-        "package",
-    }
-)
-#: Refused deliveries: reason → (status, metric outcome).
-_REFUSALS = {
-    "missing signature": (401, "invalid_signature"),
-    "invalid signature": (401, "invalid_signature"),
-    "busy": (503, "busy"),
-    "timeout": (408, "timeout"),
-}
 
 
 class Service:
@@ -134,9 +115,9 @@ class Service:
         """Count and log a delivery refused before or while its body was read (``reason``:
         missing signature, invalid signature, busy, timeout); the payload is never logged."""
         event = headers.get("x-github-event", "")
-        label = event if event in _EVENTS else "other"
+        label = event if event in EVENTS else OTHER_EVENT
         delivery = headers.get("x-github-delivery", "-")[:64]
-        status, outcome = _REFUSALS[reason]
+        status, outcome = REFUSALS[reason]
         self.metrics.webhooks.labels(label, outcome).inc()
         logger.warning(
             "webhook: %s, delivery %s event %s (%d bytes announced, payload not logged)",
@@ -151,7 +132,7 @@ class Service:
     def webhook(self, headers: dict[str, str], body: bytes) -> Reply:
         """Handle one delivery whose signature the HTTP server checked (``headers`` lower-cased)."""
         event = headers.get("x-github-event", "")
-        label = event if event in _EVENTS else "other"
+        label = event if event in EVENTS else OTHER_EVENT
         delivery = headers.get("x-github-delivery", "-")[:64]
         decision = decide(
             event,

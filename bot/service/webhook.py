@@ -41,6 +41,17 @@ PUSH_COMMIT_LIMIT = 20
 PASSED = frozenset({"success", "neutral", "skipped"})
 
 Action = Literal["run", "pr_closed", "package", "pong", "ignore", "bad_request"]
+#: The events the service handles (others are counted as "other" and ignored).
+EVENTS = (
+    frozenset({"ping", "push", "pull_request", "issues", "check_suite", "status"}) | PACKAGE_EVENTS
+)
+#: Deliveries refused before or while their body is read: reason → (status, metric outcome).
+REFUSALS = {
+    "missing signature": (401, "invalid_signature"),
+    "invalid signature": (401, "invalid_signature"),
+    "busy": (503, "busy"),
+    "timeout": (408, "timeout"),
+}
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,63 @@ def test_fix_rewrites_the_floating_tag_and_a_second_run_is_clean(
     assert by_rule(document, "unpinned-tag") == []
 
 
+def test_fix_adds_a_tag_to_references_without_one_byte_exactly(
+    cli: RunCli, registry: RunningRegistry, seeded: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    image, digests = seeded
+    text = (
+        f"ARG BASE={image}\r\n"
+        f"FROM {image} AS build\r\n"
+        "RUN true\r\n"
+        f"FROM --platform=$BUILDPLATFORM   {image}\r\n"
+        "FROM ${BASE}\r\n"
+        f"COPY --from={image} /a /b\r\n"
+    )
+    root = dockerfile(tmp_path, text)
+    code, document = run(cli, registry, "--fix", "unpinned-tag", root)
+    assert code == 0
+    assert [
+        (u["line"], u["current"], u["proposed"], u["update_type"]) for u in document["updates"]
+    ] == [
+        (line, {"tag": None, "digest": None}, {"tag": "3.13.1", "digest": None}, "pin")
+        for line in (2, 4, 5, 6)
+    ]
+    assert not [s for s in document["skipped"] if s["reason"] == "no-tag"]
+    written = (root / "Dockerfile").read_bytes()
+    assert (
+        written
+        == (
+            f"ARG BASE={image}\r\n"
+            f"FROM {image}:3.13.1 AS build\r\n"
+            "RUN true\r\n"
+            f"FROM --platform=$BUILDPLATFORM   {image}:3.13.1\r\n"
+            "FROM ${BASE}:3.13.1\r\n"
+            f"COPY --from={image}:3.13.1 /a /b\r\n"
+        ).encode()
+    )
+    # The tag is the most specific one sharing the floating reference's digest today.
+    assert digests["3.13.1"] == digests["latest"]
+    code, document = run(cli, registry, root)
+    assert (code, document["updates"], by_rule(document, "unpinned-tag")) == (0, [], [])
+    # With the pin update type the digest goes along, in the same insertion.
+    (tmp_path / "digest").mkdir()
+    root = dockerfile(tmp_path / "digest", f"FROM {image}\n")
+    code, document = run(cli, registry, "--update-types", "patch,digest,pin", root)
+    assert code == 0
+    assert (root / "Dockerfile").read_text() == f"FROM {image}:3.13.1@{digests['3.13.1']}\n"
+
+
+def test_without_the_fix_a_reference_without_a_tag_is_only_reported(
+    cli: RunCli, registry: RunningRegistry, seeded: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    image, _ = seeded
+    root = dockerfile(tmp_path, f"FROM {image}\n")
+    code, document = run(cli, registry, root)
+    assert (code, document["updates"], document["errors"]) == (0, [], [])
+    assert [s["reason"] for s in document["skipped"]] == ["no-tag"]
+    assert (root / "Dockerfile").read_text() == f"FROM {image}\n"
+
+
 def test_pin_update_type_pins_tag_and_digest(
     cli: RunCli, registry: RunningRegistry, seeded: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:

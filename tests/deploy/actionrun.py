@@ -3,7 +3,9 @@
 ``${{ inputs.* }}``, ``${{ github.action_path }}``, ``${{ runner.temp }}``,
 ``${{ runner.tool_cache }}`` and ``${{ steps.<id>.outputs.<name> }}`` are substituted in each
 step's ``env:`` (the scripts themselves use only environment variables); any other expression is
-an error, so a new one cannot slip in untested. ``uses:`` steps are skipped: their outputs are
+an error, so a new one cannot slip in untested. A step's ``if:`` may compare one of these with a
+quoted string (``inputs.runtime == 'image'``, ``!=``); a step whose condition is false is not
+run, as on a runner. ``uses:`` steps are skipped: their outputs are
 empty (a cache miss, for instance), as ``uses_outputs`` may say otherwise. Outputs a ``run``
 step writes to ``$GITHUB_OUTPUT`` become ``steps.<id>.outputs.*`` of the later steps.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 _EXPR = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+_CONDITION = re.compile(r"\s*([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*")
 #: Variables every runner sets.
 RUNNER_ENV = {"RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"}
 
@@ -91,6 +94,8 @@ def run_action(
         context[f"inputs.{name}"] = value if name in inputs else _substitute(value, context)
     results = []
     for step in action["runs"]["steps"]:
+        if "if" in step and not _condition(str(step["if"]), context):
+            continue
         declared = _declared_outputs(action, step.get("id"))
         if "run" not in step:
             given = (uses_outputs or {}).get(step.get("id", ""), {})
@@ -125,6 +130,17 @@ def run_action(
         for name, spec in action.get("outputs", {}).items()
     }
     return ActionRun(results, {k: v for k, v in outputs.items() if v})
+
+
+def _condition(text: str, context: Mapping[str, str]) -> bool:
+    """The value of an ``if:`` of the one supported form (GitHub compares strings
+    case-insensitively: docs.github.com, "Evaluate expressions in workflows and actions")."""
+    match = _CONDITION.fullmatch(text)
+    assert match is not None, f"unsupported condition {text!r}"
+    key, operator, literal = match.groups()
+    assert key in context, f"unsupported expression {key!r} in a condition"
+    equal = context[key].casefold() == literal.casefold()
+    return equal if operator == "==" else not equal
 
 
 def _declared_outputs(action: Mapping[str, Any], step_id: str | None) -> set[str]:

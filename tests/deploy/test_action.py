@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ def test_audit_workflow_is_a_failing_dry_run_on_pull_requests() -> None:
     bot = next(s for s in steps if "deploy/github-action" in s.get("uses", ""))
     assert bot["with"]["dry-run"] == "true"
     assert bot["with"]["fail-on-updates"] == "true"
+    assert bot["with"]["fail-on"] in ("info", "low", "medium", "high", "critical")
     assert set(bot["with"]) <= set(_load("action.yml")["inputs"])
     upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
     assert upload["with"]["sarif_file"] == bot["with"]["sarif"]
@@ -294,3 +296,77 @@ def test_recommend_puts_the_side_by_side_tables_in_the_step_summary(
     python = {r["tag"]: r for r in report["recommendations"]}["3.12.1-slim"]
     assert python["sites"] == [{"repo": None, "path": "Dockerfile", "line": 1},
                                {"repo": None, "path": "Dockerfile", "line": 4}]  # fmt: skip
+
+
+def _fake_docker(bin_dir: Path, image: str) -> Path:
+    """A ``docker`` on PATH (tests/deploy/fakedocker.py) that runs this checkout's bot as the
+    image would; returns its log (one JSON argument list per call)."""
+    bin_dir.mkdir(exist_ok=True)
+    log = bin_dir / "docker.log"
+    script = bin_dir / "docker"
+    script.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{os.sys.executable}" -m tests.deploy.fakedocker'
+        f' "{log}" "{image}" "{VENV_BIN / "base-image-bot"}" -- "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return log
+
+
+def test_fake_docker_gives_the_bot_the_images_environment() -> None:
+    from tests.deploy.fakedocker import IMAGE_ENV
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    runtime = dockerfile[dockerfile.index("AS runtime") :]
+    for name, value in IMAGE_ENV.items():
+        assert f"{name}={value}" in runtime
+
+
+def test_image_runtime_runs_the_pinned_image_without_python_set_up(
+    seeded: Path, tmp_path: Path
+) -> None:
+    action = _load("action.yml")
+    image = action["inputs"]["image"]["default"]
+    assert re.fullmatch(
+        r"ghcr\.io/base-image-bot/base-image-bot:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?", image
+    )
+    workspace = tmp_path / "workspace"
+    shutil.copytree(FIXTURE, workspace)
+    env = _github_env(tmp_path)
+    log = _fake_docker(tmp_path / "bin", image)
+    # No base-image-bot on PATH: the bot can only come from the image.
+    env["PATH"] = f"{log.parent}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    env["BASE_IMAGE_BOT_DESCRIBE__ENABLED"] = "false"  # reaches the container by name
+    inputs = {"config": str(seeded), "paths": ".", "update-types": "patch", "runtime": "image"}
+    run = run_action(action, ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env)
+    assert run.codes == [0, 0], run.steps[-1].stderr
+    assert [s.name for s in run.steps] == ["Pull the bot's image", "Run base-image-bot"]
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert calls[0] == ["pull", "--quiet", image]
+    assert calls[1] == ["run", "--rm", image, "version"]
+    assert "--env" in calls[2]
+    assert "BASE_IMAGE_BOT_DESCRIBE__ENABLED" in calls[2]
+    assert calls[2][calls[2].index(image) + 1 :][:1] == ["run"]
+    # The workspace was rewritten through the volume, the reports landed where the runner reads.
+    assert (workspace / "Dockerfile").read_text(encoding="utf-8").count("3.12.3-slim") == 2
+    assert run.outputs == {"json": str(tmp_path / "base-image-bot.json"), "exit-code": "0"}
+    assert "| `Dockerfile` |" in Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+
+def test_fail_on_fails_the_step_on_findings(seeded: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    # An untagged reference: an unpinned-tag finding (medium).
+    (workspace / "Dockerfile").write_text("FROM python\n", encoding="utf-8")
+    env = _github_env(tmp_path)
+    inputs = {"config": str(seeded), "paths": ".", "dry-run": "true", "fail-on": "medium"}
+    run = run_action(
+        _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
+    )
+    assert run.codes == [0, 0, 4], run.steps[-1].stderr
+    assert run.outputs["exit-code"] == "4"
+    inputs["fail-on"] = "high"
+    run = run_action(
+        _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
+    )
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr

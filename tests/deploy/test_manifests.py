@@ -74,6 +74,8 @@ def test_every_manifest_parses_and_uses_one_image() -> None:
                 images |= {c["image"] for c in _pod(doc)["containers"]}
     compose = _docs(DEPLOY / "docker-compose.yml")[0]
     images.add(compose["services"]["bot"]["image"])
+    action = yaml.safe_load((DEPLOY / "github-action" / "action.yml").read_text(encoding="utf-8"))
+    images.add(action["inputs"]["image"]["default"])
     assert len(images) == 1
     (image,) = images
     assert re.fullmatch(
@@ -205,7 +207,7 @@ def _image_references(deploy: Path) -> list[str]:
 def test_release_pinning_moves_tag_and_digest_of_every_reference(tmp_path: Path) -> None:
     pin = _pin_module()
     before = _image_references(DEPLOY)
-    assert len(before) >= 4  # Deployment, CronJob, Indexed Job, compose
+    assert len(before) >= 5  # Deployment, CronJob, Indexed Job, compose, the Action's image
     out = tmp_path / "deploy"
     assert pin.main(["--tag", "9.8.7", "--digest", DIGEST, "--output", str(out)]) == 0
     after = _image_references(out)
@@ -222,6 +224,8 @@ def test_release_pinning_moves_tag_and_digest_of_every_reference(tmp_path: Path)
         if path.name != "kustomization.yaml":
             for doc in _docs(path):
                 kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+    action = yaml.safe_load((out / "github-action" / "action.yml").read_text(encoding="utf-8"))
+    assert action["inputs"]["image"]["default"] == f"{IMAGE}:9.8.7@{DIGEST}"
     assert _image_references(DEPLOY) == before  # the repository's files are untouched
 
 

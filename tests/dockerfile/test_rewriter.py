@@ -152,13 +152,22 @@ def test_invalid_requests(kwargs: dict[str, object], reason: str) -> None:
         rewrite(b"FROM a:1\n", [Edit(ref, **kwargs)])  # type: ignore[arg-type]
 
 
-def test_no_tag_reference_can_be_pinned_but_not_retagged() -> None:
+def test_no_tag_reference_gets_a_tag_and_a_digest_inserted_after_its_name() -> None:
     data = b"FROM localhost:5000/app AS x\n"
     skipped = extract(data).skipped[0]
     assert skipped.reference is not None
-    assert can_rewrite(skipped.reference, "1.0") == "no-tag"
     out = rewrite(data, [Edit(skipped.reference, new_digest=D1)])
     assert out == f"FROM localhost:5000/app@{D1} AS x\n".encode()
+    out = rewrite(data, [Edit(skipped.reference, new_tag="1.0")])
+    assert out == b"FROM localhost:5000/app:1.0 AS x\n"
+    (again,) = extract(out).references
+    assert (again.ref.tag, again.tag is not None) == ("1.0", True)
+    out = rewrite(data, [Edit(skipped.reference, new_tag="1.0", new_digest=D1)])
+    assert out == f"FROM localhost:5000/app:1.0@{D1} AS x\n".encode()
+    # A digest-only reference has nowhere a tag could go without changing what it pulls.
+    digest_only = extract(f"FROM app@{D1}\n".encode()).skipped[0].reference
+    assert digest_only is not None
+    assert can_rewrite(digest_only, "1.0") == "no-tag"
 
 
 def test_copy_and_mount_and_syntax_rewrites() -> None:

@@ -165,3 +165,21 @@ def test_an_unwritable_output_is_a_usage_error(
     assert result.code == 2
     assert result.err.startswith("base-image-bot: error: ")
     assert result.err.count("\n") == 1
+
+
+def test_markdown_reports_requests_and_pulls_per_registry_like_json(
+    corpus_registry: SeededRegistry, cli: RunCli, tmp_path: Path
+) -> None:
+    markdown, document = tmp_path / "report.md", tmp_path / "report.json"
+    result = cli(
+        "run", "--dry-run", EXAMPLES, *corpus_registry.alias_args,
+        "--output", f"markdown={markdown}", "--output", f"json={document}",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (use,) = json.loads(document.read_text(encoding="utf-8"))["registries"]
+    lines = markdown.read_text(encoding="utf-8").splitlines()
+    header = lines.index("| Registry | Requests | Pulls | Rate limit left | Notes |")
+    assert lines[header - 2] == "### Registries"
+    row = [cell.strip() for cell in lines[header + 2].strip("|").split("|")]
+    assert row[:3] == [f"`{use['host']}`", str(use["requests"]), str(use["pulls"])]
+    assert lines[header + 3] == ""  # one registry, one row

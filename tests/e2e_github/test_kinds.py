@@ -4,6 +4,9 @@ none for the rest), and pull requests carry byte-exact rewrites of each."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.limits import DEFAULT_KIND_MAX_BYTES, MAX_DOCKERFILE_BYTES
 from tests.e2e_github.harness import REPO, World
 
 FILES = {
@@ -59,3 +62,26 @@ def test_a_repository_configuration_can_turn_a_kind_off(world: World) -> None:
     assert run.code == 0, run.err
     assert "k8s/api.yaml" not in {u["path"] for u in run.report["updates"]}
     assert "chart/values.yaml" in {u["path"] for u in run.report["updates"]}
+
+
+def test_repository_and_local_runs_read_files_up_to_the_same_sizes(
+    world: World, tmp_path: Path
+) -> None:
+    # A 1.5 MB Dockerfile is read (Dockerfiles up to 4 MiB), a compose file over 1 MiB is not
+    # (the kinds' default bound), whether the files are local or in a repository.
+    padding = b"# " + b"x" * 77 + b"\n"
+    files = {
+        "Dockerfile": b"FROM python:3.12.1-slim\n" + padding * 19_000,
+        "compose.yaml": b"services:\n  a:\n    image: python:3.12.1-slim\n" + padding * 14_000,
+    }
+    assert 1_000_000 < len(files["Dockerfile"]) < MAX_DOCKERFILE_BYTES
+    assert len(files["compose.yaml"]) > DEFAULT_KIND_MAX_BYTES
+    world.emulator.create_repo(REPO, files)
+    remote = world.run(dry_run=True).report
+    local_tree = tmp_path / "local"
+    local_tree.mkdir()
+    for name, data in files.items():
+        (local_tree / name).write_bytes(data)
+    local = world.run(str(local_tree), repos=(), dry_run=True).report
+    assert [u["path"] for u in remote["updates"]] == [u["path"] for u in local["updates"]]
+    assert [u["path"] for u in remote["updates"]] == ["Dockerfile"]

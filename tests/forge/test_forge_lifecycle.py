@@ -181,7 +181,7 @@ def test_closed_pr_is_ignored_and_notified_once() -> None:
 def test_newer_version_after_closed_pr_opens_new_pr() -> None:
     closed = _pr(state="closed")
     (action,) = _run((_want("3.12.4-slim"),), (closed,), ())
-    assert action.kind == "open"
+    assert (action.kind, action.reason) == ("open", "new update")
 
 
 def test_merged_pr_means_nothing_more() -> None:

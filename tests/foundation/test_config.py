@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -240,3 +241,22 @@ def _shown(path: Path, tmp_path: Path) -> Path:
     out = tmp_path / f"{path.stem}.shown.yaml"
     out.write_text(dump_yaml(load_settings(path, environ={})), encoding="utf-8")
     return out
+
+
+def test_update_types_come_from_one_enum() -> None:
+    # The configuration schema, the run-output contract, the CLI, the defaults and the SARIF
+    # rules all name exactly the members of UpdateType, which the choose stage decides with.
+    from bot.cli import UPDATE_TYPES
+    from bot.report.sarifrules import RULES
+    from bot.versioning import UpdateType
+    from bot.versioning.rules import DEFAULT_UPDATE_TYPES
+
+    names = [t.value for t in UpdateType]
+    assert schema()["$defs"]["update_type"]["enum"] == names
+    root = Path(__file__).resolve().parent.parent.parent
+    contract = json.loads((root / "config" / "run-output.schema.json").read_text(encoding="utf-8"))
+    update = contract["properties"]["updates"]["items"]["properties"]["update_type"]
+    assert update["enum"] == names
+    assert list(UPDATE_TYPES) == names
+    assert set(Policy().update_types) == {t.value for t in DEFAULT_UPDATE_TYPES}
+    assert {f"outdated-base-image/{n}" for n in names} <= set(RULES)

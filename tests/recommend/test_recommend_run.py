@@ -113,11 +113,20 @@ def test_the_json_report_carries_the_ranked_candidates(
 def test_markdown_shows_the_same_table(
     workspace: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main([*workspace[1], "--recommend", "--format", "markdown"]) == 0
+    config, args = workspace
+    runtime = config.parent / "app" / "runtime.Dockerfile"
+    runtime.write_text("FROM gcr.io/distroless/python3-debian12:nonroot\n")
+    assert main([*args, "--recommend", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "### Recommendations" in out
     assert "| `gcr.io/distroless/python3-debian12:nonroot` ★ | substitute | 0 |" in out
     assert "| `3.12.1-slim` | current | 2 |" in out
+    # A reference with nothing to compare gets one line, not a table of itself alone.
+    assert "| `nonroot` | current |" not in out
+    assert (
+        "\nNothing to compare with (no other release line, variant or substitute found): "
+        "gcr.io/distroless/python3-debian12:nonroot (runtime.Dockerfile:1).\n"
+    ) in out
 
 
 def test_a_variant_switch_is_proposed_only_where_a_rule_opts_in(

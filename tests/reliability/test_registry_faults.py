@@ -232,11 +232,11 @@ def test_transient_fault_is_retried_and_nothing_is_lost(
     assert update_paths(result) == set(snapshot(tree))
 
 
-def test_tag_list_of_100000_entries_is_handled_in_bounded_time(
+def test_tag_list_of_100000_entries_is_read_once_and_costs_no_request_per_tag(
     seeded: SeededImages, proxy: FaultProxy, cli: RunCli, tmp_path: Path
 ) -> None:
-    import time
-
+    # The time this takes is a figure of bench/bench_registry_limits.py (max_tags); here the
+    # behaviour behind it: one listing, and no request that grows with the number of tags.
     noise = [f"nightly-{i:06d}" for i in range(100_000)]
     tags = [*noise[:50_000], PYTHON_OLD, PYTHON_NEW, "3.13.0-slim", *noise[50_000:]]
     fault = proxy.inject(
@@ -247,7 +247,6 @@ def test_tag_list_of_100000_entries_is_handled_in_bounded_time(
         times=None,
     )
     tree = write_tree(tmp_path / "tree", {"svc/Dockerfile": f"FROM python:{PYTHON_OLD}\n"})
-    started = time.monotonic()
     result = cli(
         "run",
         tree,
@@ -258,8 +257,10 @@ def test_tag_list_of_100000_entries_is_handled_in_bounded_time(
         "--insecure-registry",
         proxy.host,
     )
-    elapsed = time.monotonic() - started
     assert fault.fired == 1
     assert result.code == 0, result.err
     assert (tree / "svc/Dockerfile").read_bytes() == f"FROM python:{PYTHON_NEW}\n".encode()
-    assert elapsed < 20, f"100,000 tags took {elapsed:.1f}s"
+    with proxy.lock:
+        targets = [r.target for r in proxy.requests]
+    assert not any("nightly-" in target for target in targets), targets
+    assert len(targets) <= 10, targets

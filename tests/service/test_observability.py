@@ -37,6 +37,10 @@ def test_counters_with_known_labels_start_at_zero(
     assert samples['base_image_bot_pull_requests_total{action="opened",dry_run="false"}'] == 0
     assert samples['base_image_bot_errors_total{kind="rate_limited"}'] == 0
     assert samples['base_image_bot_webhooks_total{event="push",result="invalid_signature"}'] == 0
+    # Refusals under load are known values too (they were missing from a hand-kept list).
+    assert samples['base_image_bot_webhooks_total{event="issues",result="busy"}'] == 0
+    assert samples['base_image_bot_webhooks_total{event="other",result="timeout"}'] == 0
+    assert samples['base_image_bot_errors_total{kind="internal"}'] == 0
     assert samples['base_image_bot_pull_requests_closed_by_others_total{merged="true"}'] == 0
     metrics = ServiceMetrics()
     names = {s.name for family in metrics.registry.collect() for s in family.samples}

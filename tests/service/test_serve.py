@@ -29,6 +29,9 @@ def test_scheduled_run_webhooks_metrics_and_clean_shutdown(
     assert bot.metric("base_image_bot_updates_found_total") == 2
     assert bot.metric("base_image_bot_pull_requests_total", action="opened", dry_run="true") == 2
     assert bot.metric("base_image_bot_registry_requests_total") > 0
+    # Pulls are counted per registry host (Docker Hub's limit is per host).
+    (host,) = service_config["registries"]
+    assert f'base_image_bot_registry_pulls_total{{registry="{host}"}}' in bot.get("/metrics")[1]
     # The first run: little in the conditional-request cache yet (a repository read twice in
     # the run answers 304 the second time), so nearly every request costs a point.
     github_requests = bot.metric("base_image_bot_github_requests_total")

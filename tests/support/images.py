@@ -75,6 +75,9 @@ class PushedIndex:
 
 _BLOB_CACHES: weakref.WeakKeyDictionary[object, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 _CACHE_LOCK = threading.Lock()
+#: (registry URL, repository, digest) -> the lock of its upload (see ``Pusher.push_blob``)
+_UPLOADS: dict[tuple[str, str, str], threading.Lock] = {}
+_UPLOADS_LOCK = threading.Lock()
 _REGISTRY_DEFAULT = Credentials("<registry>", "<registry>")
 
 
@@ -118,8 +121,19 @@ class Pusher:
     # -- low level ---------------------------------------------------------------------------
 
     def push_blob(self, repo: str, data: bytes, *, check_exists: bool = True) -> str:
-        """Upload ``data`` unless ``repo`` has it already; returns its digest."""
+        """Upload ``data`` unless ``repo`` has it already; returns its digest. Threads pushing
+        the same blob to the same repository take turns: Distribution's filesystem storage can
+        lose the link of one of two concurrent uploads of one digest (the manifest PUT then
+        fails with MANIFEST_BLOB_UNKNOWN)."""
         digest = sha256_digest(data)
+        if (repo, digest) in self._known:
+            return digest
+        with _UPLOADS_LOCK:
+            turn = _UPLOADS.setdefault((self.session.url, repo, digest), threading.Lock())
+        with turn:
+            return self._push_blob(repo, digest, data, check_exists=check_exists)
+
+    def _push_blob(self, repo: str, digest: str, data: bytes, *, check_exists: bool) -> str:
         if (repo, digest) in self._known:
             return digest
         path = f"/v2/{repo}/blobs/{digest}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import PolicyError
-from bot.versioning import ImageRule, ParsedTag, parse_tag
+from bot.versioning import ImageRule, ParsedTag, choose_update, parse_tag
 from bot.versioning.families import OsVariant, find_os_variant, is_lts_os, is_lts_release
 
 JAVA = (
@@ -32,6 +32,15 @@ JAVA = (
          ParsedTag("1.0.BETA2", "", (1, 0), "BETA2", (3, 2), (), "", "", "version")),
         ("1.12-rc-alpine3.8", "docker",
          ParsedTag("1.12-rc-alpine3.8", "", (1, 12), "rc", (4, 0), (), "", "alpine3.8", "version")),
+        ("X11-1.0", "docker", ParsedTag("X11-1.0", "X11-", (1, 0), None, (), (), "", "", "version")),
+        ("1.0.X1", "docker", ParsedTag("1.0.X1", "", (1, 0), "X1", (0, 1), (), "", "", "version")),
+        ("21-ea-32", "docker", ParsedTag("21-ea-32", "", (21,), "ea-32", (1, 32), (), "", "", "version")),
+        ("21-ea-32-jdk", "docker",
+         ParsedTag("21-ea-32-jdk", "", (21,), "ea-32", (1, 32), (), "", "jdk", "version")),
+        ("202401", "docker", ParsedTag("202401", "", (202401,), None, (), (), "", "", "number")),
+        ("20240", "docker", ParsedTag("20240", "", (20240,), None, (), (), "", "", "version")),
+        ("1.0-x1", "pep440", ParsedTag("1.0-x1", "", (1, 0), None, (), (), "", "x1", "version")),
+        ("20240111.1", JAVA, ParsedTag("20240111.1", "", (20240111,), None, (), (), "", "", "date")),
         ("release-2.4.1.7_x64", "loose",
          ParsedTag("release-2.4.1.7_x64", "release-", (2, 4, 1, 7), None, (), (), "", "_x64", "version")),
         ("v2.0-rc3-linux", "loose",
@@ -180,3 +189,10 @@ def test_rule_errors_name_the_key_and_the_value(options: dict[str, object], mess
 def test_rule_values_are_kept_as_given() -> None:
     rule = ImageRule(java_lts=[1, 8], ignore=[">=2", "==1.5"])
     assert (rule.java_lts, rule.ignore) == ((1, 8), (">=2", "==1.5"))
+
+
+def test_an_os_update_needs_an_os_in_the_tag() -> None:
+    rule = ImageRule(update_types={"os", "digest"})
+    decision = choose_update("python", "3.12-slim", ("3.12-slim", "3.13-slim"), rule)
+    assert decision.new_tag is None
+    assert decision.reason.endswith("; os: no OS version in the tag")
