@@ -17,8 +17,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import hcl2
-
 from bot.dockerfile.imageref import parse
 from bot.errors import ImageReferenceError
 from bot.lineage.model import Note
@@ -62,6 +60,8 @@ def _load(data: bytes, path: str) -> dict[str, Any]:
     if path.endswith(".json"):
         loaded = json.loads(text)
     else:
+        import hcl2  # lark and its grammar: only for a repository with a bake file
+
         options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
         loaded = hcl2.loads(text, serialization_options=options)
     if not isinstance(loaded, dict):

@@ -20,7 +20,7 @@ from tests.e2e.harness import CORPUS, ROOT, SeededRegistry
 
 #: Imported only where used: GitHub, terminal rendering, the Python JSON Schema validator (an
 #: invalid configuration's messages), signatures, databases, the scheduler, metrics, the image
-#: scanner and the describe stack, the service.
+#: scanner and the describe stack, the service, the HCL parser (a repository's bake file).
 HEAVY = (
     "github",
     "rich",
@@ -31,6 +31,8 @@ HEAVY = (
     "apscheduler",
     "prometheus_client",
     "zstandard",
+    "hcl2",
+    "lark",
     "bot.scan",
     "bot.describe",
     "bot.service",
