@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.recommend.model import Evaluation
+from bot.recommend.model import UPDATE, Evaluation
 from bot.units import human_size
 
 __all__ = ["CRITERIA", "rank", "winner_reason"]
 
 _SIGNATURE = {"verified": 0, "signed": 1, "unsigned": 2, "invalid": 3}
 _UNKNOWN = float("inf")
+_SIZE_NOISE = 0.01  # relative size difference that does not decide a ranking
 
 #: criterion -> (value of an evaluation, how reports name it)
 CRITERIA: dict[str, tuple[Callable[[Evaluation], float | int | None], str]] = {
@@ -35,10 +36,23 @@ def _value(evaluation: Evaluation, criterion: str) -> float:
     return _UNKNOWN if value is None else float(value)
 
 
+def _differs(criterion: str, a: float, b: float) -> bool:
+    """Whether ``a`` and ``b`` differ enough to decide ``criterion``."""
+    if criterion == "size" and _UNKNOWN not in (a, b):
+        return abs(a - b) > _SIZE_NOISE * max(a, b)
+    return a != b
+
+
+def _decisive(a: Evaluation, b: Evaluation, ranking: Sequence[str]) -> str | None:
+    """The first criterion on which ``a`` and ``b`` differ enough, if any."""
+    return next((c for c in ranking if _differs(c, _value(a, c), _value(b, c))), None)
+
+
 def _key(evaluation: Evaluation, ranking: Sequence[str]) -> tuple[object, ...]:
     return (
         not evaluation.usable,
         *(_value(evaluation, c) for c in ranking),
+        evaluation.candidate.kind != UPDATE,
         evaluation.candidate.image,
         evaluation.candidate.tag,
     )
@@ -79,10 +93,23 @@ def winner_reason(
             "no candidate can be recommended: each is past its end of life, or its "
             "vulnerabilities could not be determined"
         )
-    decisive = next(
-        (c for c in ranking if _value(top, c) != _value(current, c)),
-        None,
-    )
+    decisive = _decisive(top, current, ranking)
+    if decisive is None:
+        update = next(
+            (
+                e
+                for e in ranked
+                if e.usable
+                and e.candidate.kind == UPDATE
+                and _decisive(e, current, ranking) is None
+            ),
+            None,
+        )
+        if update is not None:
+            return update, (
+                f"{_name(update)} is the newest release of this line and as good as "
+                f"{_name(current)} on {names}"
+            )
     if decisive is None or _value(top, decisive) > _value(current, decisive):
         return None, (
             f"keep {_name(current)}: no candidate beats it on {names} "
@@ -96,7 +123,7 @@ def winner_reason(
     )
     runner = next((e for e in ranked[1:] if e.usable), None)
     if runner is not None:
-        split = next((c for c in ranking if _value(top, c) != _value(runner, c)), None)
+        split = _decisive(top, runner, ranking)
         if split is not None:
             reason += (
                 f"; ahead of {_name(runner)} on {CRITERIA[split][1]} "

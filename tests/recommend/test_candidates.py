@@ -134,3 +134,43 @@ def test_traits_come_from_the_package_list_and_changes_say_what_a_switch_means()
         "package manager apk (was apt)",
     )
     assert changes(debian, None) == ()
+
+
+def _kind(tag: str, kind: str, size: int) -> Evaluation:
+    vulns = (("critical", 0), ("high", 0), ("medium", 1), ("low", 0))
+    return Evaluation(Candidate(IMAGE, tag, kind), vulnerabilities=vulns, compressed_size=size)
+
+
+def test_the_update_wins_when_nothing_else_differs_from_the_current_image() -> None:
+    current = _kind("3.12.1-alpine", "current", 18_200_000)
+    ranked = rank([_kind("3.12.14-alpine", "update", 18_200_000)], ["critical_high", "size"])
+    winner, reason = winner_reason(ranked, current, ["critical_high", "size"])
+    assert winner is ranked[0]
+    assert reason == (
+        "python:3.12.14-alpine is the newest release of this line and as good as "
+        "python:3.12.1-alpine on critical+high vulnerabilities, then compressed size"
+    )
+
+
+def test_sizes_within_one_percent_do_not_decide_and_the_update_ranks_before_its_equals() -> None:
+    current = _kind("3.12.1-alpine", "current", 1_846)
+    candidates = [
+        _kind("3.12.1-bookworm", "variant", 1_845),
+        _kind("3.12.14-alpine", "update", 1_845),
+    ]
+    ranked = rank(candidates, ["critical_high", "size"])
+    assert [e.candidate.kind for e in ranked] == ["update", "variant"]
+    winner, reason = winner_reason(ranked, current, ["critical_high", "size"])
+    assert winner is not None
+    assert winner.candidate.kind == "update"
+    assert "against" not in reason  # a 1-byte difference is not given as the reason
+
+
+def test_a_real_size_difference_still_decides() -> None:
+    current = _kind("3.12.1-slim", "current", 45_100_000)
+    ranked = rank([_kind("3.12.1-alpine", "variant", 18_200_000),
+                   _kind("3.12.14-slim", "update", 45_000_000)], ["critical_high", "size"])  # fmt: skip
+    winner, reason = winner_reason(ranked, current, ["critical_high", "size"])
+    assert winner is not None
+    assert winner.candidate.kind == "variant"
+    assert "compressed size 18.2 MB against 45.1 MB now" in reason
