@@ -54,6 +54,8 @@ def crontab_weekdays(field: str) -> str:
     out: list[str] = []
     for part in field.lower().split(","):
         base, _, step_text = part.partition("/")
+        if not base:
+            raise ValueError(f"{field!r} has an empty item (0-7, sun-sat)")
         if not any(c.isdigit() for c in base) and base != "*":
             out.append(part)  # names (mon-fri) mean the same in both
             continue

@@ -57,3 +57,9 @@ def test_problems_are_still_found(expression: str, problem: str) -> None:
     found = cron_problem(expression)
     assert found is not None
     assert problem in found
+
+
+@pytest.mark.parametrize("expression", ["* * * * *,", "* * * * ,mon", "0 3 * * 1,,5", "0 3 * * /2"])
+def test_an_empty_day_of_week_item_is_refused_like_apscheduler_does(expression: str) -> None:
+    assert cron_problem(expression) == cron_problem(expression, thorough=True)
+    assert cron_problem(expression) is not None
