@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cachefile import write_entry
 from bot.errors import RegistryError, ScanError
 from bot.registry import Descriptor, ImageIndex, ImageManifest, RegistryClient
 from bot.sbom.spdx import SPDX_PREDICATE, SbomDocument, parse_statement
@@ -144,13 +145,7 @@ class SbomCache:
         path = self._path(digest, max_packages)
         if path is None:
             return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(_dump(doc))
-            os.replace(tmp, path)
-        except OSError as exc:
-            logger.warning("sbom cache: cannot write %s: %s", path, exc)
+        write_entry(path, _dump(doc), "sbom cache")
 
 
 def _statement(

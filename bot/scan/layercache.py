@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.cachefile import write_entry
 from bot.scan.layers import LayerEntry, LayerFindings
 from bot.scan.packages import Package
 
@@ -166,10 +167,4 @@ class LayerCache:
         path = self._path(findings.digest)
         if path is None:
             return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(_dump(findings))
-            os.replace(tmp, path)
-        except OSError as exc:
-            logger.warning("layer cache: cannot write %s: %s", path, exc)
+        write_entry(path, _dump(findings), "layer cache")
