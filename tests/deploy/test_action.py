@@ -283,7 +283,8 @@ def test_the_state_is_kept_where_the_cache_is_private_enough(
     run = run_action(_load("action.yml"), ACTION_DIR, {"dry-run": "true", **inputs},
                      workspace=tmp_path, temp=tmp_path, env=env, private=private)  # fmt: skip
     locate = run.steps[2]
-    assert locate.name == "Locate the state" and locate.returncode == 0, locate.stderr
+    assert locate.name == "Locate the state"
+    assert locate.returncode == 0, locate.stderr
     written = (tmp_path / "step-2.out").read_text(encoding="utf-8")
     assert ("dir=" in written) is kept
     assert ("::notice" in locate.stdout) is (not kept and "state" not in inputs)
