@@ -77,9 +77,17 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.checks.cosign",
     "bot.lineage.labels",
     # The registry cache (a state directory), credential helpers, "did you mean" hints.
+    "bot.registry.cache",
     "sqlite3",
     "subprocess",
     "difflib",
+    # Schedules and windows (their cron parser, time zones), presets (``extends``), PEP 440
+    # ranges: read when configured.
+    "bot.windows",
+    "bot.cron",
+    "zoneinfo",
+    "bot.presets",
+    "packaging.specifiers",
 )
 
 _CHILD = """
