@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from bot.checks.model import RULES
 from bot.checks.settings import ChecksSettings, checks_from_config
 from bot.configcheck import check_document, raise_problems
 from bot.configload import (
@@ -378,7 +379,7 @@ def load_settings(
     for name in sorted(environ):
         if not name.startswith(ENV_PREFIX) or name in ENV_RESERVED:
             continue
-        keys = tuple(part for part in name[len(ENV_PREFIX) :].lower().split("__"))
+        keys = env_keys(name)
         _set_path(data, keys, parse_env_value(name, environ[name]))
         positions.set_origin(keys, f"environment variable {name}")
     for dotted, value in (overrides or {}).items():
@@ -394,6 +395,21 @@ def load_settings(
         data, positions = document.data, document.positions
     validate(data, positions)
     return _build(data, source=positions.origin)
+
+
+def env_keys(name: str) -> tuple[str, ...]:
+    """The key path a ``BASE_IMAGE_BOT_*`` variable sets: ``__`` separates levels.
+
+    A shell variable name cannot hold ``-``, so ``_`` in the segment after ``CHECKS`` stands
+    for the ``-`` of a check's id: ``BASE_IMAGE_BOT_CHECKS__END_OF_LIFE__WARN_DAYS`` sets
+    ``checks.end-of-life.warn_days``. Any other segment is taken as written, in lower case.
+    """
+    keys = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+    if len(keys) > 1 and keys[0] == "checks":
+        check = keys[1].replace("_", "-")
+        if check in RULES:
+            return (keys[0], check, *keys[2:])
+    return keys
 
 
 def validate(data: object, positions: Positions, *, separator: str = "\n") -> None:

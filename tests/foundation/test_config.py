@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -260,3 +262,39 @@ def test_update_types_come_from_one_enum() -> None:
     assert list(UPDATE_TYPES) == names
     assert set(Policy().update_types) == {t.value for t in DEFAULT_UPDATE_TYPES}
     assert {f"outdated-base-image/{n}" for n in names} <= set(RULES)
+
+
+def test_a_shell_can_set_a_check_option_by_environment(tmp_path: Path) -> None:
+    """A POSIX shell cannot name a variable with ``-``: ``END_OF_LIFE`` stands for ``end-of-life``
+    after ``CHECKS``, exactly as the file would set it."""
+    script = (
+        "BASE_IMAGE_BOT_CHECKS__END_OF_LIFE__WARN_DAYS=30 "
+        "BASE_IMAGE_BOT_CHECKS__UNPINNED_TAG__SEVERITY=$1 "
+        f'"{sys.executable}" -m bot config check "{DEFAULT_YAML}"'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BASE_IMAGE_BOT_")}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def check(severity: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["/bin/sh", "-c", script, "sh", severity],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    assert check("high").returncode == 0
+    refused = check("bogus")
+    assert refused.returncode == 2
+    assert (
+        "environment variable BASE_IMAGE_BOT_CHECKS__UNPINNED_TAG__SEVERITY: "
+        "checks.unpinned-tag.severity: 'bogus' is not one of"
+    ) in refused.stderr
+    file = write(
+        tmp_path, "checks: {end-of-life: {warn_days: 30}, unpinned-tag: {severity: high}}\n"
+    )
+    environ = {
+        "BASE_IMAGE_BOT_CHECKS__END_OF_LIFE__WARN_DAYS": "30",
+        "BASE_IMAGE_BOT_CHECKS__UNPINNED_TAG__SEVERITY": "high",
+    }
+    assert load_settings(None, environ=environ).checks == load_settings(file, environ={}).checks
+    message = error_of(tmp_path, "{}\n", {"BASE_IMAGE_BOT_CHECKS__NO_SUCH_CHECK__SEVERITY": "high"})
+    assert "unknown key 'no_such_check'" in message
