@@ -9,6 +9,8 @@ requests in flight per host.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,19 +42,63 @@ class DigestQuery:
 def run_concurrently(
     keys: Iterable[K], work: Callable[[K], T], max_workers: int = 8
 ) -> dict[K, T | RegistryError]:
-    """Run ``work`` for each distinct key in a thread pool; a RegistryError is kept as the value."""
+    """Run ``work`` for each distinct key, at most ``max_workers`` at a time; a RegistryError is
+    kept as the value (any other exception is raised once every started call has ended).
+
+    The calling thread works through the keys too, helped by up to ``max_workers - 1`` threads
+    of a pool kept for the process: a run makes several such batches, and starting and joining
+    new threads for each cost more CPU than many of the lookups they run. A helper that has
+    not started when the keys run out is cancelled, so a batch started from inside another
+    batch's work never waits for a thread that the pool cannot give it.
+    """
     unique = list(dict.fromkeys(keys))
-
-    def one(key: K) -> T | RegistryError:
-        try:
-            return work(key)
-        except RegistryError as exc:
-            return exc
-
     if not unique:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(unique)))) as pool:
-        return dict(zip(unique, pool.map(one, unique), strict=True))
+    results: dict[int, T | RegistryError] = {}
+    failures: dict[int, BaseException] = {}
+    pending = iter(range(len(unique)))
+    lock = threading.Lock()
+
+    def drain() -> None:
+        while True:
+            with lock:
+                index = None if failures else next(pending, None)
+            if index is None:
+                return
+            try:
+                results[index] = work(unique[index])
+            except RegistryError as exc:
+                results[index] = exc
+            except BaseException as exc:
+                with lock:
+                    failures[index] = exc
+                return
+
+    helpers = [_shared_pool().submit(drain) for _ in range(min(max_workers, len(unique)) - 1)]
+    try:
+        drain()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()
+    if failures:
+        raise failures[min(failures)]
+    return {key: results[index] for index, key in enumerate(unique)}
+
+
+_POOL_LOCK = threading.Lock()
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+#: Threads the shared pool keeps at most: several runs (``serve``) share it.
+POOL_THREADS = 32
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The process's lookup pool (a new one in a forked child: threads do not survive a fork)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():
+            _POOL = (os.getpid(), ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="lookup"))
+        return _POOL[1]
 
 
 def list_tags(

@@ -121,13 +121,17 @@ class _Watchdog:
 
     def watch(self, ticket: Ticket) -> None:
         with self._cond:
-            heapq.heappush(self._heap, (ticket.deadline, next(self._order), ticket))
+            entry = (ticket.deadline, next(self._order), ticket)
+            heapq.heappush(self._heap, entry)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="registry-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            # The watchdog sleeps until the earliest deadline: a later one needs no wake-up
+            # (a thread switch per request otherwise).
+            if self._heap[0] is entry:
+                self._cond.notify()
 
     def _run(self) -> None:
         while True:

@@ -10,24 +10,34 @@
   the per-host value from :meth:`RegistrySettings.verify_for` on every request);
 * no automatic redirects: the transport follows them itself so ``Authorization`` never leaves
   the registry's origin. Timeouts are passed on every call by the transport;
-* connections register with the request's total deadline (:mod:`bot.registry.deadline`).
+* connections register with the request's total deadline (:mod:`bot.registry.deadline`);
+* :func:`send` hands a request straight to the session's adapter: no cookies (the registry
+  protocol uses none; Docker's and containerd's clients keep no cookie jar either), no
+  redirect bookkeeping (the transport follows redirects), no per-request scan of the
+  environment (the transport passes the proxies it read once per origin).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from bot import __version__
 from bot.registry.deadline import deadline_pools
 from bot.registry.settings import RegistrySettings
 
-__all__ = ["USER_AGENT", "DeadlineAdapter", "make_session"]
+__all__ = ["USER_AGENT", "DeadlineAdapter", "make_session", "send"]
 
 USER_AGENT = f"base-image-bot/{__version__}"
+
+#: The cookies every registry request carries: none (never written to).
+_NO_COOKIES = RequestsCookieJar()
 
 
 def make_retry(settings: RegistrySettings) -> Retry:
@@ -76,3 +86,29 @@ def make_session(settings: RegistrySettings) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    timeout: tuple[float, float],
+    proxies: Mapping[str, str],
+    verify: bool | str,
+) -> requests.Response:
+    """``method url`` through ``session``'s adapter, its body left to stream.
+
+    What ``Session.request`` would send, with the session's headers (``User-Agent``...) under
+    ``headers``, minus its per-request work the registry client does not use: merging and
+    extracting cookies, redirect resolution, hooks, reading proxy settings from the
+    environment (a quarter of the CPU time of a ``HEAD`` on loopback).
+    """
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method=method, url=url, headers=merged, cookies=_NO_COOKIES)
+    return session.get_adapter(url).send(
+        prepared, stream=True, timeout=timeout, proxies=dict(proxies), verify=verify
+    )

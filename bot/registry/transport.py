@@ -51,6 +51,7 @@ from bot.registry.replies import (
     oneline,
     read_bounded,
 )
+from bot.registry.session import send
 from bot.registry.settings import RegistrySettings
 
 __all__ = ["Transport", "TransportStats", "read_bounded"]
@@ -127,6 +128,7 @@ class Transport:
         self._probed: set[str] = set()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._requests = 0
+        self._proxies: dict[tuple[str, str], dict[str, str]] = {}
 
     # -- public state ----------------------------------------------------------------------
     def stats(self) -> TransportStats:
@@ -313,14 +315,13 @@ class Transport:
         if ticket is not None:
             ticket.host = host
         try:
-            return self._session.request(
+            return send(
+                self._session,
                 method,
                 url,
-                headers=dict(headers),
-                allow_redirects=False,
-                stream=True,
+                headers,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                proxies=get_environ_proxies(url),
+                proxies=self._proxies_for(url),
                 verify=self.settings.verify_for(host),
             )
         except (requests.RequestException, deadline.DeadlineExceeded) as exc:
@@ -334,6 +335,16 @@ class Transport:
             raise RegistryError(
                 f"{what}: request to {host} failed ({type(exc).__name__}){_hint(exc, host)}"
             ) from exc
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The environment's proxies for ``url`` (``http_proxy``... bypassed by ``no_proxy``),
+        read once per origin for the run instead of scanning the environment per request."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._proxies.get(key)
+        if found is None:
+            found = self._proxies[key] = get_environ_proxies(url)
+        return found
 
     @contextmanager
     def _slot(self, host: str) -> Iterator[None]:
