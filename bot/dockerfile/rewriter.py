@@ -21,7 +21,6 @@ from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
 from bot.dockerfile.model import Reference, Span, TagSlot
 from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
-from bot.kinds.yamlspan import reads_as_string
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ def _check(
             changes = () if old == new_tag else ((tag[0], tag[1], old, new_tag),)
         elif (split := split_tag(tag, new_tag)) is None:
             return "partial-arg", ()
-        elif tag.plain_yaml and not reads_as_string(new_tag):
+        elif tag.plain_yaml and not _reads_as_string(new_tag):
             return "yaml-type", ()
         else:
             changes = tuple((span.start, span.end, span.text, text) for span, text in split)
@@ -119,6 +118,13 @@ def _check(
     if new_digest is not None and digest is None and pin_at is None:
         return "no-pin-site", ()
     return None, changes
+
+
+def _reads_as_string(tag: str) -> bool:
+    """Whether ``tag`` stays a string as a plain YAML scalar (PyYAML: loaded for YAML files)."""
+    from bot.kinds.yamlspan import reads_as_string
+
+    return reads_as_string(tag)
 
 
 @functools.lru_cache(maxsize=4096)
