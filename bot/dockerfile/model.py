@@ -185,6 +185,11 @@ def _pack(
     return None
 
 
+#: ``Reference.edit_sites()``: the tag (a slot, or the byte range of a literal one-piece tag),
+#: the digest span and the pin site.
+Sites = tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]
+
+
 @dataclass(frozen=True, slots=True, init=False, repr=False)
 class Reference:
     """One image reference found in a Dockerfile, with what the rewriter needs.
@@ -247,7 +252,7 @@ class Reference:
         values.update(changes)
         return Reference(**values)  # type: ignore[arg-type]
 
-    def edit_sites(self) -> tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]:
+    def edit_sites(self) -> Sites:
         """``(tag, digest, pin_at)`` in one read, for the rewriter: a literal tag written in one
         piece (the text ``ref.tag``, any new tag fits) comes as its ``(start, end)`` byte range
         instead of a :class:`TagSlot` (which is rebuilt on every read of :attr:`tag`)."""
@@ -291,26 +296,12 @@ class Reference:
     @property
     def digest(self) -> Span | None:
         """Span of ``@algo:hex`` when the digest is contiguous in the file."""
-        where = self.placement
-        if isinstance(where, Placement):
-            return where.digest
-        if not where & _DIGEST_BIT:
-            return None
-        text = f"@{self.ref.digest}"
-        start = self._tag_end(where)
-        return Span(start, start + _size(text), text, where >> _LINE_SHIFT & _LINE_MAX)
+        return self.edit_sites()[1]
 
     @property
     def pin_at(self) -> int | None:
         """Byte offset where ``@digest`` is inserted when the reference has none."""
-        where = self.placement
-        if isinstance(where, Placement):
-            return where.pin_at
-        return None if where & _DIGEST_BIT else self._tag_end(where)
-
-    def _tag_end(self, where: int) -> int:
-        assert self.ref.tag is not None
-        return (where >> _START_SHIFT) + _size(self.ref.tag)
+        return self.edit_sites()[2]
 
 
 _ATTRIBUTES = (
