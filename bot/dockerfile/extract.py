@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from bot.dockerfile.expand import Expansion, Mapped, Segment, byte_len, expand, unknown
 from bot.dockerfile.imageref import ImageRef, parse
 from bot.dockerfile.instructions import Lexed, Logical, lex, shell_words
-from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped
+from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped, TagSlot
 from bot.dockerfile.spans import Site, locate
 from bot.errors import ImageReferenceError
 
@@ -56,6 +56,7 @@ class _Extractor:
         self.errors: list[ExtractError] = []
         self.strings: dict[str, str] = {}
         self.parsed: dict[str, ImageRef] = {}
+        self.slots: dict[TagSlot, TagSlot] = {}
 
     def run(self) -> Extraction:
         for ins in self.lexed.instructions():
@@ -291,7 +292,7 @@ class _Extractor:
                 return
             word_end = ins.byte_at(e - 1) + byte_len(ins.text[e - 1])
             site = Site(kind, self.path, ins.line, line, raw, word_end, platform, stage)
-            found = locate(ref, exp.value, site, self.lexed.line_of)
+            found = locate(ref, exp.value, site, self.lexed.line_of, self.slots)
             if isinstance(found, Reference):
                 self.references.append(found)
             else:
