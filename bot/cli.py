@@ -12,7 +12,6 @@ guards the import graph; ``bench/bench_startup.py`` measures it.
 from __future__ import annotations
 
 import argparse
-import difflib
 import logging
 import os
 import re
@@ -73,6 +72,8 @@ def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
 
 def suggestion(message: str, options: Sequence[str]) -> str:
     """``; did you mean 'run'?`` for an argparse error about a mistyped choice or flag."""
+    import difflib  # only a mistyped command line needs it
+
     choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
     if choice:
         candidates = re.findall(r"'([^']*)'", choice.group(2))

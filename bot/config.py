@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.checks.model import RULES
 from bot.checks.settings import ChecksSettings, checks_from_config
@@ -31,11 +31,13 @@ from bot.configload import (
 from bot.dockerfile.discover import DEFAULT_INCLUDE
 from bot.kinds.discover import DEFAULT_RULES, Discovery, KindRule
 from bot.lineage.settings import LineageSettings, lineage_from_config
-from bot.presets import PresetReader, resolve_presets
 from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
 from bot.versioning.rules import DEFAULT_UPDATE_TYPES
-from bot.windows import Window
+
+if TYPE_CHECKING:  # presets (``extends``) and schedule windows are read when configured
+    from bot.presets import PresetReader
+    from bot.windows import Window
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
 #: Environment variables with the prefix that are not configuration keys.
@@ -386,6 +388,7 @@ def load_settings(
         positions.set_origin(keys, f"command-line option for {dotted}")
     if "extends" in data:
         from bot.presetread import settings_reader
+        from bot.presets import resolve_presets
 
         reader = presets or settings_reader(path, data.get("github", {}))
         document = resolve_presets(YamlDocument(data, positions), reader)
@@ -476,6 +479,8 @@ def rules_of(entries: list[Mapping[str, Any]], timezone: str) -> tuple[ImageRule
 def _window(entry: Mapping[str, Any] | None, timezone: str) -> Window | None:
     if entry is None:
         return None
+    from bot.windows import Window
+
     return Window(tuple(entry.get("windows", ())), entry.get("timezone", timezone))
 
 

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from bot.configload import Key, Positions, format_path
-from bot.cron import cron_problem, timezone_problem
 from bot.errors import ConfigError, PolicyError
 
 if TYPE_CHECKING:
@@ -194,10 +193,32 @@ def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+# The schedule checks load the cron parser and zoneinfo: only for a schedule that is configured.
+def _cron_problem(cron: str) -> str | None:
+    """See :func:`bot.cron.cron_problem`."""
+    from bot.cron import cron_problem
+
+    return cron_problem(cron)
+
+
+def _timezone_problem(name: str) -> str | None:
+    """See :func:`bot.cron.timezone_problem`."""
+    from bot.cron import timezone_problem
+
+    return timezone_problem(name)
+
+
+def _window_problem(cron: str) -> str | None:
+    """See :func:`bot.windows.window_problem`."""
+    from bot.windows import window_problem
+
+    return window_problem(cron)
+
+
 def _schedules(data: Mapping[str, Any]) -> Found:
     schedule = _section(data, "schedule")
     timezone = schedule.get("timezone")
-    if isinstance(timezone, str) and (problem := timezone_problem(timezone)):
+    if isinstance(timezone, str) and (problem := _timezone_problem(timezone)):
         yield ("schedule", "timezone"), problem
     crons: list[tuple[tuple[Key, ...], object]] = [(("schedule", "cron"), schedule.get("cron"))]
     repos = data.get("repos")
@@ -209,15 +230,13 @@ def _schedules(data: Mapping[str, Any]) -> Found:
             else:
                 crons.append((("repos", index, "schedule"), own))
     for keys, cron in crons:
-        if isinstance(cron, str) and (problem := cron_problem(cron)):
+        if isinstance(cron, str) and (problem := _cron_problem(cron)):
             yield keys, problem
 
 
 def _windows(data: Mapping[str, Any]) -> Found:
     """Schedule windows and their time zones: ``schedule``, ``repos[].schedule``,
     ``rules[].schedule`` (read by the scheduler's parser, as the bot evaluates them)."""
-    from bot.windows import window_problem
-
     places: list[tuple[tuple[Key, ...], object]] = [(("schedule",), data.get("schedule"))]
     for list_key in ("repos", "rules"):
         items = data.get(list_key)
@@ -228,11 +247,11 @@ def _windows(data: Mapping[str, Any]) -> Found:
         if not isinstance(section, Mapping):
             continue
         zone = section.get("timezone")
-        if keys != ("schedule",) and isinstance(zone, str) and (problem := timezone_problem(zone)):
+        if keys != ("schedule",) and isinstance(zone, str) and (problem := _timezone_problem(zone)):
             yield (*keys, "timezone"), problem
         windows = section.get("windows")
         for index, window in enumerate(windows if isinstance(windows, list) else []):
-            if isinstance(window, str) and (problem := window_problem(window)):
+            if isinstance(window, str) and (problem := _window_problem(window)):
                 yield (*keys, "windows", index), problem
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
 from bot.limits import MAX_CONFIG_BYTES
+
+if TYPE_CHECKING:  # PyYAML is imported by the functions that parse (not by a run without a file)
+    import yaml
 
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 32
@@ -82,6 +83,8 @@ def load_yaml(path: Path) -> YamlDocument:
 
 def parse_yaml(raw: bytes, *, origin: str) -> YamlDocument:
     """Parse YAML bytes into a mapping with key positions."""
+    import yaml
+
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{origin}: configuration file is larger than {MAX_CONFIG_BYTES} bytes")
     try:
@@ -123,6 +126,8 @@ def _check_depth(text: str, origin: str) -> None:
     Works on the parser's event stream, which needs no recursion, so even a document nested
     thousands of levels deep gives a clear error instead of exhausting the stack.
     """
+    import yaml
+
     frames: list[list[Any]] = []  # [is_mapping, expecting_key, last key or index]
 
     def child_done() -> None:
@@ -156,6 +161,8 @@ def _check_depth(text: str, origin: str) -> None:
 
 
 def _check_size(root: yaml.Node, origin: str) -> None:
+    import yaml
+
     sizes: dict[int, int] = {}
 
     def size(node: yaml.Node) -> int:
@@ -180,6 +187,8 @@ def _check_size(root: yaml.Node, origin: str) -> None:
 
 
 def _walk(node: yaml.Node, keys: tuple[Key, ...], positions: Positions, origin: str) -> None:
+    import yaml
+
     if len(keys) > MAX_DEPTH:
         raise ConfigError(
             f"{origin}:{node.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep"

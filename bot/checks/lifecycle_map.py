@@ -1,6 +1,7 @@
 """Where a base image sits in the lifecycle data (pure): image name + tag → (product, cycle).
 
-Reads the one mapping file, ``bot/checks/data/lifecycle-map.yaml`` (see its header): the image's
+Reads the one mapping file, ``bot/checks/data/lifecycle-map.yaml`` (see its header; a run reads
+its JSON twin, written by ``scripts/compile_data.py``, and imports no YAML parser): the image's
 own product (``python:3.12.1-slim`` → ``python`` ``3.12``; ``debian:bookworm`` → ``debian``
 ``12``) and the operating system named inside the tag (``-bullseye`` → ``debian`` ``11``,
 ``-alpine3.16`` → ``alpine-linux`` ``3.16``, ``jammy`` → ``ubuntu`` ``22.04``).
@@ -9,13 +10,12 @@ own product (``python:3.12.1-slim`` → ``python`` ``3.12``; ``debian:bookworm``
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import yaml
 
 from bot.checks.lifecycle import Cycle, Lifecycle, Product
 from bot.errors import CheckError
@@ -106,15 +106,11 @@ def parse_map(document: object) -> LifecycleMap:
     return LifecycleMap(tuple(images), tuple(tokens))
 
 
-#: libyaml's safe loader when PyYAML has it (ten times faster on the bundled file), else PyYAML's.
-_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @cache
 def bundled_map() -> LifecycleMap:
-    """The mapping shipped with the bot."""
-    text = resources.files("bot.checks").joinpath("data/lifecycle-map.yaml").read_text("utf-8")
-    return parse_map(yaml.load(text, Loader=_LOADER))  # noqa: S506 (a safe loader)
+    """The mapping shipped with the bot (``data/lifecycle-map.yaml``, read from its JSON twin)."""
+    text = resources.files("bot.checks").joinpath("data/lifecycle-map.json").read_text("utf-8")
+    return parse_map(json.loads(text))
 
 
 def _fill(template: str, values: dict[str, Any]) -> str | None:

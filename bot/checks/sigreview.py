@@ -3,7 +3,8 @@
 ``rules[].require_signature`` (an update whose new image does not verify is not proposed).
 
 Lookups are memoised per (registry, repository, digest) and run concurrently; only images that
-a signature rule (or ``require_signature``) covers cost any request.
+a signature rule (or ``require_signature``) covers cost any request, and only a run that looks a
+signature up loads the signature modules.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from bot.checks import signatures
 from bot.checks.model import NO_PROVENANCE, UNSIGNED_IMAGE, Verdict
 from bot.checks.settings import ChecksSettings
-from bot.checks.sigfetch import fetch_signatures
-from bot.checks.signatures import SignatureStatus, TrustedKey
 from bot.dockerfile.rewriter import Edit, rewrite
 from bot.errors import RegistryError
 from bot.models import SkipRecord, UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.pipeline.resolve import run_concurrently
 from bot.registry import RegistryClient
+
+if TYPE_CHECKING:
+    from bot.checks.signatures import SignatureStatus, TrustedKey
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,10 @@ class SignatureChecks:
             images.setdefault((registry, repository, digest), image)
         with self._lock:
             todo = [k for k in images if k not in self._status]
+        if not todo:
+            return
+        from bot.checks import signatures
+        from bot.checks.sigfetch import fetch_signatures
 
         def one(key: DigestKey) -> SignatureStatus:
             facts = fetch_signatures(self.client, *key)
@@ -82,7 +88,7 @@ class SignatureChecks:
         found = run_concurrently(todo, one, self.max_workers)
         with self._lock:
             for key, value in found.items():
-                if isinstance(value, SignatureStatus):
+                if isinstance(value, signatures.SignatureStatus):
                     self._status[key] = value
                 else:
                     logger.warning("signatures of %s/%s@%s: %s", *key, value)
@@ -95,6 +101,8 @@ class SignatureChecks:
         """``unsigned-image`` and ``no-provenance`` verdicts for one reference."""
         if status is None:
             return []
+        from bot.checks import signatures
+
         found: list[Verdict | None] = []
         if self.checks.enabled(UNSIGNED_IMAGE, image):
             found.append(signatures.unsigned_verdict(shown, status, self.expected(image)))
@@ -140,8 +148,12 @@ class SignatureChecks:
             if status is None and not required:
                 kept.append((update, edit))
                 continue
+            from bot.checks import signatures
+
             verified = status is not None and status.verified
-            unknown = SignatureStatus(signatures.UNSIGNED, "its digest could not be looked up")
+            unknown = signatures.SignatureStatus(
+                signatures.UNSIGNED, "its digest could not be looked up"
+            )
             note = signatures.pr_note(status or unknown, required and not verified)
             if required and not verified:
                 skipped.append(

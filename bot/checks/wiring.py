@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.checks.cosign import load_public_key
 from bot.checks.engine import Governance
 from bot.checks.lifecycle_source import LifecycleSettings, LifecycleSource
 from bot.checks.model import END_OF_LIFE
 from bot.checks.settings import ChecksSettings
-from bot.checks.signatures import TrustedKey
 from bot.checks.sigreview import SignatureChecks
 from bot.config import Settings
 from bot.errors import CheckError, ConfigError
 from bot.pipeline.describe import cache_dir
 from bot.registry import RegistryClient
+
+if TYPE_CHECKING:
+    from bot.checks.signatures import TrustedKey
 
 
 def build_governance(settings: Settings, client: RegistryClient, now: datetime) -> Governance:
@@ -49,6 +51,11 @@ def build_governance(settings: Settings, client: RegistryClient, now: datetime) 
 def load_keys(checks: ChecksSettings) -> tuple[tuple[str, TrustedKey], ...]:
     """The cosign public keys of ``checks.signatures.keys``, loaded once per run; a key that
     cannot be read or parsed is a configuration error naming it."""
+    if not checks.keys:
+        return ()
+    from bot.checks.cosign import load_public_key
+    from bot.checks.signatures import TrustedKey
+
     loaded = []
     for index, entry in enumerate(checks.keys):
         where = f"checks.signatures.keys[{index}]"

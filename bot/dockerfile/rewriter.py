@@ -20,7 +20,6 @@ from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
 from bot.dockerfile.model import Reference
 from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
-from bot.kinds.yamlspan import reads_as_string
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def can_rewrite(
                 return "no-tag"
         elif split_tag(slot, new_tag) is None:
             return "partial-arg"
-        elif slot.plain_yaml and not reads_as_string(new_tag):
+        elif slot.plain_yaml and not _reads_as_string(new_tag):
             return "yaml-type"
     if new_digest is not None:
         if drop_digest:
@@ -96,6 +95,13 @@ def can_rewrite(
     if new_digest is not None and reference.digest is None and reference.pin_at is None:
         return "no-pin-site"
     return None
+
+
+def _reads_as_string(tag: str) -> bool:
+    """Whether ``tag`` stays a string as a plain YAML scalar (PyYAML: loaded for YAML files)."""
+    from bot.kinds.yamlspan import reads_as_string
+
+    return reads_as_string(tag)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -27,10 +27,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.forge.branches import PullRequestMarker, commit_message, encode_marker, replace_marker
-from bot.forge.protocol import BotPullRequest, BranchState
+
+if TYPE_CHECKING:  # the planner is pure: a local run builds proposals without the forge's types
+    from bot.forge.protocol import BotPullRequest, BranchState
 
 ActionKind = Literal["open", "update", "close", "none", "pending"]
 EDITED_FLAG = "edited"

@@ -7,19 +7,15 @@ compose files share one. Kubernetes candidates that turn out not to be manifests
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from bot.dockerfile.extract import extract
 from bot.dockerfile.model import ExtractError, Extraction, Reference
 from bot.kinds import discover as kinds
-from bot.kinds.compose import DotEnv, extract_compose
-from bot.kinds.devcontainer import extract_devcontainer
-from bot.kinds.gitlab import extract_gitlab
-from bot.kinds.helm import extract_helm
-from bot.kinds.kubernetes import extract_kubernetes
-from bot.kinds.workflows import extract_workflow
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +37,19 @@ class Extracted:
     extraction: Extraction
 
 
+#: ``kind: (module, function)`` of the extractors of one file each. A module (and PyYAML) is
+#: imported when a file of its kind is found: a tree of Dockerfiles loads neither.
 _SINGLE = {
-    kinds.HELM: extract_helm,
-    kinds.GITHUB_ACTIONS: extract_workflow,
-    kinds.GITLAB_CI: extract_gitlab,
-    kinds.DEVCONTAINER: extract_devcontainer,
+    kinds.HELM: ("bot.kinds.helm", "extract_helm"),
+    kinds.GITHUB_ACTIONS: ("bot.kinds.workflows", "extract_workflow"),
+    kinds.GITLAB_CI: ("bot.kinds.gitlab", "extract_gitlab"),
+    kinds.DEVCONTAINER: ("bot.kinds.devcontainer", "extract_devcontainer"),
 }
+
+
+def _extractor(kind: str) -> Callable[[bytes, str], Extraction]:
+    module, name = _SINGLE[kind]
+    return cast(Callable[[bytes, str], Extraction], getattr(importlib.import_module(module), name))
 
 
 def extract_files(files: Sequence[FoundFile]) -> list[Extracted]:
@@ -77,6 +80,8 @@ def _extract_one(
     """One file's extraction (None: a Kubernetes candidate that is not a manifest); compose
     references whose tag lives in ``.env`` are added to ``env_refs``."""
     if found.kind == kinds.COMPOSE:
+        from bot.kinds.compose import DotEnv, extract_compose
+
         directory = found.path.rpartition("/")[0]
         env_path = f"{directory}/.env" if directory else ".env"
         env_file = envs.get(env_path)
@@ -86,11 +91,13 @@ def _extract_one(
             env_refs.setdefault(env_path, []).extend(result.env)
         extraction: Extraction | None = result.compose
     elif found.kind == kinds.KUBERNETES:
+        from bot.kinds.kubernetes import extract_kubernetes
+
         extraction = extract_kubernetes(found.data, found.path)
         if extraction is None:
             logger.debug("%s: not a Kubernetes manifest", found.path)
     elif found.kind in _SINGLE:
-        extraction = _SINGLE[found.kind](found.data, found.path)
+        extraction = _extractor(found.kind)(found.data, found.path)
     else:
         extraction = extract(found.data, found.path)
     return extraction

@@ -19,8 +19,7 @@ from typing import Any
 
 from bot.dockerfile.imageref import parse
 from bot.errors import ImageReferenceError
-from bot.lineage.model import Note
-from bot.lineage.workflows import BuildStep
+from bot.lineage.model import BuildStep, Note
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from bot.kinds.compose import KIND, parse_env
 from bot.kinds.load import load_yaml
 from bot.kinds.refs import whole_reference
 from bot.kinds.yamlspan import get, items, scalar
-from bot.lineage.model import Note
-from bot.lineage.workflows import BuildStep
+from bot.lineage.model import BuildStep, Note
 
 
 def compose_steps(

@@ -9,18 +9,19 @@ configuration, or the repository's own ``.github/base-image-bot.yml``) say what 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import REPO_CONFIG_PATH
-from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError
 from bot.kinds import discover as kinds
-from bot.kinds.extract import FoundFile
 from bot.lineage.bake import bake_steps, is_bake_file
-from bot.lineage.compose import compose_steps
-from bot.lineage.model import Dockerfile, Note, Publication, RepoFacts, Usage
+from bot.lineage.model import BuildStep, Dockerfile, Note, Publication, RepoFacts, Usage
 from bot.lineage.settings import Publishes, publishes_from_config
-from bot.lineage.workflows import BuildStep, build_steps
-from bot.pipeline.sources import SourceFile
+
+if TYPE_CHECKING:
+    from bot.dockerfile.imageref import ImageRef
+    from bot.kinds.extract import FoundFile
+    from bot.pipeline.sources import SourceFile
 
 #: Reference kinds that make a Dockerfile "built on" an image (not ``# syntax=``).
 BUILT_ON = frozenset({"from", "arg", "copy-from", "mount-from"})
@@ -94,10 +95,14 @@ def repo_facts(
                     Publication(image, Dockerfile(repo, step.dockerfile), via, where, step.tags)
                 )
 
-    for source in files:
+    for source in files:  # the YAML readers are imported when a tree has such files
         if source.kind == kinds.GITHUB_ACTIONS:
+            from bot.lineage.workflows import build_steps
+
             add("workflow", source.path, build_steps(source.data, source.path, repo))
         elif source.kind == kinds.COMPOSE:
+            from bot.lineage.compose import compose_steps
+
             directory = source.path.rpartition("/")[0]
             env = raw.get(f"{directory}/.env" if directory else ".env")
             add("compose", source.path, compose_steps(source.data, source.path, repo, env))

@@ -22,7 +22,6 @@ from bot.kinds.extract import FoundFile
 from bot.lineage.bake import MAX_BAKE_BYTES, is_bake_file
 from bot.lineage.facts import repo_facts
 from bot.lineage.graph import LineageGraph, summary
-from bot.lineage.labels import candidates, read_sources, resolve
 from bot.lineage.model import ImageSource, Note, Publication, RepoFacts
 from bot.lineage.source import GITHUB, host_of
 from bot.pipeline.sources import SourceFile, read_regular
@@ -129,6 +128,8 @@ class Lineage:
         options = self.settings.lineage
         by_repo = {k: v for k, v in known.items() if v.repo}
         if options.labels and by_repo:  # a label can only point to a configured repository
+            from bot.lineage.labels import candidates, resolve
+
             published = {p.image for p in graph.publications}
             wanted = candidates(graph.usages, published, options.skip_labels)
             found = self._labels(wanted)
@@ -163,6 +164,8 @@ class Lineage:
                 found[image] = cached
             else:
                 missing[image] = reference
+        from bot.lineage.labels import read_sources
+
         platform = parse_platform(self.settings.platform)
         try:
             read = read_sources(self.client, missing, platform, self.settings.lookup.max_workers)

@@ -66,6 +66,17 @@ class Note:
 
 
 @dataclass(frozen=True)
+class BuildStep:
+    """One build step (a workflow step, a Bake target, a compose service): the Dockerfile it
+    builds, the images and literal tags it names."""
+
+    dockerfile: str
+    images: tuple[str, ...]
+    tags: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class RepoFacts:
     """What one repository (or one local tree) says about itself."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from yaml.nodes import Node
 
@@ -22,21 +21,11 @@ from bot.kinds.load import load_yaml
 from bot.kinds.text import TextSource
 from bot.kinds.yamlspan import get, items, scalar, sequence
 from bot.lineage.expressions import is_expression, resolve, step_output
-from bot.lineage.model import Note
+from bot.lineage.model import BuildStep, Note
 
 BUILD_PUSH = "docker/build-push-action"
 METADATA = "docker/metadata-action"
 _DEFAULT_CONTEXT = "{{defaultContext}}"
-
-
-@dataclass(frozen=True)
-class BuildStep:
-    """One build step: the Dockerfile it builds, the images and literal tags it names."""
-
-    dockerfile: str
-    images: tuple[str, ...]
-    tags: tuple[str, ...]
-    line: int
 
 
 def _text(source: TextSource, node: Node | None) -> str | None:

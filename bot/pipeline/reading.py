@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot import __version__
@@ -60,6 +60,13 @@ def repository_skip(repo: str, why: str) -> SkipRecord:
     return SkipRecord("", 0, repo, reason, f"{repo} is {why}: left alone", repo)
 
 
+def _outcome_settings(settings: Settings) -> Settings:
+    """The settings that can change what a run wants: not where the configuration was read
+    from, how the run logs, or where its state lives (an Action's state is restored from its
+    cache into each runner's own temporary directory)."""
+    return replace(settings, source="", log_level="", log_format="", state_dir=None)
+
+
 def prepare_repository(
     pipeline: Pipeline, repo: str, entry: RepoSettings | None = None
 ) -> Prepared | RunReport:
@@ -73,7 +80,7 @@ def prepare_repository(
     )
     settings = pipeline.settings
     store = pipeline.repo_state
-    config = digest_of(__version__, settings, entry)
+    config = digest_of(__version__, _outcome_settings(settings), entry)
     fingerprint: str | None = None
     stored: RepoState | None = None
     try:

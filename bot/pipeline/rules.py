@@ -11,9 +11,9 @@ import fnmatch
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.config import ImageRuleSettings, Policy, PolicyOverrides
+from bot.config import ImageRuleSettings, Policy, PolicyOverrides, Settings
 from bot.errors import ConfigError, PolicyError
-from bot.versioning import ImageRule
+from bot.versioning import ImageRule, UpdateType
 
 
 @lru_cache(maxsize=1024)
@@ -40,3 +40,14 @@ def rule_for(
         return _to_rule(image_name, policy)
     except PolicyError as exc:
         raise ConfigError(f"{where} (for {image_name}): {exc}") from exc
+
+
+def allows_variant(
+    image: str, settings: Settings, overrides: PolicyOverrides | None = None
+) -> bool:
+    """Whether the rule for ``image`` opts in to ``variant`` updates."""
+    try:
+        rule = rule_for(image, settings.policy, settings.rules, overrides)
+    except ConfigError:
+        return False
+    return UpdateType.VARIANT in rule.update_types

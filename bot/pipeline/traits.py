@@ -14,10 +14,13 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.config import PolicyOverrides, RepoSettings, Settings
 from bot.models import UpdateRecord
-from bot.windows import Window
+
+if TYPE_CHECKING:  # windows (and their cron parser) are read by repository runs and rules
+    from bot.windows import Window
 
 OUTSIDE_SCHEDULE = "outside schedule"
 
@@ -55,6 +58,8 @@ def traits_of(
 def repository_window(settings: Settings, entry: RepoSettings) -> Window:
     """When new pull requests may be opened in the repository: the entry's windows, else the
     (repository-merged) ``schedule.windows``."""
+    from bot.windows import Window
+
     if entry.windows is not None:
         return Window(entry.windows, entry.timezone or settings.schedule.timezone)
     return Window(settings.schedule.windows, settings.schedule.timezone)

@@ -23,6 +23,7 @@ from bot.config import PolicyOverrides, Settings
 from bot.pipeline.audit import Auditor, FileResult, Progress
 from bot.pipeline.describe import Describer, ScanContext, render_pull_request_body
 from bot.pipeline.proposals import BodyRenderer
+from bot.pipeline.rules import allows_variant
 from bot.registry import HttpRegistryClient, settings_from_config
 
 if TYPE_CHECKING:
@@ -84,8 +85,6 @@ class Pipeline:
         """Recommendations for the references of ``results`` when ``recommend.enabled`` (else
         only for images whose rule opts in to ``variant`` updates), and ``results`` with the
         ``variant`` updates they allow. Returns the results and the recommendations to report."""
-        from bot.recommend.variants import allows_variant, apply_variants
-
         settings = settings or self.settings
         if self.recommender is None:
             return list(results), []
@@ -97,6 +96,8 @@ class Pipeline:
         images = {r.ref.name for result in results for r in result.file.extraction.references}
         if not every and not any(only(image) for image in images):
             return list(results), []  # nothing to recommend: the scanner stays unloaded
+        from bot.recommend.variants import apply_variants
+
         found = self.recommender().for_results(
             results, settings, overrides=overrides, only=None if every else only
         )

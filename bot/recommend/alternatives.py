@@ -11,9 +11,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from bot.errors import ConfigError
 
@@ -43,6 +40,10 @@ def parse_alternatives(document: object, where: str) -> tuple[Alternative, ...]:
 @cache
 def bundled_alternatives() -> tuple[Alternative, ...]:
     """The entries of the bundled data file."""
+    from importlib import resources  # only --recommend reads it: start-up imports neither
+
+    import yaml
+
     text = resources.files("bot.recommend").joinpath("data/alternatives.yaml").read_text("utf-8")
     document = yaml.safe_load(text)
     return parse_alternatives(document.get("alternatives"), "alternatives.yaml: alternatives")

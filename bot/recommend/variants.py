@@ -14,26 +14,14 @@ from dataclasses import replace
 
 from bot.config import PolicyOverrides, Settings
 from bot.dockerfile.rewriter import Edit, rewrite
-from bot.errors import ConfigError
 from bot.models import SkipRecord, UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.pipeline.plan import digest_target, outcome, select_edits
-from bot.pipeline.rules import rule_for
+from bot.pipeline.rules import allows_variant, rule_for
 from bot.recommend.model import VARIANT, Recommendation
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType
 
 __all__ = ["allows_variant", "apply_variants", "switch_notes"]
-
-
-def allows_variant(
-    image: str, settings: Settings, overrides: PolicyOverrides | None = None
-) -> bool:
-    """Whether the rule for ``image`` opts in to ``variant`` updates."""
-    try:
-        rule = rule_for(image, settings.policy, settings.rules, overrides)
-    except ConfigError:
-        return False
-    return UpdateType.VARIANT in rule.update_types
 
 
 def _key(image: str, tag: str | None, digest: str | None, platform: str) -> tuple[object, ...]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +68,8 @@ class DigestCache:
     """``digest -> (media_type, bytes)`` on disk."""
 
     def __init__(self, path: str | Path) -> None:
+        import sqlite3  # only runs with a state directory keep a cache
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()

@@ -22,7 +22,6 @@ import requests
 from bot.errors import DigestMismatchError, NotFoundError, RegistryProtocolError
 from bot.registry.aliases import Endpoint, resolve_endpoint
 from bot.registry.blobs import BlobReader, digest_of
-from bot.registry.cache import DigestCache
 from bot.registry.credentials import CredentialResolver
 from bot.registry.imageconfig import ImageConfig, parse_image_config
 from bot.registry.manifests import (
@@ -48,6 +47,9 @@ from bot.registry.tags import fetch_tags
 from bot.registry.transport import Transport, TransportStats
 
 __all__ = ["DEFAULT_PLATFORM", "HttpRegistryClient", "RegistryClient"]
+
+if TYPE_CHECKING:  # the on-disk cache is opened by runs with a state directory
+    from bot.registry.cache import DigestCache
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,8 @@ class HttpRegistryClient:
         creds = CredentialResolver(self.settings, environ=environ)
         self._transport = Transport(self.settings, self._session, creds, clock=clock, sleep=sleep)
         if cache is None and self.settings.cache_path:
+            from bot.registry.cache import DigestCache
+
             cache = DigestCache(self.settings.cache_path)
         self._cache = cache
         self._wall_clock = wall_clock  # the tag-list cache's age (persisted across runs)

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -181,6 +180,8 @@ class CredentialResolver:
             logger.warning("credential helper docker-credential-%s not found on PATH", name)
             return None
         server = credentials_server_url(host)
+        import subprocess  # only a configured credential helper starts a process
+
         try:
             done = subprocess.run(  # noqa: S603 - argument list, no shell, validated name
                 [program, "get"],

@@ -16,7 +16,6 @@ from bot.models import (
     SkipRecord,
     UpdateRecord,
 )
-from bot.report.recommendations import recommendation_document
 
 
 def _version(version: ImageVersion) -> dict[str, str | None]:
@@ -133,7 +132,9 @@ def report_document(report: RunReport) -> dict[str, object]:
             }
             for g in report.github
         ]
-    if report.recommendations:
+    if report.recommendations:  # --recommend: its renderer is loaded by the runs that have them
+        from bot.report.recommendations import recommendation_document
+
         document["recommendations"] = [recommendation_document(r) for r in report.recommendations]
     if report.dashboards:
         document["dashboards"] = [_dashboard(d) for d in report.dashboards]

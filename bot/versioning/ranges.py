@@ -18,12 +18,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from bot.errors import PolicyError
 from bot.versioning.tags import ParsedTag
+
+if TYPE_CHECKING:  # parsed by pep440 ranges only (packaging.specifiers compiles large regexes)
+    from packaging.specifiers import SpecifierSet
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ def parse_range(text: object, field: str, versioning: str = "docker") -> Version
     if not isinstance(text, str) or not text.strip():
         raise PolicyError(f"{field}: a version range must be a non-empty string, got {text!r}")
     if versioning == "pep440":
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             return VersionRange(text, specifier=SpecifierSet(text))
         except InvalidSpecifier as exc:

@@ -14,11 +14,12 @@ import jsonschema
 import pytest
 import requests
 import responses
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.checks.lifecycle import Lifecycle, parse_product
-from bot.checks.lifecycle_map import bundled_map, place
+from bot.checks.lifecycle_map import bundled_map, parse_map, place
 from bot.checks.lifecycle_source import (
     LifecycleSettings,
     LifecycleSource,
@@ -276,3 +277,13 @@ def test_an_air_gapped_path_is_read_and_nothing_is_downloaded(tmp_path: Path) ->
     assert snapshot.product("debian") is not None
     with pytest.raises(CheckError, match="cannot read"):
         load_path(tmp_path / "missing.json")
+
+
+def test_the_mapping_a_run_reads_is_the_documented_yaml_file() -> None:
+    """A run reads the JSON twin of lifecycle-map.yaml (no YAML parser at start-up); the twin
+    says the same as the YAML file (after an edit: python scripts/compile_data.py)."""
+    documented = yaml.safe_load((SNAPSHOT / "lifecycle-map.yaml").read_text(encoding="utf-8"))
+    twin = json.loads((SNAPSHOT / "lifecycle-map.json").read_text(encoding="utf-8"))
+    assert twin.pop("_generated").startswith("generated from lifecycle-map.yaml")
+    assert twin == documented
+    assert bundled_map() == parse_map(documented)

@@ -4,8 +4,9 @@
 ``${{ runner.tool_cache }}`` and ``${{ steps.<id>.outputs.<name> }}`` are substituted in each
 step's ``env:`` (the scripts themselves use only environment variables); any other expression is
 an error, so a new one cannot slip in untested. A step's ``if:`` may compare one of these with a
-quoted string (``inputs.runtime == 'image'``, ``!=``); a step whose condition is false is not
-run, as on a runner. ``uses:`` steps are skipped: their outputs are
+quoted string (``inputs.runtime == 'image'``, ``!=``), optionally after ``always() &&`` (such
+a step runs after a failed one on a runner; here, where ``uses:`` steps are skipped anyway, it is
+evaluated like the others); a step whose condition is false is not run, as on a runner. ``uses:`` steps are skipped: their outputs are
 empty (a cache miss, for instance), as ``uses_outputs`` may say otherwise. Outputs a ``run``
 step writes to ``$GITHUB_OUTPUT`` become ``steps.<id>.outputs.*`` of the later steps.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 _EXPR = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
-_CONDITION = re.compile(r"\s*([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*")
+_CONDITION = re.compile(r"\s*(always\(\)\s*&&\s*)?([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*")
 #: Variables every runner sets.
 RUNNER_ENV = {"RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"}
 
@@ -78,6 +79,7 @@ def run_action(
     temp: Path,
     env: Mapping[str, str],
     uses_outputs: Mapping[str, Mapping[str, str]] | None = None,
+    private: bool = False,
 ) -> ActionRun:
     """Execute the ``run`` steps in order (stopping at the first failure)."""
     unknown = set(inputs) - set(action["inputs"])
@@ -86,6 +88,10 @@ def run_action(
         "github.action_path": str(action_path),
         "github.repository": env.get("GITHUB_REPOSITORY", ""),
         "github.token": env.get("GITHUB_TOKEN", ""),
+        # The event payload's repository (present on schedule events too: GitHub changelog
+        # 2022-09-27, "additional information available in github.event payload for scheduled
+        # workflow runs"); "true" for a private repository.
+        "github.event.repository.private": "true" if private else "false",
         "runner.temp": str(temp),
         "runner.tool_cache": str(temp / "tool-cache"),
     }
@@ -118,6 +124,8 @@ def run_action(
             check=False,
         )
         written = output.read_text(encoding="utf-8")
+        for name in declared:  # an output the step did not write is empty, as on a runner
+            context[f"steps.{step.get('id')}.outputs.{name}"] = ""
         for line in written.splitlines():
             name, sep, value = line.partition("=")
             if sep and step.get("id"):
@@ -137,7 +145,7 @@ def _condition(text: str, context: Mapping[str, str]) -> bool:
     case-insensitively: docs.github.com, "Evaluate expressions in workflows and actions")."""
     match = _CONDITION.fullmatch(text)
     assert match is not None, f"unsupported condition {text!r}"
-    key, operator, literal = match.groups()
+    _, key, operator, literal = match.groups()
     assert key in context, f"unsupported expression {key!r} in a condition"
     equal = context[key].casefold() == literal.casefold()
     return equal if operator == "==" else not equal

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_audit_run_writes_summary_and_sarif_and_fails_on_updates(
         temp=tmp_path,
         env=env,
     )
-    assert run.codes == [0, 0, 3], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 3], run.steps[-1].stderr
     # One bot run wrote the summary, the JSON and the SARIF (besides `version` at install).
     calls = bots.with_suffix(".log").read_text(encoding="utf-8").splitlines()
     assert [c.split()[0] for c in calls] == ["version", "run"]
@@ -181,7 +182,7 @@ def test_update_run_rewrites_the_workspace_and_passes(seeded: Path, tmp_path: Pa
     run = run_action(
         _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
     )
-    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 0], run.steps[-1].stderr
     assert "base-image-bot 0." in run.steps[1].stdout  # already installed: the install is skipped
     assert (workspace / "Dockerfile").read_text(encoding="utf-8").count("3.12.3-slim") == 2
     assert run.outputs == {"json": str(tmp_path / "base-image-bot.json"), "exit-code": "0"}
@@ -210,10 +211,91 @@ def test_repository_mode_reports_pull_requests_in_the_summary(
         temp=tmp_path,
         env=env,
     )
-    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 0], run.steps[-1].stderr
     assert len(github_emulator.pulls("o/app")) == 1
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert "o/app:Dockerfile" in summary
+
+
+def _usage(report: Path) -> dict[str, Any]:
+    (use,) = json.loads(report.read_text(encoding="utf-8"))["github"]
+    assert isinstance(use, dict)
+    return use
+
+
+def test_the_state_kept_in_the_actions_cache_makes_an_unchanged_repository_nearly_free(
+    seeded: Path, tmp_path: Path, github_emulator: GitHubEmulator
+) -> None:
+    """Each run starts on a fresh runner: only what the cache step saved under the run's key and
+    the next run's restore brings back (modelled by copying the state directory) survives."""
+    _on_emulator(seeded, github_emulator)
+
+    def action(run: int, restored: Path | None) -> tuple[Path, dict[str, Any]]:
+        temp = tmp_path / str(run)
+        temp.mkdir()
+        state = temp / "base-image-bot-state"
+        if restored is not None:
+            shutil.copytree(restored, state)  # actions/cache/restore, by the key prefix
+        env = {**_github_env(temp), "GITHUB_TOKEN": github_emulator.token,
+               "GITHUB_RUN_ID": str(1000 + run), "GITHUB_RUN_ATTEMPT": "1"}  # fmt: skip
+        done = run_action(_load("action.yml"), ACTION_DIR, {"config": str(seeded)},
+                          workspace=tmp_path, temp=temp, env=env)  # fmt: skip
+        assert done.codes == [0, 0, 0, 0], done.steps[-1].stderr
+        outputs = (temp / "step-2.out").read_text(encoding="utf-8").splitlines()
+        prefix = "restore=base-image-bot-state-Linux-"
+        (restore,) = [line for line in outputs if line.startswith(prefix)]
+        assert f"key={restore.removeprefix('restore=')}{1000 + run}-1" in outputs
+        assert f"dir={state}" in outputs
+        return state, _usage(temp / "base-image-bot.json")
+
+    state, first = action(1, None)
+    assert len(github_emulator.pulls("o/app")) == 1
+    assert first["unchanged"] is False
+    time.sleep(1.1)  # pushed_at has one-second resolution
+    state, second = action(2, state)
+    assert second["unchanged"] is False  # records the settled repository
+    state, third = action(3, state)
+    assert third == {"repository": "o/app", "requests": 2, "rate_limit_points": 0,
+                     "unchanged": True}  # fmt: skip
+    assert len(github_emulator.pulls("o/app")) == 1
+    _, cold = action(4, None)  # without the cache: a first run again
+    assert cold["unchanged"] is False
+    assert cold["requests"] > 2
+
+
+@pytest.mark.parametrize(
+    ("inputs", "private", "kept"),
+    [
+        ({}, False, True),  # the workflow's own repository
+        ({"repositories": "o/app o/other"}, True, True),  # a private repository's cache
+        ({"repositories": "o/app o/other"}, False, False),  # forks could read it
+        ({"repositories": "o/app o/other", "state": "true"}, False, True),
+        ({"state": "false"}, False, False),
+        ({"paths": "."}, False, True),
+    ],
+)
+def test_the_state_is_kept_where_the_cache_is_private_enough(
+    tmp_path: Path, inputs: dict[str, str], private: bool, kept: bool
+) -> None:
+    bots = _counting_bot(tmp_path / "bin")
+    env = {**_github_env(tmp_path), "PATH": f"{bots.parent}{os.pathsep}{os.environ['PATH']}"}
+    env["BASE_IMAGE_BOT_LOG_LEVEL"] = "error"
+    run = run_action(_load("action.yml"), ACTION_DIR, {"dry-run": "true", **inputs},
+                     workspace=tmp_path, temp=tmp_path, env=env, private=private)  # fmt: skip
+    locate = run.steps[2]
+    assert locate.name == "Locate the state"
+    assert locate.returncode == 0, locate.stderr
+    written = (tmp_path / "step-2.out").read_text(encoding="utf-8")
+    assert ("dir=" in written) is kept
+    assert ("::notice" in locate.stdout) is (not kept and "state" not in inputs)
+    assert (tmp_path / "base-image-bot-state").is_dir() is kept
+
+
+def test_an_unknown_state_value_fails_the_step_with_a_clear_error(tmp_path: Path) -> None:
+    run = run_action(_load("action.yml"), ACTION_DIR, {"state": "yes"},
+                     workspace=tmp_path, temp=tmp_path, env=_github_env(tmp_path))  # fmt: skip
+    assert run.codes == [0, 0, 2]
+    assert "state must be auto, true or false, not 'yes'" in run.steps[-1].stdout
 
 
 def _counting_bot(bin_dir: Path) -> Path:
@@ -238,7 +320,7 @@ def test_the_action_keeps_a_dashboard_and_automerges_on_its_next_run(
         env = {**_github_env(tmp_path / str(run)), "GITHUB_TOKEN": github_emulator.token}
         done = run_action(_load("action.yml"), ACTION_DIR, {"config": str(seeded)},
                           workspace=tmp_path, temp=tmp_path / str(run), env=env)  # fmt: skip
-        assert done.codes == [0, 0, 0], done.steps[-1].stderr
+        assert done.codes == [0, 0, 0, 0], done.steps[-1].stderr
         return Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
 
     (tmp_path / "1").mkdir()
@@ -286,7 +368,7 @@ def test_recommend_puts_the_side_by_side_tables_in_the_step_summary(
     run = run_action(
         _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
     )
-    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 0], run.steps[-1].stderr
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert "### Recommendations" in summary
     rows = [line.split(" | ")[:2] for line in summary.splitlines() if line.startswith("| `3.")]
@@ -339,13 +421,19 @@ def test_image_runtime_runs_the_pinned_image_without_python_set_up(
     env["BASE_IMAGE_BOT_DESCRIBE__ENABLED"] = "false"  # reaches the container by name
     inputs = {"config": str(seeded), "paths": ".", "update-types": "patch", "runtime": "image"}
     run = run_action(action, ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env)
-    assert run.codes == [0, 0], run.steps[-1].stderr
-    assert [s.name for s in run.steps] == ["Pull the bot's image", "Run base-image-bot"]
+    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert [s.name for s in run.steps] == [
+        "Pull the bot's image",
+        "Locate the state",
+        "Run base-image-bot",
+    ]
     calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert calls[0] == ["pull", "--quiet", image]
     assert calls[1] == ["run", "--rm", image, "version"]
     assert "--env" in calls[2]
     assert "BASE_IMAGE_BOT_DESCRIBE__ENABLED" in calls[2]
+    # The state kept between runs lies under the mounted runner temp: the container uses it.
+    assert f"BASE_IMAGE_BOT_STATE_DIR={tmp_path / 'base-image-bot-state'}" in calls[2]
     assert calls[2][calls[2].index(image) + 1 :][:1] == ["run"]
     # The workspace was rewritten through the volume, the reports landed where the runner reads.
     assert (workspace / "Dockerfile").read_text(encoding="utf-8").count("3.12.3-slim") == 2
@@ -363,10 +451,10 @@ def test_fail_on_fails_the_step_on_findings(seeded: Path, tmp_path: Path) -> Non
     run = run_action(
         _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
     )
-    assert run.codes == [0, 0, 4], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 4], run.steps[-1].stderr
     assert run.outputs["exit-code"] == "4"
     inputs["fail-on"] = "high"
     run = run_action(
         _load("action.yml"), ACTION_DIR, inputs, workspace=workspace, temp=tmp_path, env=env
     )
-    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 0], run.steps[-1].stderr

@@ -171,7 +171,7 @@ def test_serve_run_and_action_open_identical_described_pull_requests(
     run = run_action(
         action, ACTION_DIR, {"config": str(action_path)}, workspace=tmp_path, temp=tmp_path, env=env
     )
-    assert run.codes == [0, 0, 0], run.steps[-1].stderr
+    assert run.codes == [0, 0, 0, 0], run.steps[-1].stderr
 
     served, ran, acted = (_pull_requests(emulators[m]) for m in ("serve", "run", "action"))
     assert len(served) == 2
