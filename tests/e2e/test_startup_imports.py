@@ -89,7 +89,7 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.cron",
     "zoneinfo",
     "bot.presets",
-    "packaging.specifiers",
+    "packaging",
 )
 
 _CHILD = """
