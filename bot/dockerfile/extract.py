@@ -100,7 +100,7 @@ class _Extractor:
             value: Mapped | None = None
             if eq:
                 exp = expand(ins.text, s + len(name) + 1, e, self.meta, self.escape, ins)
-                value = exp.value
+                value = exp.value.compact()  # kept for the rest of the file
                 if exp.problem is not None:
                     self._error(ins.line, "expansion-limit", f"ARG {name}: {exp.problem}")
                     value = unknown(name)

@@ -11,13 +11,14 @@ changes nothing (idempotence); no edits return the input unchanged.
 from __future__ import annotations
 
 import functools
-import itertools
+import io
 import logging
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
-from bot.dockerfile.model import Reference
+from bot.dockerfile.model import Reference, Span, TagSlot
 from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
 
@@ -70,31 +71,53 @@ def can_rewrite(
     drop_digest: bool = False,
 ) -> str | None:
     """Return ``None`` if the update can be applied, else a reason code (:data:`REWRITE_REASONS`)."""
+    return _check(reference, reference.edit_sites(), new_tag, new_digest, drop_digest)[0]
+
+
+#: ``Reference.edit_sites()``: the tag (a slot, or the byte range of a literal one-piece tag),
+#: the digest span and the pin site.
+Sites = tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]
+#: ``(start, end, old text, new text)`` of a piece of the tag that changes.
+TagChange = tuple[int, int, str, str]
+
+
+def _check(
+    reference: Reference,
+    sites: Sites,
+    new_tag: str | None,
+    new_digest: str | None,
+    drop_digest: bool,
+) -> tuple[str | None, tuple[TagChange, ...]]:
+    """The reason the update cannot be applied (or ``None``) and the tag pieces it changes."""
+    tag, digest, pin_at = sites
+    changes: tuple[TagChange, ...] = ()
+    has_digest = bool(reference.ref.digest)
     if new_tag is not None:
         if not TAG_RE.fullmatch(new_tag):
-            return "invalid-tag"
-        slot = reference.tag
-        if slot is None:
-            if reference.ref.digest or reference.pin_at is None:
-                return "no-tag"
-        elif split_tag(slot, new_tag) is None:
-            return "partial-arg"
-        elif slot.plain_yaml and not _reads_as_string(new_tag):
-            return "yaml-type"
+            return "invalid-tag", ()
+        if tag is None:
+            if has_digest or pin_at is None:
+                return "no-tag", ()
+        elif isinstance(tag, tuple):
+            old = reference.ref.tag
+            assert old is not None
+            changes = () if old == new_tag else ((tag[0], tag[1], old, new_tag),)
+        elif (split := split_tag(tag, new_tag)) is None:
+            return "partial-arg", ()
+        elif tag.plain_yaml and not _reads_as_string(new_tag):
+            return "yaml-type", ()
+        else:
+            changes = tuple((span.start, span.end, span.text, text) for span, text in split)
     if new_digest is not None:
         if drop_digest:
-            return "conflicting-request"
+            return "conflicting-request", ()
         if not DIGEST_RE.fullmatch(new_digest):
-            return "invalid-digest"
-    if (
-        (new_digest is not None or drop_digest)
-        and reference.ref.digest
-        and reference.digest is None
-    ):
-        return "digest-span"
-    if new_digest is not None and reference.digest is None and reference.pin_at is None:
-        return "no-pin-site"
-    return None
+            return "invalid-digest", ()
+    if (new_digest is not None or drop_digest) and has_digest and digest is None:
+        return "digest-span", ()
+    if new_digest is not None and digest is None and pin_at is None:
+        return "no-pin-site", ()
+    return None, changes
 
 
 def _reads_as_string(tag: str) -> bool:
@@ -114,89 +137,129 @@ def _encode(text: str) -> bytes:
 def byte_edits(edit: Edit) -> tuple[ByteEdit, ...]:
     """The byte-level changes of one :class:`Edit`; raises :class:`ImageReferenceError`."""
     ref = edit.reference
-    reason = can_rewrite(ref, edit.new_tag, edit.new_digest, edit.drop_digest)
+    sites = ref.edit_sites()
+    reason, changes = _check(ref, sites, edit.new_tag, edit.new_digest, edit.drop_digest)
     if reason is not None:
         raise ImageReferenceError(
             f"{ref.path}:{ref.line}: cannot update {ref.raw!r}: {REWRITE_REASONS[reason]} ({reason})"
         )
-    out: list[ByteEdit] = []
-    if edit.new_tag is not None and ref.tag is not None:
-        for span, text in split_tag(ref.tag, edit.new_tag) or ():
-            out.append(ByteEdit(span.start, span.end, _encode(span.text), _encode(text), ref))
-    if ref.digest is not None:
-        old = _encode(ref.digest.text)
+    out = [ByteEdit(a, b, _encode(old), _encode(new), ref) for a, b, old, new in changes]
+    tag, digest, pin_at = sites
+    if digest is not None:
+        old = _encode(digest.text)
         if edit.drop_digest:
-            out.append(ByteEdit(ref.digest.start, ref.digest.end, old, b"", ref))
+            out.append(ByteEdit(digest.start, digest.end, old, b"", ref))
         elif edit.new_digest is not None:
             new = _encode(edit.new_digest)
-            out.append(ByteEdit(ref.digest.start + 1, ref.digest.end, old[1:], new, ref))
-    elif ref.pin_at is not None:
+            out.append(ByteEdit(digest.start + 1, digest.end, old[1:], new, ref))
+    elif pin_at is not None:
         # No digest yet: a tag the reference lacks and a digest pin go at the same place.
-        added = f":{edit.new_tag}" if edit.new_tag is not None and ref.tag is None else ""
+        added = f":{edit.new_tag}" if edit.new_tag is not None and tag is None else ""
         added += f"@{edit.new_digest}" if edit.new_digest is not None else ""
         if added:
-            out.append(ByteEdit(ref.pin_at, ref.pin_at, b"", _encode(added), ref))
+            out.append(ByteEdit(pin_at, pin_at, b"", _encode(added), ref))
     return tuple(out)
 
 
 def _describe(edit: ByteEdit) -> str:
     ref = edit.reference
-    part = next((p for p in ref.tag.parts if p.span.start == edit.start), None) if ref.tag else None
+    slot = ref.tag
+    part = next((p for p in slot.parts if p.span.start == edit.start), None) if slot else None
     if part is not None and part.arg:
         return f"ARG {part.arg} on line {part.span.line} ({ref.raw!r})"
     return f"the reference on line {ref.line} ({ref.raw!r})"
 
 
-def plan(data: bytes, edits: Sequence[Edit]) -> tuple[ByteEdit, ...]:
-    """Validated, de-duplicated byte edits sorted by position; raises on stale or conflicting edits.
+#: The byte changes of a list of edits in columns: start and end offsets and the new bytes (one
+#: object per distinct text, see :func:`_encode`), ~24 bytes a change where :class:`ByteEdit`
+#: objects cost ~200 (files of 60,000 references); then the indexes of the changes to apply, in
+#: file order.
+_Changes = tuple["array[int]", "array[int]", list[bytes], "array[int]"]
 
-    One list of changes, sorted once (stable: equal ranges keep the order of ``edits``), then one
-    pass: memory per edit is its :class:`ByteEdit` and a list slot (files of 60,000 references)."""
-    changes: list[ByteEdit] = []
-    for edit in edits:
+
+def _plan(data: bytes, edits: Sequence[Edit], objects: list[ByteEdit] | None = None) -> _Changes:
+    """The validated, de-duplicated changes of ``edits`` in file order (also appended to
+    ``objects`` as :class:`ByteEdit`), sorted when needed (stable: equal ranges keep the order of
+    ``edits``); raises on stale, conflicting or overlapping edits."""
+    starts, ends, owners, news = array("q"), array("q"), array("q"), []
+    last_start = last_end = -1
+    in_order = True
+    for owner, edit in enumerate(edits):
         for change in byte_edits(edit):
-            if data[change.start : change.end] != change.old:
-                raise DockerfileError(
-                    f"{change.reference.path}:{change.reference.line}: file changed since extraction"
-                )
-            changes.append(change)
-    if any((b.start, b.end) < (a.start, a.end) for a, b in itertools.pairwise(changes)):
+            start, end = change.start, change.end
+            if data[start:end] != change.old:
+                ref = change.reference
+                raise DockerfileError(f"{ref.path}:{ref.line}: file changed since extraction")
+            if start < last_start or (start == last_start and end < last_end):
+                in_order = False
+            last_start, last_end = start, end
+            starts.append(start)
+            ends.append(end)
+            owners.append(owner)
+            news.append(change.new)
+            if objects is not None:
+                objects.append(change)
+    order: Sequence[int] = range(len(news))
+    if not in_order:  # edits in file order need no sort
         width = len(data) + 1
-        changes.sort(key=lambda c: c.start * width + c.end)  # edits in file order need none
-    ordered: list[ByteEdit] = []
-    for change in changes:
-        last = ordered[-1] if ordered else None
-        if last is not None and (last.start, last.end) == (change.start, change.end):
-            if last.new != change.new:
+        order = sorted(order, key=lambda i: starts[i] * width + ends[i])
+    kept = array("q")
+    for i in order:
+        if kept:
+            k = kept[-1]
+            if starts[k] == starts[i] and ends[k] == ends[i]:
+                if news[k] != news[i]:
+                    raise ImageReferenceError(
+                        f"conflicting updates for {_name(edits, owners[i], starts[i], ends[i])}: "
+                        f"{news[k].decode('utf-8', 'replace')!r} vs "
+                        f"{news[i].decode('utf-8', 'replace')!r}"
+                    )
+                continue
+            if starts[i] < ends[k]:
                 raise ImageReferenceError(
-                    f"conflicting updates for {_describe(change)}: "
-                    f"{last.new.decode('utf-8', 'replace')!r} vs {change.new.decode('utf-8', 'replace')!r}"
+                    f"overlapping updates for {_name(edits, owners[k], starts[k], ends[k])} and "
+                    f"{_name(edits, owners[i], starts[i], ends[i])}"
                 )
-            continue
-        if last is not None and change.start < last.end:
-            raise ImageReferenceError(
-                f"overlapping updates for {_describe(last)} and {_describe(change)}"
-            )
-        ordered.append(change)
-    return tuple(ordered)
+        kept.append(i)
+    return starts, ends, news, kept
+
+
+def _name(edits: Sequence[Edit], owner: int, start: int, end: int) -> str:
+    """The change ``[start, end)`` of ``edits[owner]`` named for an error message."""
+    change = next(c for c in byte_edits(edits[owner]) if (c.start, c.end) == (start, end))
+    return _describe(change)
+
+
+def plan(data: bytes, edits: Sequence[Edit]) -> tuple[ByteEdit, ...]:
+    """Validated, de-duplicated byte edits sorted by position; raises on stale or conflicting
+    edits (:class:`DockerfileError`, :class:`ImageReferenceError`)."""
+    objects: list[ByteEdit] = []
+    kept = _plan(data, edits, objects)[3]
+    return tuple(map(objects.__getitem__, kept))
 
 
 def rewrite(data: bytes, edits: Sequence[Edit]) -> bytes:
     """Apply ``edits`` to ``data``; bytes outside the edited spans are preserved exactly."""
-    changes = plan(data, edits)
-    if not changes:
+    starts, ends, news, kept = _plan(data, edits)
+    if not kept:
         return data
-    # Copied through a view into one buffer: no slice object per unchanged run of bytes.
+    size = len(data) + sum(len(news[i]) - ends[i] + starts[i] for i in kept)
+    # One buffer of the final size: BytesIO hands it over on getvalue() without a copy (a
+    # bytearray would be copied once more), and unchanged runs are written through a view.
+    out = io.BytesIO()
+    if size:
+        out.seek(size - 1)
+        out.write(b"\0")
+        out.seek(0)
     view = memoryview(data)
-    out = bytearray()
     pos = 0
-    for change in changes:
-        out += view[pos : change.start]
-        out += change.new
-        pos = change.end
-    out += view[pos:]
-    logger.debug("rewrote %d span(s)", len(changes))
-    return bytes(out)
+    for i in kept:
+        out.write(view[pos : starts[i]])
+        out.write(news[i])
+        pos = ends[i]
+    out.write(view[pos:])
+    logger.debug("rewrote %d span(s)", len(kept))
+    return out.getvalue()
 
 
 def collateral(references: Sequence[Reference], edits: Sequence[Edit]) -> tuple[str, ...]:

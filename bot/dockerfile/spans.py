@@ -58,10 +58,12 @@ def _tag_slot(ref: ImageRef, value: Mapped, at: int, line_of: Callable[[int], in
     assert ref.tag is not None
     start = at - len(ref.tag)
     pieces = runs(value, start, at)
-    parts = tuple(TagPart(_span(value, r, line_of), r[3]) for r in pieces)
-    if len(parts) == 1 and parts[0].span.text == ref.tag:  # share the string with the ref
-        span = parts[0].span
-        parts = (TagPart(Span(span.start, span.end, ref.tag, span.line), parts[0].arg),)
+    if len(pieces) == 1 and value.text[pieces[0][0] : pieces[0][1]] == ref.tag:
+        _, _, origin, label = pieces[0]  # the text is the ref's own string: shared
+        span = Span(origin, origin + text_bytes(ref.tag), ref.tag, line_of(origin))
+        parts: tuple[TagPart, ...] = (TagPart(span, label),)
+    else:
+        parts = tuple(TagPart(_span(value, r, line_of), r[3]) for r in pieces)
     labels = {r[3] for r in pieces if r[3] is not None}
     if not labels:
         source = "literal"
@@ -97,8 +99,6 @@ def locate(
             if last.label is None
             else site.word_end
         )
-    if tag is not None and pin_at == tag.parts[-1].span.end:
-        pin_at = tag.parts[-1].span.end  # the same int object (files of 60,000 references)
     if tag is not None:
         line = tag.span.line
     elif digest is not None:

@@ -164,8 +164,7 @@ def _in_env(found: Reference, base: int, dotenv: DotEnv | None) -> Reference | S
     tag = replace(found.tag, parts=parts)
     # The value ends the reference: a digest pin goes right after it, in .env.
     pin_at = tag.span.end if digest is None and not tag.suffix else None
-    return replace(
-        found,
+    return found.replace(
         path=dotenv.path,
         line=tag.span.line,
         instruction_line=tag.span.line,

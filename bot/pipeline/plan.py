@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.dockerfile.model import Extraction, Reference, Span
+from bot.dockerfile.model import Extraction, Reference
 from bot.dockerfile.rewriter import (
     REWRITE_REASONS,
     ByteEdit,
@@ -223,8 +223,8 @@ def _reject_collateral(
     candidate's reference becomes such a bystander in turn."""
     holders: dict[tuple[int, int], list[Reference]] = {}
     for ref in references:
-        for span in _spans(ref):
-            holders.setdefault((span.start, span.end), []).append(ref)
+        for key in _spans(ref):
+            holders.setdefault(key, []).append(ref)
     keys = sorted(holders)
     starts = [k[0] for k in keys]
     touching: dict[tuple[int, int], list[int]] = {}
@@ -250,7 +250,7 @@ def _reject_collateral(
             rejected[index] = harmed[0] if harmed else f"shares bytes with {bystander.raw!r}"
             updated[id(edit.reference)] -= 1
             if not updated[id(edit.reference)]:
-                queue.extend((s.start, s.end) for s in _spans(edit.reference))
+                queue.extend(_spans(edit.reference))
 
 
 def _holding(
@@ -267,8 +267,12 @@ def _holding(
     return found
 
 
-def _spans(ref: Reference) -> list[Span]:
+def _spans(ref: Reference) -> list[tuple[int, int]]:
     """The bytes an edit of another reference could change: the tag's editable parts (fixed
-    literal text of an ARG-held tag is never edited) and the digest."""
-    spans = [p.span for p in editable_parts(ref.tag)] if ref.tag else []
-    return spans + ([ref.digest] if ref.digest else [])
+    literal text of an ARG-held tag is never edited) and the digest, as ``(start, end)``."""
+    tag, digest, _ = ref.edit_sites()
+    if isinstance(tag, tuple):
+        spans = [tag]
+    else:
+        spans = [(p.span.start, p.span.end) for p in editable_parts(tag)] if tag else []
+    return spans + ([(digest.start, digest.end)] if digest else [])

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.dockerfile import Edit, extract, rewrite
+from bot.dockerfile import Edit, Reference, can_rewrite, extract, rewrite
+from bot.dockerfile.tagparts import split_tag
+from bot.errors import BotError
 
 VARS = ["V", "TAG", "IMG", "X_1"]
 REPOS = [
@@ -167,6 +169,54 @@ def test_pin_and_refresh_round_trip(data: bytes, choice: st.DataObject) -> None:
         assert out == data[: ref.pin_at] + f"@{new_digest}".encode() + data[ref.pin_at :]
     dropped = rewrite(out, [Edit(moved, drop_digest=True)])
     assert extract(dropped).references[index].ref.digest is None
+
+
+def _expected(ref: Reference, new_tag: str, new_digest: str) -> list[tuple[int, int, bytes]]:
+    """The changes a tag and digest update makes, read from the reference's public spans."""
+    assert ref.tag is not None
+    changes = [(s.start, s.end, t.encode()) for s, t in split_tag(ref.tag, new_tag) or ()]
+    if ref.digest is not None:
+        changes.append((ref.digest.start + 1, ref.digest.end, new_digest.encode()))
+    elif ref.pin_at is not None:
+        changes.append((ref.pin_at, ref.pin_at, f"@{new_digest}".encode()))
+    return sorted(changes)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dockerfiles(), TAG_TEXT)
+def test_compact_references_read_back_what_the_rewriter_needs(data: bytes, tag: str) -> None:
+    """A reference rebuilt from its public attributes is equal to it (the compact placement
+    loses nothing), a rewrite changes exactly the bytes its spans name, and the order in which
+    edits are given does not matter."""
+    extraction = extract(data)
+    edits = []
+    for ref in extraction.references:
+        copy = Reference(
+            ref.kind, ref.path, ref.line, ref.instruction_line, ref.raw, ref.ref,
+            ref.platform, ref.stage, ref.tag, ref.digest, ref.pin_at,
+        )  # fmt: skip
+        assert copy == ref
+        assert hash(copy) == hash(ref)
+        assert repr(copy) == repr(ref)
+        assert ref.replace(stage="other").stage == "other"
+        assert ref.replace(stage="other").tag == ref.tag
+        assert ref.edit_sites()[1:] == (ref.digest, ref.pin_at)
+        assert ref.tag is not None
+        new_tag = ref.tag.prefix + tag + ref.tag.suffix
+        if can_rewrite(ref, new_tag, DIGEST) is not None:
+            continue
+        out = data
+        for start, end, new in reversed(_expected(ref, new_tag, DIGEST)):
+            out = out[:start] + new + out[end:]
+        assert rewrite(data, [Edit(ref, new_tag=new_tag, new_digest=DIGEST)]) == out
+        edits.append(Edit(ref, new_tag=new_tag))
+    results = []
+    for order in (edits, edits[::-1]):
+        try:
+            results.append(rewrite(data, order))
+        except BotError as exc:
+            results.append(type(exc).__name__)
+    assert results[0] == results[1]
 
 
 @pytest.mark.slow
