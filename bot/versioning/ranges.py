@@ -20,12 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
-
 from bot.errors import PolicyError
 from bot.versioning.tags import ParsedTag
 
-if TYPE_CHECKING:  # parsed by pep440 ranges only (packaging.specifiers compiles large regexes)
+if TYPE_CHECKING:  # pep440 ranges only: packaging compiles large regexes when imported
     from packaging.specifiers import SpecifierSet
 
 logger = logging.getLogger(__name__)
@@ -111,6 +109,8 @@ def _pep440_text(tag: ParsedTag) -> str:
 def range_contains(rng: VersionRange, tag: ParsedTag) -> bool:
     """Whether ``tag`` falls inside ``rng`` (see the module docstring for the semantics)."""
     if rng.specifier is not None:
+        from packaging.version import InvalidVersion, Version
+
         try:
             return rng.specifier.contains(Version(_pep440_text(tag)), prereleases=True)
         except InvalidVersion:

@@ -26,8 +26,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from packaging.version import InvalidVersion, Version
-
 from bot.errors import PolicyError
 from bot.versioning.tags import (
     ParsedTag,
@@ -114,6 +112,8 @@ def _parse_semver(tag: str) -> ParsedTag | None:
 
 
 def _pep440(tag: str, text: str, suffix: str) -> ParsedTag | None:
+    from packaging.version import InvalidVersion, Version  # pep440 versioning only
+
     try:
         version = Version(text)
     except InvalidVersion:

@@ -81,13 +81,15 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "sqlite3",
     "subprocess",
     "difflib",
-    # Schedules and windows (their cron parser, time zones), presets (``extends``), PEP 440
-    # ranges: read when configured.
+    # The schema validator (nothing to validate: no file, variable or flag), schedules and
+    # windows (their cron parser, time zones), presets (``extends``), PEP 440 ranges: read when
+    # configured.
+    "jsonschema_rs",
     "bot.windows",
     "bot.cron",
     "zoneinfo",
     "bot.presets",
-    "packaging.specifiers",
+    "packaging",
 )
 
 _CHILD = """

@@ -63,6 +63,16 @@ def test_no_file_gives_defaults() -> None:
     assert load_settings(None, environ={}) == Settings()
 
 
+def test_the_empty_document_is_valid_without_asking_a_validator() -> None:
+    """Without a file, variable or flag the document is empty and no validator is loaded (a
+    run's start-up): both validators accept it, every key having a default."""
+    import jsonschema
+    import jsonschema_rs
+
+    assert jsonschema.Draft202012Validator(schema()).is_valid({})
+    assert jsonschema_rs.Draft202012Validator(schema()).is_valid({})
+
+
 def test_full_file_is_loaded(tmp_path: Path) -> None:
     settings = load_settings(
         write(
