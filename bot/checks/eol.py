@@ -7,6 +7,7 @@ The line comes from :func:`bot.checks.lifecycle_map.place`; dates are compared w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
 
@@ -16,17 +17,24 @@ from bot.checks.model import END_OF_LIFE, Severity, Verdict
 
 
 def _order(cycle: Cycle) -> tuple[date, tuple[int, ...]]:
-    numbers = tuple(int(p) for p in cycle.name.split(".") if p.isdigit())
-    return (cycle.release_date or date.max, numbers)
+    return (cycle.release_date or date.max, _numbers(cycle.name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _numbers(name: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in name.split(".") if p.isdigit())
 
 
 def nearest_supported(product: Product, cycle: Cycle, today: date) -> Cycle | None:
     """The oldest cycle newer than ``cycle`` that is not past its end of life on ``today``."""
-    newer = sorted(
-        (c for c in product.cycles if _order(c) > _order(cycle) and not c.is_eol(today)),
-        key=_order,
-    )
-    return newer[0] if newer else None
+    mine = _order(cycle)
+    found: Cycle | None = None
+    found_order = mine
+    for candidate in product.cycles:  # the first of equals, as a stable sort would give
+        order = _order(candidate)
+        if order > mine and (found is None or order < found_order) and not candidate.is_eol(today):
+            found, found_order = candidate, order
+    return found
 
 
 def _what(placement: Placement) -> str:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from bot.errors import CheckError
 
@@ -49,9 +50,8 @@ class Cycle:
     def codeword(self) -> str | None:
         """The codename as tags write it: ``Bookworm`` → ``bookworm``, ``Jammy Jellyfish`` →
         ``jammy``."""
-        if not self.codename:
-            return None
-        return self.codename.split()[0].lower()
+        words = self.codename.split() if self.codename else []
+        return words[0].lower() if words else None
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,17 @@ class Product:
 
     def by_codeword(self, word: str) -> Cycle | None:
         """The cycle whose codename starts with ``word`` (``bookworm``, ``jammy``)."""
-        return next((c for c in self.cycles if c.codeword == word.lower()), None)
+        return self._codewords.get(word.lower())
+
+    @cached_property
+    def _codewords(self) -> dict[str, Cycle]:
+        """Codeword → the first cycle that has it (every tag token of a run is looked up)."""
+        found: dict[str, Cycle] = {}
+        for cycle in self.cycles:
+            word = cycle.codeword
+            if word is not None:
+                found.setdefault(word, cycle)
+        return found
 
     def describe(self, cycle: Cycle) -> str:
         """``Debian 11 (Bullseye)``, ``Python 3.8``, ``Ubuntu 20.04 'Focal Fossa'``."""

@@ -171,9 +171,12 @@ def walk_files(
     def on_error(exc: OSError) -> None:
         logger.warning("cannot read %s: %s", exc.filename, exc.strerror)
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top, onerror=on_error):
+        # os.walk joins names onto ``top``: the relative part is what follows it (no pathlib
+        # objects per directory, the corpus of a monorepo has thousands).
+        rel_dir = dirpath[len(top) :].lstrip(os.sep).replace(os.sep, "/")
+        prefix = rel_dir + "/" if rel_dir else ""
         kept = []
         for d in dirnames:
             rel = prefix + d

@@ -115,6 +115,9 @@ class Auditor:
     progress: Progress | None = None
     governance: Governance | None = None
     _indexes: dict[tuple[str, str, str], TagIndex] = field(default_factory=dict)
+    # Decisions without min_age_days, per reference and rule: the tag list of a repository is
+    # the same all run (the client memoises it), and the same FROM line is often in many files.
+    _decided: dict[tuple[str, str, str, str, ImageRule], TagDecision] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def audit(
@@ -218,6 +221,25 @@ class Auditor:
     ) -> TagDecision:
         if isinstance(tags, RegistryError):
             raise tags
+        ref = target.reference.ref
+        rule = target.rule
+        if rule.min_age_days <= 0 and ref.tag is not None:
+            known = (ref.registry, ref.repository, ref.name, ref.tag, rule)
+            with self._lock:
+                decided = self._decided.get(known)
+            if decided is None:
+                decided = self._choose(target, tags, counts)
+                with self._lock:
+                    self._decided[known] = decided
+            return decided
+        return self._choose(target, tags, counts)
+
+    def _choose(
+        self,
+        target: Target,
+        tags: tuple[str, ...],
+        counts: Counter[tuple[str, str, str]],
+    ) -> TagDecision:
         ref = target.reference.ref
         rule = target.rule
         key = (ref.registry, ref.repository, rule.versioning)

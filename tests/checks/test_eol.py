@@ -9,8 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.checks.eol import eol_verdict, moves_off, nearest_supported, os_successor
+from bot.checks.lifecycle import Cycle, Product
 from bot.checks.lifecycle_map import Placement, place
 from bot.checks.lifecycle_source import bundled_snapshot
 from bot.checks.model import Severity, Verdict
@@ -53,6 +56,36 @@ def test_the_warning_starts_warn_days_before_the_date() -> None:
     assert f"reaches end of life on {eol}, in 90 days" in warned.message
     assert verdict(PYTHON, "3.10.14", date(2026, 8, 2), warn_days=30) is None
     assert verdict(PYTHON, "3.10.14", eol).severity is None  # type: ignore[union-attr]
+
+
+_cycles = st.lists(
+    st.builds(
+        Cycle,
+        name=st.sampled_from(["1", "2", "2.1", "3", "3.0", "10", "lts", "edge"]),
+        release_date=st.none() | st.dates(date(2020, 1, 1), date(2026, 12, 31)),
+        eol=st.none() | st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+        eol_flag=st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_cycles, st.data())
+def test_the_nearest_supported_line_is_the_oldest_newer_line_still_supported(
+    cycles: list[Cycle], data: st.DataObject
+) -> None:
+    product = Product("p", "P", tuple(cycles))
+    current = data.draw(st.sampled_from(cycles))
+    today = date(2026, 12, 7)
+
+    def order(cycle: Cycle) -> tuple[date, tuple[int, ...]]:
+        numbers = tuple(int(p) for p in cycle.name.split(".") if p.isdigit())
+        return (cycle.release_date or date.max, numbers)
+
+    newer = [c for c in cycles if order(c) > order(current) and not c.is_eol(today)]
+    expected = sorted(newer, key=order)[0] if newer else None  # the first of equals
+    assert nearest_supported(product, current, today) is expected
 
 
 def test_the_os_inside_a_tag_and_its_successor_tag() -> None:

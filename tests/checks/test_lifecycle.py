@@ -73,6 +73,18 @@ def test_api_v1_and_v0_documents_give_the_same_cycles() -> None:
     assert debian.describe(bullseye) == "Debian 11 (Bullseye)"
 
 
+def test_codewords_name_the_first_cycle_with_that_codename_and_blank_ones_none() -> None:
+    product = parse_product("demo", {"result": {"releases": [
+        {"name": "3", "codename": "   "},
+        {"name": "2", "codename": "Jammy Jellyfish"},
+        {"name": "1", "codename": "jammy"},
+    ]}})  # fmt: skip
+    assert product.cycles[0].codeword is None
+    assert product.by_codeword("JAMMY") is product.cycles[1]
+    assert product.by_codeword("jellyfish") is None
+    assert product.by_codeword("") is None
+
+
 @pytest.mark.parametrize(
     ("document", "message"),
     [

@@ -31,6 +31,26 @@ def test_the_same_files_with_or_without_a_tree(tmp_path: Path, ignore: tuple[str
     assert "node_modules/x/Dockerfile" not in walked
 
 
+@pytest.mark.parametrize("spelling", ["absolute", ".", "relative", "relative/"])
+def test_the_same_relative_paths_however_the_root_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    root = tmp_path / "tree"
+    for path in PATHS:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("FROM alpine:3.19\n", encoding="utf-8")
+    given = {
+        "absolute": root,
+        ".": Path("."),
+        "relative": Path("tree"),
+        "relative/": Path("tree/"),
+    }[spelling]
+    monkeypatch.chdir(root if spelling == "." else tmp_path)
+    assert discover(given, ignore=("a/b/**",)) == sorted(
+        p for p in PATHS if is_dockerfile_path(p, ignore=("a/b/**",))
+    )
+
+
 def test_the_ignore_globs_decide() -> None:
     assert is_dockerfile_path("a/bc/Dockerfile", ignore=("a/b/**",))
     assert not is_dockerfile_path("a/b/Dockerfile", ignore=("a/b/**",))
