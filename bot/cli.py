@@ -12,11 +12,13 @@ guards the import graph; ``bench/bench_startup.py`` measures it.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot import __version__
@@ -284,11 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``base-image-bot``; returns the process exit code."""
+    """Entry point of ``base-image-bot``; returns the process exit code. ``argv`` None: this
+    process's own command line (the command owns the process, see :func:`loading`)."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
-        return _dispatch(args)
+        return _dispatch(args, own_process=argv is None)
     except SystemExit as exc:  # --help and --version print and exit through argparse
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except BotError as exc:
@@ -318,13 +321,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PARTIAL
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+@contextmanager
+def loading(own_process: bool) -> Iterator[None]:
+    """While a one-shot command that owns its process imports its modules: no cyclic garbage
+    collection, then what they made (about 50,000 objects: modules, classes, functions, which
+    live as long as the process) is frozen out of the collector, whose later passes over the
+    run's own objects no longer walk it. Start-up of a 40-file ``run --dry-run``: about 40 ms
+    of CPU less (``bench/bench_startup.py``), for about 0.3 MB of import garbage kept until
+    exit. Called in-process (tests) it changes nothing."""
+    if not own_process:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _dispatch(args: argparse.Namespace, *, own_process: bool = False) -> int:
     if args.command == "version":
         print(f"base-image-bot {__version__}")
         return EXIT_OK
     config_path: Path | None = args.config
     if config_path is None and os.environ.get("BASE_IMAGE_BOT_CONFIG"):
         config_path = Path(os.environ["BASE_IMAGE_BOT_CONFIG"])
+    overrides: dict[str, object] = {}
+    if args.log_level:
+        overrides["log_level"] = args.log_level
+    if args.log_format:
+        overrides["log_format"] = args.log_format
+    if args.command == "run":
+        with loading(own_process):
+            from bot.report import terminal
+            from bot.runcmd import run_command
+
+        terminal.configure(no_color=args.no_color)
+        return run_command(args, config_path, overrides)
     from bot.config import load_settings
 
     if args.command == "config":
@@ -336,17 +370,6 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(dump_yaml(settings), end="")
         print(f"{settings.source}: configuration is valid", file=sys.stderr)
         return EXIT_OK
-    overrides: dict[str, object] = {}
-    if args.log_level:
-        overrides["log_level"] = args.log_level
-    if args.log_format:
-        overrides["log_format"] = args.log_format
-    if args.command == "run":
-        from bot.report import terminal
-        from bot.runcmd import run_command
-
-        terminal.configure(no_color=args.no_color)
-        return run_command(args, config_path, overrides)
     if args.command == "lineage":
         from bot.lineage.command import lineage_command
 

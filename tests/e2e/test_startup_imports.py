@@ -187,3 +187,38 @@ def test_local_dry_run_loads_no_heavy_library(
     assert code == 1  # the unseeded registry's reference is an error entry
     assert offending(modules, HEAVY + NOT_FOR_LOCAL_DRY_RUN) == []
     assert "bot.checks.engine" in modules  # the governance checks did run
+
+
+_GC_CHILD = """
+import contextlib, gc, io, json, sys
+from bot.cli import main
+out, argv, own = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "own"
+sys.argv = ["base-image-bot", *argv]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main() if own else main(argv)
+with open(out, "w") as f:
+    json.dump({"code": code, "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}, f)
+"""
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_a_run_that_owns_its_process_freezes_its_modules_out_of_the_collector(
+    tmp_path: Path, own: bool
+) -> None:
+    """``run`` from the command line freezes what its imports made out of the cyclic garbage
+    collector (which stays on); ``main(argv)`` called by a program leaves the collector alone."""
+    out = tmp_path / "gc.json"
+    argv = ["run", "--dry-run", "--format", "json", str(tmp_path)]
+    subprocess.run(
+        [sys.executable, "-c", _GC_CHILD, str(out), json.dumps(argv), "own" if own else "-"],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["code"] == 0
+    assert document["enabled"] is True
+    if own:
+        assert document["frozen"] > 10_000  # the modules, classes and functions of a run
+    else:
+        assert document["frozen"] == 0
