@@ -14,7 +14,7 @@ import functools
 import io
 import logging
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, MutableSequence, Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
@@ -171,14 +171,21 @@ def _describe(edit: ByteEdit) -> str:
 #: object per distinct text, see :func:`_encode`); then the indexes of the changes to apply, in
 #: file order. ~40 bytes a change, where :class:`ByteEdit` objects cost ~200 (files of 60,000
 #: references).
-_Changes = tuple["array[int]", "array[int]", list[bytes], "array[int]"]
+_Changes = tuple[Sequence[int], Sequence[int], list[bytes], Sequence[int]]
+
+
+def _array() -> MutableSequence[int]:
+    return array("q")
 
 
 def _plan(data: bytes, edits: Sequence[Edit], objects: list[ByteEdit] | None = None) -> _Changes:
     """The validated, de-duplicated changes of ``edits`` in file order (also appended to
     ``objects`` as :class:`ByteEdit`), sorted when needed (stable: equal ranges keep the order of
     ``edits``); raises on stale, conflicting or overlapping edits."""
-    starts, ends, owners, news = array("q"), array("q"), array("q"), []
+    # Arrays hold the ints unboxed (large lists of edits); lists are quicker to make (a few).
+    columns: Callable[[], MutableSequence[int]] = list if objects is not None else _array
+    starts, ends, owners, kept = columns(), columns(), columns(), columns()
+    news: list[bytes] = []
     last_start = last_end = -1
     in_order = True
     for owner, edit in enumerate(edits):
@@ -200,7 +207,6 @@ def _plan(data: bytes, edits: Sequence[Edit], objects: list[ByteEdit] | None = N
     if not in_order:  # edits in file order need no sort
         width = len(data) + 1
         order = sorted(order, key=lambda i: starts[i] * width + ends[i])
-    kept = array("q")
     for i in order:
         if kept:
             k = kept[-1]
