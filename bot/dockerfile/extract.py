@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 from bot.dockerfile.expand import Expansion, Mapped, Segment, byte_len, expand, unknown
 from bot.dockerfile.imageref import ImageRef, parse
 from bot.dockerfile.instructions import Lexed, Logical, lex, shell_words
-from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped
+from bot.dockerfile.model import ExtractError, Extraction, Reference, Skipped, TagSlot
 from bot.dockerfile.spans import Site, locate
 from bot.errors import ImageReferenceError
 
@@ -50,18 +50,19 @@ class _Extractor:
         self.meta: dict[str, Mapped | None] = dict(_PREDEFINED)
         self.in_stage = False
         self.earlier_stages: set[str] = set()
-        self.all_stages: set[str] = set()
+        self.all_stages: dict[str, str] = {}  # lower-cased name -> the same string, shared
         self.references: list[Reference] = []
         self.skipped: list[Skipped] = []
         self.errors: list[ExtractError] = []
         self.strings: dict[str, str] = {}
         self.parsed: dict[str, ImageRef] = {}
+        self.slots: dict[TagSlot, TagSlot] = {}
 
     def run(self) -> Extraction:
         for ins in self.lexed.instructions():
             match = _STAGE_RE.match(ins.text)
             if match is not None:
-                self.all_stages.add(_shared(self.strings, match.group(1).lower()))
+                _shared(self.all_stages, match.group(1).lower())
         self.errors = [
             ExtractError(self.path, p.line, p.code, p.message) for p in self.lexed.problems
         ]
@@ -138,13 +139,18 @@ class _Extractor:
                 exp = expand(ins.text, s + len("--platform="), e, self.meta, self.escape, ins)
                 platform = None if exp.unresolved else (exp.value.text or None)
         valid_as = len(args) == 3 and ins.text[args[1][0] : args[1][1]].lower() == "as"
-        stage = ins.text[args[2][0] : args[2][1]] if valid_as else None
+        stage = name = None
+        if valid_as:
+            stage = ins.text[args[2][0] : args[2][1]]
+            name = stage.lower()
+            name = self.all_stages.get(name, name)
+            stage = name if name == stage else stage  # one string when already lower case
         s, e = args[0]
         exp = expand(ins.text, s, e, self.meta, self.escape, ins)
         kind = "arg" if exp.value.uses_args or exp.unresolved else "from"
         self._classify(kind, ins, s, e, exp, self.earlier_stages, platform, stage)
-        if stage is not None:
-            self.earlier_stages.add(_shared(self.strings, stage.lower()))
+        if name is not None:
+            self.earlier_stages.add(name)
 
     def _copy(self, ins: Logical, flags: list[tuple[int, int]]) -> None:
         for s, e in flags:
@@ -253,7 +259,7 @@ class _Extractor:
         s: int,
         e: int,
         exp: Expansion,
-        stages: set[str],
+        stages: Container[str],
         platform: str | None,
         stage: str | None,
     ) -> None:
@@ -262,6 +268,7 @@ class _Extractor:
         raw = raw if known is None else known.original
         text = exp.value.text
         line = self.lexed.line_of(ins.byte_at(s))
+        line = ins.line if line == ins.line else line  # one int object (files of 60,000 lines)
         if exp.problem is not None:
             self._error(line, "expansion-limit", f"{raw[:80]!r}: {exp.problem}")
         elif exp.unresolved:
@@ -291,7 +298,7 @@ class _Extractor:
                 return
             word_end = ins.byte_at(e - 1) + byte_len(ins.text[e - 1])
             site = Site(kind, self.path, ins.line, line, raw, word_end, platform, stage)
-            found = locate(ref, exp.value, site, self.lexed.line_of)
+            found = locate(ref, exp.value, site, self.lexed.line_of, self.slots)
             if isinstance(found, Reference):
                 self.references.append(found)
             else:

@@ -119,14 +119,16 @@ class Placement:
 
 
 # A reference with a literal tag written in the instruction itself (``FROM python:3.12``, the
-# common case, thousands of times in a reference-dense file) keeps its placement in one int:
-# bit 0 is set when ``@digest`` follows the tag (else a pin goes right after the tag), bits
-# 1-4 hold ``line - instruction_line``, bits 5-28 the line, the bits above the tag's first byte.
-# Spans are rebuilt from it and the parsed reference on access: ~30 bytes instead of ~300.
-_DIGEST_BIT = 1
-_DELTA_SHIFT, _DELTA_MAX = 1, 15
-_LINE_SHIFT, _LINE_MAX = 5, (1 << 24) - 1
-_START_SHIFT = 29
+# common case, thousands of times in a reference-dense file), or with no tag and no digest
+# (``FROM python``), keeps its placement in one int: bit 0 is set when ``@digest`` follows the
+# tag (else a pin goes right after the tag), bit 1 when there is no tag, bits 2-5 hold
+# ``line - instruction_line``, bits 6-29 the line, the bits above the tag's first byte (the pin
+# site without a tag). Spans are rebuilt from it and the parsed reference on access: ~30 bytes
+# instead of ~300.
+_DIGEST_BIT, _UNTAGGED_BIT = 1, 2
+_DELTA_SHIFT, _DELTA_MAX = 2, 15
+_LINE_SHIFT, _LINE_MAX = 6, (1 << 24) - 1
+_START_SHIFT = 30
 
 
 def _size(text: str) -> int:
@@ -149,10 +151,17 @@ def _pack(
     digest: Span | None,
     pin_at: int | None,
 ) -> int | None:
-    """The placement as one int when it is the common case (see above), else ``None``."""
+    """The placement as one int when it is a common case (see above), else ``None``."""
+    delta = line - instruction_line
+    if not 0 <= delta <= _DELTA_MAX or not 0 <= line <= _LINE_MAX:
+        return None
+    lines = line << _LINE_SHIFT | delta << _DELTA_SHIFT
+    if tag is None:
+        if ref.tag is None and ref.digest is None and digest is None and pin_at is not None:
+            return pin_at << _START_SHIFT | lines | _UNTAGGED_BIT if pin_at >= 0 else None
+        return None
     if (
-        tag is None
-        or ref.tag is None
+        ref.tag is None
         or tag.source != "literal"
         or tag.plain_yaml
         or len(tag.parts) != 1
@@ -160,17 +169,14 @@ def _pack(
     ):
         return None
     span = tag.parts[0].span
-    delta = line - instruction_line
     if (
         span.text != ref.tag
         or span.line != line
         or span.start < 0
         or span.end != span.start + _size(ref.tag)
-        or not 0 <= delta <= _DELTA_MAX
-        or not 0 <= line <= _LINE_MAX
     ):
         return None
-    packed = span.start << _START_SHIFT | line << _LINE_SHIFT | delta << _DELTA_SHIFT
+    packed = span.start << _START_SHIFT | lines
     if digest is None:
         return packed if pin_at == span.end else None
     if (
@@ -183,6 +189,11 @@ def _pack(
     ):
         return packed | _DIGEST_BIT
     return None
+
+
+#: ``Reference.edit_sites()``: the tag (a slot, or the byte range of a literal one-piece tag),
+#: the digest span and the pin site.
+Sites = tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -247,15 +258,17 @@ class Reference:
         values.update(changes)
         return Reference(**values)  # type: ignore[arg-type]
 
-    def edit_sites(self) -> tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]:
+    def edit_sites(self) -> Sites:
         """``(tag, digest, pin_at)`` in one read, for the rewriter: a literal tag written in one
         piece (the text ``ref.tag``, any new tag fits) comes as its ``(start, end)`` byte range
         instead of a :class:`TagSlot` (which is rebuilt on every read of :attr:`tag`)."""
         where = self.placement
         if isinstance(where, Placement):
             return where.tag, where.digest, where.pin_at
-        assert self.ref.tag is not None
         start = where >> _START_SHIFT
+        if where & _UNTAGGED_BIT:
+            return None, None, start
+        assert self.ref.tag is not None
         end = start + _size(self.ref.tag)
         if not where & _DIGEST_BIT:
             return (start, end), None, end
@@ -284,6 +297,8 @@ class Reference:
         where = self.placement
         if isinstance(where, Placement):
             return where.tag
+        if where & _UNTAGGED_BIT:
+            return None
         text = self.ref.tag
         assert text is not None
         return _literal_slot(where >> _START_SHIFT, text, where >> _LINE_SHIFT & _LINE_MAX)
@@ -291,26 +306,12 @@ class Reference:
     @property
     def digest(self) -> Span | None:
         """Span of ``@algo:hex`` when the digest is contiguous in the file."""
-        where = self.placement
-        if isinstance(where, Placement):
-            return where.digest
-        if not where & _DIGEST_BIT:
-            return None
-        text = f"@{self.ref.digest}"
-        start = self._tag_end(where)
-        return Span(start, start + _size(text), text, where >> _LINE_SHIFT & _LINE_MAX)
+        return self.edit_sites()[1]
 
     @property
     def pin_at(self) -> int | None:
         """Byte offset where ``@digest`` is inserted when the reference has none."""
-        where = self.placement
-        if isinstance(where, Placement):
-            return where.pin_at
-        return None if where & _DIGEST_BIT else self._tag_end(where)
-
-    def _tag_end(self, where: int) -> int:
-        assert self.ref.tag is not None
-        return (where >> _START_SHIFT) + _size(self.ref.tag)
+        return self.edit_sites()[2]
 
 
 _ATTRIBUTES = (

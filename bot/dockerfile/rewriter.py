@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dockerfile.imageref import DIGEST_RE, TAG_RE
-from bot.dockerfile.model import Reference, Span, TagSlot
+from bot.dockerfile.model import Reference, Sites
 from bot.dockerfile.tagparts import editable_parts, split_tag
 from bot.errors import DockerfileError, ImageReferenceError
 
@@ -74,9 +74,6 @@ def can_rewrite(
     return _check(reference, reference.edit_sites(), new_tag, new_digest, drop_digest)[0]
 
 
-#: ``Reference.edit_sites()``: the tag (a slot, or the byte range of a literal one-piece tag),
-#: the digest span and the pin site.
-Sites = tuple[TagSlot | tuple[int, int] | None, Span | None, int | None]
 #: ``(start, end, old text, new text)`` of a piece of the tag that changes.
 TagChange = tuple[int, int, str, str]
 
@@ -171,9 +168,9 @@ def _describe(edit: ByteEdit) -> str:
 
 
 #: The byte changes of a list of edits in columns: start and end offsets and the new bytes (one
-#: object per distinct text, see :func:`_encode`), ~24 bytes a change where :class:`ByteEdit`
-#: objects cost ~200 (files of 60,000 references); then the indexes of the changes to apply, in
-#: file order.
+#: object per distinct text, see :func:`_encode`); then the indexes of the changes to apply, in
+#: file order. ~40 bytes a change, where :class:`ByteEdit` objects cost ~200 (files of 60,000
+#: references).
 _Changes = tuple["array[int]", "array[int]", list[bytes], "array[int]"]
 
 

@@ -9,6 +9,7 @@ text) or ``composite-tag`` (several ARGs), and the rewriter changes only the par
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from bot.dockerfile.imageref import ImageRef
 from bot.dockerfile.model import Reference, Skipped, Span, TagPart, TagSlot
 
 logger = logging.getLogger(__name__)
+
+#: Tag slots one file shares between its references (see :func:`locate`).
+MAX_SHARED = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +83,24 @@ def _tag_slot(ref: ImageRef, value: Mapped, at: int, line_of: Callable[[int], in
 
 
 def locate(
-    ref: ImageRef, value: Mapped, site: Site, line_of: Callable[[int], int]
+    ref: ImageRef,
+    value: Mapped,
+    site: Site,
+    line_of: Callable[[int], int],
+    slots: dict[TagSlot, TagSlot] | None = None,
 ) -> Reference | Skipped:
-    """A :class:`Reference` for ``ref`` (resolved as ``value``), or why it cannot be one."""
+    """A :class:`Reference` for ``ref`` (resolved as ``value``), or why it cannot be one.
+
+    ``slots`` shares one :class:`TagSlot` between the references whose tag is the same bytes
+    (an ARG feeding thousands of ``FROM`` lines), for its first :data:`MAX_SHARED` entries."""
     text = value.text
     n = len(text)
     at = n - len(ref.digest) - 1 if ref.digest else n
     tag = _tag_slot(ref, value, at, line_of) if ref.tag else None
+    if tag is not None and slots is not None and tag.source != "literal":
+        tag = slots.get(tag, tag)
+        if len(slots) < MAX_SHARED:
+            slots.setdefault(tag, tag)
     digest = None
     if ref.digest:
         digest_runs = runs(value, at, n)
@@ -113,12 +128,15 @@ def locate(
     )  # fmt: skip
     if ref.tag:
         return reference
-    if ref.digest:
-        message = f"{text!r} has a digest but no tag"
-        return Skipped(
-            site.kind, site.path, site.word_line, site.raw, "digest-only", message, ref, reference
-        )
-    message = f"{text!r} has no tag (means :latest)"
-    return Skipped(
-        site.kind, site.path, site.word_line, site.raw, "no-tag", message, ref, reference
-    )
+    reason = "digest-only" if ref.digest else "no-tag"
+    message = _untagged(text, reason)
+    return Skipped(site.kind, site.path, site.word_line, site.raw, reason, message, ref, reference)
+
+
+@functools.lru_cache(maxsize=256)
+def _untagged(text: str, reason: str) -> str:
+    """The message of a reference without a tag; one string per text while it is cached (files
+    of thousands of ``FROM python`` lines)."""
+    if reason == "digest-only":
+        return f"{text!r} has a digest but no tag"
+    return f"{text!r} has no tag (means :latest)"

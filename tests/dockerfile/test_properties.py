@@ -172,8 +172,11 @@ def test_pin_and_refresh_round_trip(data: bytes, choice: st.DataObject) -> None:
 
 
 def _expected(ref: Reference, new_tag: str, new_digest: str) -> list[tuple[int, int, bytes]]:
-    """The changes a tag and digest update makes, read from the reference's public spans."""
-    assert ref.tag is not None
+    """The changes a tag and digest update makes, read from the reference's public spans (a
+    reference without a tag gets ``:tag@digest`` at its pin site)."""
+    if ref.tag is None:
+        assert ref.pin_at is not None
+        return [(ref.pin_at, ref.pin_at, f":{new_tag}@{new_digest}".encode())]
     changes = [(s.start, s.end, t.encode()) for s, t in split_tag(ref.tag, new_tag) or ()]
     if ref.digest is not None:
         changes.append((ref.digest.start + 1, ref.digest.end, new_digest.encode()))
@@ -189,8 +192,9 @@ def test_compact_references_read_back_what_the_rewriter_needs(data: bytes, tag: 
     loses nothing), a rewrite changes exactly the bytes its spans name, and the order in which
     edits are given does not matter."""
     extraction = extract(data)
+    untagged = [s.reference for s in extraction.skipped if s.reference is not None]
     edits = []
-    for ref in extraction.references:
+    for ref in [*extraction.references, *untagged]:
         copy = Reference(
             ref.kind, ref.path, ref.line, ref.instruction_line, ref.raw, ref.ref,
             ref.platform, ref.stage, ref.tag, ref.digest, ref.pin_at,
@@ -201,8 +205,7 @@ def test_compact_references_read_back_what_the_rewriter_needs(data: bytes, tag: 
         assert ref.replace(stage="other").stage == "other"
         assert ref.replace(stage="other").tag == ref.tag
         assert ref.edit_sites()[1:] == (ref.digest, ref.pin_at)
-        assert ref.tag is not None
-        new_tag = ref.tag.prefix + tag + ref.tag.suffix
+        new_tag = ref.tag.prefix + tag + ref.tag.suffix if ref.tag is not None else tag
         if can_rewrite(ref, new_tag, DIGEST) is not None:
             continue
         out = data
