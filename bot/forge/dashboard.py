@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.forge.lifecycle import GITHUB_BODY_LIMIT
+from bot.forge.changes import GITHUB_BODY_LIMIT
 from bot.report.escape import md_text
 
 MARKER = "<!-- base-image-bot-dashboard -->"

@@ -25,7 +25,7 @@ from bot.forge.branches import (
     update_branch,
     update_title,
 )
-from bot.forge.lifecycle import DesiredChange, FileChange, body_budget
+from bot.forge.changes import DesiredChange, FileChange, body_budget
 from bot.models import UpdateRecord
 from bot.pipeline.audit import FileResult
 from bot.versioning.rules import UpdateType

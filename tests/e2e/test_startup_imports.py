@@ -65,8 +65,10 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.kinds.gitlab",
     "bot.lineage.workflows",
     "bot.lineage.compose",
-    # The forge's types: a local run only builds the proposals.
+    # The forge's types and its pull-request planner: a local run only builds the proposals
+    # (bot.forge.changes), it has no pull requests to compare them with.
     "bot.forge.protocol",
+    "bot.forge.lifecycle",
     # --recommend and rules with ``variant`` updates.
     "bot.recommend.model",
     "bot.recommend.variants",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.forge.changes import GITHUB_BODY_LIMIT
 from bot.forge.dashboard import (
     MARKER,
     Dashboard,
@@ -15,7 +16,6 @@ from bot.forge.dashboard import (
     read_requests,
     render,
 )
-from bot.forge.lifecycle import GITHUB_BODY_LIMIT
 
 BRANCHES = st.from_regex(r"base-image-bot/[a-z0-9-]{1,20}(/[a-z0-9-]{1,20})?", fullmatch=True)
 TEXT = st.text(max_size=300)

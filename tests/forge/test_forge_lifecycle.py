@@ -14,20 +14,22 @@ from bot.forge.branches import (
     is_bot_commit_message,
     parse_marker,
 )
-from bot.forge.lifecycle import (
+from bot.forge.changes import (
     BODY_CUT_NOTE,
-    EDITED_FLAG,
     GITHUB_BODY_LIMIT,
-    IGNORE_COMMENT,
-    Action,
     DesiredChange,
     FileChange,
-    PlanInput,
     body_budget,
+    with_marker,
+)
+from bot.forge.lifecycle import (
+    EDITED_FLAG,
+    IGNORE_COMMENT,
+    Action,
+    PlanInput,
     git_blob_sha,
     plan,
     unchanged,
-    with_marker,
 )
 from bot.forge.protocol import BotPullRequest, BranchCommit, BranchState
 

@@ -11,9 +11,10 @@ import re
 import pytest
 
 from bot.forge.branches import MarkedUpdate, PullRequestMarker, update_branch, update_title
+from bot.forge.changes import DesiredChange, FileChange
 from bot.forge.executor import ActionResult, PullRequestOptions, apply_actions, observe
 from bot.forge.github import GitHubForge
-from bot.forge.lifecycle import DesiredChange, FileChange, PlanInput, plan
+from bot.forge.lifecycle import PlanInput, plan
 from tests.github_emulator import GitHubEmulator
 
 REPO = "acme/app"
