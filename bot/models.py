@@ -10,6 +10,7 @@ from bot.versioning.rules import UpdateType
 if TYPE_CHECKING:
     from bot.describe.model import Description
     from bot.recommend.model import Recommendation
+    from bot.repo_records import DashboardRecord, GitHubUse
 
 #: Version of the ``run --format json`` contract (``config/run-output.schema.json``).
 SCHEMA_VERSION = 1
@@ -143,19 +144,6 @@ class PullRequestRecord:
 
 
 @dataclass(frozen=True)
-class DashboardRecord:
-    """What a run did with a repository's dependency dashboard issue (``action``: ``open``,
-    ``update``, ``none``, or ``closed`` when a person closed it and it is left alone)."""
-
-    repo: str
-    action: str
-    reason: str
-    number: int | None = None
-    error: str | None = None
-    body: str | None = None
-
-
-@dataclass(frozen=True)
 class RegistryUse:
     """What a run did on one registry host: requests, pulls, rate limits, warnings."""
 
@@ -186,23 +174,6 @@ class RegistryUse:
                 tuple(dict.fromkeys(old.notes + use.notes)),
             )
         return tuple(merged[host] for host in sorted(merged))
-
-
-@dataclass(frozen=True)
-class GitHubUse:
-    """What one repository cost on GitHub in a run: requests sent, rate-limit points spent
-    (every request but a 304 answer to a conditional one), and whether its reads were skipped
-    because its default branch and pull requests were unchanged since the last run."""
-
-    repo: str
-    requests: int = 0
-    rate_limit_points: int = 0
-    unchanged: bool = False
-
-    @property
-    def sort_key(self) -> str:
-        """Contract order: by repository."""
-        return self.repo
 
 
 @dataclass(frozen=True)

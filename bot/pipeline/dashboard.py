@@ -18,7 +18,8 @@ from bot.forge.dashboard import MARKER, Dashboard, Item, Requests, read_requests
 from bot.forge.executor import ActionResult
 from bot.forge.protocol import BotPullRequest, Forge, IssueRecord
 from bot.logsetup import mask
-from bot.models import DashboardRecord, ErrorRecord
+from bot.models import ErrorRecord
+from bot.repo_records import DashboardRecord
 
 logger = logging.getLogger(__name__)
 

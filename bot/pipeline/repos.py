@@ -21,13 +21,14 @@ from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import Forge
 from bot.lineage.learn import Lineage
 from bot.logsetup import log_fields
-from bot.models import ErrorRecord, GitHubUse, RunReport, SkipRecord
+from bot.models import ErrorRecord, RunReport, SkipRecord
 from bot.pipeline.proposals import update_key
 from bot.pipeline.pullrequests import RepoContext, propose, wanted_proposals
 from bot.pipeline.reading import Prepared, prepare_repository, repo_error, repository_skip
 from bot.pipeline.repostate import RepoState, digest_of
 from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import Pipeline
+from bot.repo_records import GitHubUse
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from bot.models import (
     SCHEMA_VERSION,
-    DashboardRecord,
     ErrorRecord,
     FindingRecord,
     ImageVersion,
@@ -16,6 +16,9 @@ from bot.models import (
     SkipRecord,
     UpdateRecord,
 )
+
+if TYPE_CHECKING:
+    from bot.repo_records import DashboardRecord
 
 
 def _version(version: ImageVersion) -> dict[str, str | None]:
