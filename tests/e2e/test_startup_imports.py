@@ -83,10 +83,11 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "sqlite3",
     "subprocess",
     "difflib",
-    # The schema validator (nothing to validate: no file, variable or flag), schedules and
-    # windows (their cron parser, time zones), presets (``extends``), PEP 440 ranges: read when
-    # configured.
+    # The schema validator and the semantic checks (nothing to validate: no file, variable or
+    # flag), schedules and windows (their cron parser, time zones), presets (``extends``), PEP 440
+    # ranges: read when configured.
     "jsonschema_rs",
+    "bot.configcheck",
     "bot.windows",
     "bot.cron",
     "zoneinfo",

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from bot.config import Policy, PolicyOverrides, Settings, load_settings, schema
+from bot.configcheck import check_document
+from bot.configload import Positions
 from bot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +73,8 @@ def test_the_empty_document_is_valid_without_asking_a_validator() -> None:
 
     assert jsonschema.Draft202012Validator(schema()).is_valid({})
     assert jsonschema_rs.Draft202012Validator(schema()).is_valid({})
+    # Nor do the semantic checks find a problem in it (``validate`` skips them all for it).
+    assert check_document({}, Positions(origin="<defaults>")) == []
 
 
 def test_full_file_is_loaded(tmp_path: Path) -> None:
