@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from bot.checks.settings import ChecksSettings, ImageChecks
+from bot.checks.perimage import ImageChecks
+from bot.checks.settings import ChecksSettings
 from bot.config import (
     DescribeSettings,
     PolicyOverrides,

@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.checks.cosign import Check
-from bot.checks.settings import KeylessIdentity
+from bot.checks.perimage import KeylessIdentity
 from bot.errors import CheckError
 
 if TYPE_CHECKING:

@@ -16,9 +16,12 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.checks.model import RULES, UNAPPROVED_BASE, Severity
+
+if TYPE_CHECKING:
+    from bot.checks.perimage import ImageChecks, KeylessIdentity, SigningKey
 
 DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "unpinned-tag": {"fix": False, "allowed_tags": ()},
@@ -74,38 +77,6 @@ class RuleConfig:
             if key == name:
                 return value
         raise KeyError(name)
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    """A cosign public key (PEM) trusted for images matching ``match``."""
-
-    match: str
-    pem: str | None = None
-    path: str | None = None
-
-    @property
-    def label(self) -> str:
-        """How reports name the key."""
-        return self.path or f"inline key for {self.match}"
-
-
-@dataclass(frozen=True)
-class KeylessIdentity:
-    """A keyless (Fulcio certificate) signer trusted for images matching ``match``."""
-
-    match: str
-    identity: str
-    issuer: str
-
-
-@dataclass(frozen=True)
-class ImageChecks:
-    """``rules[]`` overrides for images matching ``match``."""
-
-    match: str
-    rules: tuple[tuple[str, RuleValues], ...] = ()
-    require_signature: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -171,14 +142,14 @@ def _effective_rule(settings: ChecksSettings, rule_id: str, image: str | None) -
     return settings._rule(rule_id, image)
 
 
-def _rules(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
+def rule_values(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
     return tuple(
         (rule_id, _frozen(section[rule_id])) for rule_id in sorted(section) if rule_id in RULES
     )
 
 
 def _with_defaults(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
-    given = dict(_rules(section))
+    given = dict(rule_values(section))
     return tuple(
         (rule_id, _frozen(dict(values) | dict(given.get(rule_id, ()))))
         for rule_id, values in default_rules()
@@ -190,26 +161,21 @@ def checks_from_config(
 ) -> ChecksSettings:
     """:class:`ChecksSettings` from the validated ``checks`` mapping and ``rules`` list."""
     signatures = checks.get("signatures", {})
-    per_image = tuple(
-        ImageChecks(
-            match=rule["match"],
-            rules=_rules(rule.get("checks", {})),
-            require_signature=rule.get("require_signature"),
-        )
-        for rule in rules
-        if "checks" in rule or "require_signature" in rule
-    )
+    scoped = [rule for rule in rules if "checks" in rule or "require_signature" in rule]
+    per_image: tuple[ImageChecks, ...] = ()
+    keys: tuple[SigningKey, ...] = ()
+    keyless: tuple[KeylessIdentity, ...] = ()
+    if scoped or signatures.get("keys") or signatures.get("keyless"):
+        from bot.checks.perimage import image_checks, keyless_identities, signing_keys
+
+        per_image = image_checks(scoped)
+        keys = signing_keys(signatures.get("keys", ()))
+        keyless = keyless_identities(signatures.get("keyless", ()))
     return ChecksSettings(
         rules=_with_defaults(checks),
         approved_bases=tuple(checks.get("approved_bases", ())),
-        keys=tuple(
-            SigningKey(k["match"], pem=k.get("key"), path=k.get("path"))
-            for k in signatures.get("keys", ())
-        ),
-        keyless=tuple(
-            KeylessIdentity(k["match"], k["identity"], k["issuer"])
-            for k in signatures.get("keyless", ())
-        ),
+        keys=keys,
+        keyless=keyless,
         trusted_root=signatures.get("trusted_root"),
         per_image=per_image,
     )

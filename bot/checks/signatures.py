@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.checks import keyless
 from bot.checks.cosign import verify_with_key
 from bot.checks.model import NO_PROVENANCE, UNSIGNED_IMAGE, Severity, Verdict
-from bot.checks.settings import KeylessIdentity
+from bot.checks.perimage import KeylessIdentity
 from bot.checks.sigfetch import SignatureFacts
 
 VERIFIED = "verified"

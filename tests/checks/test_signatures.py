@@ -13,7 +13,7 @@ import pytest
 
 from bot.checks import keyless
 from bot.checks.cosign import CosignSignature, load_public_key, verify_with_key
-from bot.checks.settings import KeylessIdentity
+from bot.checks.perimage import KeylessIdentity
 from tests.checks.helpers import by_rule, config, dockerfile
 from tests.e2e.conftest import RunCli
 from tests.support.images import Pusher

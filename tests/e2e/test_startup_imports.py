@@ -73,11 +73,14 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.recommend.model",
     "bot.recommend.variants",
     "bot.report.recommendations",
-    # Signature checks (off unless configured), image labels (repository runs).
+    # Signature checks and per-image check settings (off unless configured), image labels and
+    # the records only repository runs make.
     "bot.checks.signatures",
     "bot.checks.sigfetch",
     "bot.checks.cosign",
+    "bot.checks.perimage",
     "bot.lineage.labels",
+    "bot.repo_records",
     # The registry cache (a state directory), credential helpers, "did you mean" hints.
     "bot.registry.cache",
     "sqlite3",
