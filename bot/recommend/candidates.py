@@ -35,7 +35,6 @@ from bot.versioning.families import (
     is_lts_release,
     second_component_is_patch,
 )
-from bot.versioning.ranges import range_contains
 from bot.versioning.tags import ParsedTag
 
 __all__ = ["flavour", "propose_candidates", "substitute_tags"]
@@ -64,9 +63,9 @@ def _line(tag: ParsedTag, family: str) -> tuple[int, ...]:
 
 
 def _allowed(rule: ImageRule, tag: ParsedTag, family: str) -> bool:
-    if rule.allow_range is not None and not range_contains(rule.allow_range, tag):
+    if rule.allow_range is not None and not rule.allow_range.contains(tag):
         return False
-    if any(range_contains(r, tag) for r in rule.ignore_ranges):
+    if any(r.contains(tag) for r in rule.ignore_ranges):
         return False
     return not rule.lts_only or is_lts_release(family, tag.release, tag.prefix, rule.java_lts)
 

@@ -41,7 +41,6 @@ from bot.versioning.families import (
     second_component_is_patch,
 )
 from bot.versioning.index import TagIndex
-from bot.versioning.ranges import range_contains
 from bot.versioning.rules import ImageRule, UpdateType
 from bot.versioning.schemes import parse_tag
 from bot.versioning.tags import DATE, VERSION, ParsedTag
@@ -146,10 +145,10 @@ def _version_update(
         if kind not in rule.update_types:
             skipped[kind.value] += 1
             continue
-        if rule.allow_range is not None and not range_contains(rule.allow_range, cand):
+        if rule.allow_range is not None and not rule.allow_range.contains(cand):
             skipped["not allowed"] += 1
             continue
-        if any(range_contains(r, cand) for r in rule.ignore_ranges):
+        if any(r.contains(cand) for r in rule.ignore_ranges):
             skipped["ignored"] += 1
             continue
         if rule.lts_only and not is_lts_release(family, cand.release, cand.prefix, rule.java_lts):

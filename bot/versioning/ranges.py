@@ -48,6 +48,10 @@ class VersionRange:
     clauses: tuple[Clause, ...] = ()
     specifier: SpecifierSet | None = None
 
+    def contains(self, tag: ParsedTag) -> bool:
+        """Whether ``tag`` falls inside this range (:func:`range_contains`)."""
+        return range_contains(self, tag)
+
 
 def _pad(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     width = max(len(a), len(b))

@@ -33,11 +33,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bot.errors import PolicyError
-from bot.versioning.ranges import VersionRange, parse_range
 from bot.versioning.schemes import get_scheme
+
+if TYPE_CHECKING:  # ranges load when a rule has ``allow`` or ``ignore``
+    from bot.versioning.ranges import VersionRange
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,12 @@ def _update_types(value: object) -> frozenset[UpdateType]:
             names = ", ".join(t.value for t in UpdateType)
             raise PolicyError(f"update_types: unknown update type {item!r} ({names})") from exc
     return frozenset(result)
+
+
+def _parse_range(text: object, key: str, versioning: str) -> VersionRange:
+    from bot.versioning.ranges import parse_range
+
+    return parse_range(text, key, versioning)
 
 
 def _sequence(value: object, name: str, what: str) -> tuple[Any, ...]:
@@ -121,11 +129,11 @@ class ImageRule:
             raise PolicyError(f"versioning: expected a string, got {versioning!r}")
         get_scheme(versioning)
         allow = values["allow"]
-        rng = None if allow is None else parse_range(allow, "allow", versioning)
+        rng = None if allow is None else _parse_range(allow, "allow", versioning)
         object.__setattr__(self, "allow_range", rng)
         ignore = _sequence(values["ignore"], "ignore", "a list of ranges")
         object.__setattr__(self, "ignore", ignore)
-        ranges = tuple(parse_range(r, "ignore", versioning) for r in ignore)
+        ranges = tuple(_parse_range(r, "ignore", versioning) for r in ignore)
         object.__setattr__(self, "ignore_ranges", ranges)
         for name in ("lts_only", "pin_digests"):
             if not isinstance(values[name], bool):

@@ -87,14 +87,15 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "subprocess",
     "difflib",
     # The schema validator and the semantic checks (nothing to validate: no file, variable or
-    # flag), schedules and windows (their cron parser, time zones), presets (``extends``), PEP 440
-    # ranges: read when configured.
+    # flag), schedules and windows (their cron parser, time zones), presets (``extends``), version
+    # ranges (``allow``/``ignore``, PEP 440's): read when configured.
     "jsonschema_rs",
     "bot.configcheck",
     "bot.windows",
     "bot.cron",
     "zoneinfo",
     "bot.presets",
+    "bot.versioning.ranges",
     "packaging",
 )
 
