@@ -34,9 +34,10 @@ from bot.recommend.alternatives import parse_alternatives
 from bot.versioning import ImageRule, UpdateType
 from bot.versioning.rules import DEFAULT_UPDATE_TYPES
 
-if TYPE_CHECKING:  # presets (``extends``) and schedule windows are read when configured
+if TYPE_CHECKING:  # presets (``extends``), repositories and image rules: read when configured
     from bot.presets import PresetReader
-    from bot.windows import Window
+    from bot.reposettings import RepoSettings
+    from bot.rulesettings import ImageRuleSettings
 
 ENV_PREFIX = "BASE_IMAGE_BOT_"
 #: Environment variables with the prefix that are not configuration keys.
@@ -93,23 +94,6 @@ class Policy:
             min_age_days=self.min_age_days,
             pin_digests=self.pin_digests,
         )
-
-
-@dataclass(frozen=True)
-class ImageRuleSettings:
-    """Policy overrides for images whose normalised name matches the glob ``match``.
-
-    ``update_types`` (``match_update_types``) limits the rule to updates of those types; such a
-    rule carries only ``automerge``, ``group`` and ``schedule``. ``group`` puts the rule's updates
-    into one pull request per repository; ``schedule`` is the window their new pull requests
-    wait for.
-    """
-
-    match: str
-    overrides: PolicyOverrides
-    update_types: tuple[str, ...] = ()
-    group: str | None = None
-    schedule: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -225,20 +209,6 @@ class DashboardSettings:
 
     enabled: bool = False
     title: str = "Dependency Dashboard"
-
-
-@dataclass(frozen=True)
-class RepoSettings:
-    """One configured repository (``owner/name`` or ``owner/*``) and its policy overrides."""
-
-    name: str
-    overrides: PolicyOverrides = field(default_factory=PolicyOverrides)
-    #: Cron expression of this repository's own ``serve`` schedule (None: ``schedule.cron``).
-    schedule: str | None = None
-    #: Time zone of that cron expression and of ``windows`` (None: ``schedule.timezone``).
-    timezone: str | None = None
-    #: When new pull requests may be opened (None: ``schedule.windows``).
-    windows: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -468,46 +438,6 @@ def _automerge(value: object) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-def rules_of(entries: list[Mapping[str, Any]], timezone: str) -> tuple[ImageRuleSettings, ...]:
-    """``rules[]`` entries as settings (their windows read in ``timezone`` unless they name one)."""
-    return tuple(
-        ImageRuleSettings(
-            match=rule["match"],
-            overrides=overrides_of(rule),
-            update_types=tuple(rule.get("match_update_types", ())),
-            group=rule.get("group"),
-            schedule=_window(rule.get("schedule"), timezone),
-        )
-        for rule in entries
-    )
-
-
-def _window(entry: Mapping[str, Any] | None, timezone: str) -> Window | None:
-    if entry is None:
-        return None
-    from bot.windows import Window
-
-    return Window(tuple(entry.get("windows", ())), entry.get("timezone", timezone))
-
-
-def repo_entry(entry: str | Mapping[str, Any]) -> RepoSettings:
-    """One ``repos[]`` entry: a name, or an object with policy overrides and a schedule (a cron
-    string, or ``{cron, timezone, windows}``)."""
-    if isinstance(entry, str):
-        return RepoSettings(name=entry)
-    schedule = entry.get("schedule")
-    if not isinstance(schedule, Mapping):
-        return RepoSettings(entry["name"], overrides_of(entry), schedule=schedule)
-    windows = schedule.get("windows")
-    return RepoSettings(
-        entry["name"],
-        overrides_of(entry),
-        schedule=schedule.get("cron"),
-        timezone=schedule.get("timezone"),
-        windows=None if windows is None else tuple(windows),
-    )
-
-
 def dashboard_of(value: object, base: DashboardSettings) -> DashboardSettings:
     if value is None:
         return base
@@ -522,8 +452,18 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
     discovery = data.get("discovery", {})
     github = data.get("github", {})
     state_dir = data.get("state_dir")
-    repos = tuple(repo_entry(entry) for entry in data.get("repos", []))
     schedule = _schedule(data.get("schedule", {}))
+    # Repositories and image rules: their records load only when a configuration has some.
+    repos: tuple[RepoSettings, ...] = ()
+    if data.get("repos"):
+        from bot.reposettings import repo_entry
+
+        repos = tuple(repo_entry(entry) for entry in data["repos"])
+    rules: tuple[ImageRuleSettings, ...] = ()
+    if data.get("rules"):
+        from bot.rulesettings import rules_of
+
+        rules = rules_of(data["rules"], schedule.timezone)
     return Settings(
         source=source,
         log_level=data.get("log_level", defaults.log_level),
@@ -533,7 +473,7 @@ def _build(data: Mapping[str, Any], *, source: str) -> Settings:
         ignore=tuple(discovery.get("ignore", defaults.ignore)),
         file_kinds=_file_kinds(discovery, defaults.file_kinds),
         policy=Policy().with_overrides(overrides_of(data.get("policy", {}))),
-        rules=rules_of(data.get("rules", []), schedule.timezone),
+        rules=rules,
         registries=tuple(
             RegistryEntry(host=host, **values)
             for host, values in sorted(data.get("registries", {}).items())

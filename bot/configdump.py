@@ -15,14 +15,9 @@ import yaml
 
 from bot.checks.perimage import ImageChecks
 from bot.checks.settings import ChecksSettings
-from bot.config import (
-    DescribeSettings,
-    PolicyOverrides,
-    RecommendSettings,
-    RepoSettings,
-    Settings,
-)
+from bot.config import DescribeSettings, PolicyOverrides, RecommendSettings, Settings
 from bot.lineage.settings import lineage_document
+from bot.reposettings import RepoSettings
 
 __all__ = ["dump_yaml", "settings_document"]
 

@@ -21,12 +21,12 @@ from bot.config import (
     _pull_requests,
     dashboard_of,
     overrides_of,
-    rules_of,
     validate,
 )
 from bot.configload import parse_yaml
 from bot.errors import ConfigError
 from bot.presets import PresetReader, PresetRef, resolve_presets
+from bot.rulesettings import rules_of
 
 #: Keys a repository's own configuration may set.
 REPO_CONFIG_KEYS = frozenset(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.checks.model import Severity
-from bot.config import RepoSettings, Settings, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -35,6 +35,7 @@ from bot.versioning.rules import UpdateType
 if TYPE_CHECKING:
     from bot.forge.protocol import Forge
     from bot.lineage.learn import LineageMemory
+    from bot.reposettings import RepoSettings
 
 logger = logging.getLogger(__name__)
 
@@ -241,10 +242,12 @@ def run_repositories(
 
 def repository_entries(settings: Settings, names: Sequence[str]) -> list[RepoSettings]:
     """``--repo`` names (with their configured overrides), else the configured repositories."""
-    if not names:
-        if not settings.repos and settings.github.app_id is not None:
-            return [RepoSettings("*/*")]  # a GitHub App: every repository it is installed on
+    if not names and (settings.repos or settings.github.app_id is None):
         return list(settings.repos)
+    from bot.reposettings import RepoSettings  # repository runs only
+
+    if not names:
+        return [RepoSettings("*/*")]  # a GitHub App: every repository it is installed on
     configured = {entry.name: entry for entry in settings.repos}
     entries = []
     for name in names:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.config import RepoSettings, Settings
+from bot.config import Settings
 from bot.forge.automerge import Candidate, MergeOptions, Outcome, run_automerge
 from bot.forge.dashboard import Requests
 from bot.forge.executor import ActionResult, Observed, apply_actions, observe
@@ -25,6 +25,7 @@ from bot.pipeline.dashboard import DashboardState, build_dashboard, read_dashboa
 from bot.pipeline.proposals import Proposal, build_proposals
 from bot.pipeline.traits import hourly_count, outside, repository_window, traits_of
 from bot.pipeline.wiring import Pipeline, pull_request_options
+from bot.reposettings import RepoSettings
 
 __all__ = ["RepoContext", "propose", "wanted_proposals"]
 

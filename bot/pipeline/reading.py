@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot import __version__
-from bot.config import REPO_CONFIG_PATH, RepoSettings, Settings
+from bot.config import REPO_CONFIG_PATH, Settings
 from bot.errors import BotError, ConfigError
 from bot.forge.httpcache import GitHubUsage
 from bot.forge.protocol import Forge, RepoSnapshot
@@ -31,6 +31,7 @@ from bot.pipeline.wiring import Pipeline
 from bot.presetread import repository_reader
 from bot.presets import PresetRef
 from bot.repoconfig import apply_repo_config
+from bot.reposettings import RepoSettings
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.config import RepoSettings
 from bot.dockerfile.imageref import ImageRef
 from bot.errors import BotError, GitHubError
 from bot.forge.httpcache import GitHubUsage
@@ -29,6 +28,7 @@ from bot.pipeline.repostate import RepoState, digest_of
 from bot.pipeline.traits import traits_of
 from bot.pipeline.wiring import Pipeline
 from bot.repo_records import GitHubUse
+from bot.reposettings import RepoSettings
 from bot.sharding import ShardSpec
 from bot.sharding import shard as shard_repos
 

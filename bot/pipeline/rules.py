@@ -10,10 +10,14 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from bot.config import ImageRuleSettings, Policy, PolicyOverrides, Settings
+from bot.config import Policy, PolicyOverrides, Settings
 from bot.errors import ConfigError, PolicyError
 from bot.versioning import ImageRule, UpdateType
+
+if TYPE_CHECKING:  # image rules load when a configuration has some
+    from bot.rulesettings import ImageRuleSettings
 
 
 @lru_cache(maxsize=1024)

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.config import PolicyOverrides, RepoSettings, Settings
+from bot.config import PolicyOverrides, Settings
 from bot.models import UpdateRecord
 
-if TYPE_CHECKING:  # windows (and their cron parser) are read by repository runs and rules
+if (
+    TYPE_CHECKING
+):  # windows (and their cron parser) and repositories: read by repository runs and rules
+    from bot.reposettings import RepoSettings
     from bot.windows import Window
 
 OUTSIDE_SCHEDULE = "outside schedule"

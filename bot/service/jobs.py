@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from bot.config import RepoSettings, Settings
+from bot.config import Settings
 from bot.errors import BotError
 from bot.forge.protocol import Forge
 from bot.lineage import poll
@@ -25,6 +25,7 @@ from bot.models import RunReport
 from bot.pipeline.repos import learn_lineage, run_repositories
 from bot.pipeline.wiring import open_pipeline
 from bot.registry import HttpRegistryClient, settings_from_config
+from bot.reposettings import RepoSettings
 from bot.service.guard import GuardedForge
 from bot.service.metrics import INTERNAL_ERROR, RunOutcome, ServiceMetrics, Trigger, error_kind
 from bot.service.scheduler import schedule_groups

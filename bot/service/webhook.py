@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from bot.config import REPO_CONFIG_PATH, RepoSettings
+from bot.config import REPO_CONFIG_PATH
 from bot.forge.dashboard import MARKER as DASHBOARD_MARKER
 from bot.forge.dashboard import new_requests
 from bot.lineage.events import PACKAGE_EVENTS, package_version
+from bot.reposettings import RepoSettings
 
 #: GitHub caps webhook payloads at 25 MB.
 MAX_BODY = 25 * 1024 * 1024

@@ -81,6 +81,9 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.checks.perimage",
     "bot.lineage.labels",
     "bot.repo_records",
+    # Configured repositories and image rules (``repos[]``, ``rules[]``): none without a file.
+    "bot.reposettings",
+    "bot.rulesettings",
     # The registry cache (a state directory), credential helpers, "did you mean" hints.
     "bot.registry.cache",
     "sqlite3",

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import RepoSettings
 from bot.lineage.events import PackageVersion, package_version
+from bot.reposettings import RepoSettings
 from bot.service.webhook import decide
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "webhooks"

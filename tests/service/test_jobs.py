@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
-    GitHubSettings,
-    RegistryEntry,
-    RepoSettings,
-    ServiceSettings,
-    Settings,
-)
+from bot.config import GitHubSettings, RegistryEntry, ServiceSettings, Settings
 from bot.forge.github import GitHubForge
 from bot.forge.protocol import Forge
+from bot.reposettings import RepoSettings
 from bot.service.guard import REFUSED
 from bot.service.jobs import Worker
 from bot.service.metrics import ServiceMetrics

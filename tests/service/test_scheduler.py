@@ -14,7 +14,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.config import (
     GitHubSettings,
     RegistryEntry,
-    RepoSettings,
     ScheduleSettings,
     ServiceSettings,
     Settings,
@@ -23,6 +22,7 @@ from bot.config import (
 from bot.errors import ConfigError
 from bot.forge.github import GitHubForge
 from bot.forge.protocol import Forge
+from bot.reposettings import RepoSettings
 from bot.service.jobs import Worker, install
 from bot.service.metrics import ServiceMetrics
 from bot.service.scheduler import (

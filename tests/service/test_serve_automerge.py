@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import RepoSettings
+from bot.reposettings import RepoSettings
 from bot.service.webhook import decide
 from tests.github_emulator import GitHubEmulator
 from tests.service.conftest import SECRET, ServeFactory

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.config import RepoSettings
+from bot.reposettings import RepoSettings
 from bot.service.webhook import decide
 from tests.github_emulator import GitHubEmulator
 from tests.service.conftest import SECRET, ServeFactory

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.config import RepoSettings
 from bot.errors import UsageError
+from bot.reposettings import RepoSettings
 from bot.sharding import ShardSpec, parse_shard, shard, shard_from_env, shard_of
 from tests.github_emulator import GitHubEmulator
 from tests.support.registry import RunningRegistry

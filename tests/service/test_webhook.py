@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import RepoSettings
+from bot.reposettings import RepoSettings
 from bot.service.webhook import PUSH_COMMIT_LIMIT, decide, sign, signature_valid
 
 INCLUDE = ("Dockerfile", "*.Dockerfile", "Dockerfile.*")
