@@ -143,6 +143,7 @@ def _effective_rule(settings: ChecksSettings, rule_id: str, image: str | None) -
 
 
 def rule_values(section: Mapping[str, Any]) -> tuple[tuple[str, RuleValues], ...]:
+    """The known rules' values of a validated ``checks`` (or ``rules[].checks``) mapping."""
     return tuple(
         (rule_id, _frozen(section[rule_id])) for rule_id in sorted(section) if rule_id in RULES
     )
