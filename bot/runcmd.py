@@ -140,7 +140,8 @@ def audit_paths(
 ) -> RunReport:
     """Audit (and unless ``dry_run`` rewrite) the Dockerfiles under ``paths``; ``describe`` adds
     the package/vulnerability diff and changelog of every update; ``lineage`` keeps the graph."""
-    files, errors = collect_local(paths, settings.discovery)
+    walked: list[tuple[Path, list[str]]] = []
+    files, errors = collect_local(paths, settings.discovery, walked=walked)
     commits = None
     if describe:  # changelogs list the source repository's commits through GitHub
         from bot.forge.connect import connect_github, has_github_credentials
@@ -159,7 +160,7 @@ def audit_paths(
             lineage=lineage,
         ) as pipeline,
     ):
-        pipeline.learn_local(files, paths)
+        pipeline.learn_local(files, walked)
         audited, recommendations = pipeline.recommend(pipeline.auditor.audit(files))
         review = pipeline.auditor.review(pipeline.describe(audited))
         results = list(review.results)

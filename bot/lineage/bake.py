@@ -19,25 +19,13 @@ from typing import Any
 
 from bot.dockerfile.imageref import parse
 from bot.errors import ImageReferenceError
+from bot.lineage.metadata import MAX_BAKE_BYTES
 from bot.lineage.model import BuildStep, Note
 
 logger = logging.getLogger(__name__)
 
-BAKE_FILES = (
-    "docker-bake.hcl",
-    "docker-bake.override.hcl",
-    "docker-bake.json",
-    "docker-bake.override.json",
-)
-#: Bake files larger than this are not read (real ones are a few kilobytes).
-MAX_BAKE_BYTES = 512 * 1024
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MAX_INHERITS = 16
-
-
-def is_bake_file(path: str) -> bool:
-    """Whether ``path`` names a Bake file."""
-    return path.rpartition("/")[2] in BAKE_FILES
 
 
 def _blocks(document: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from bot.lineage.facts import BUILT_ON
-from bot.lineage.graph import LineageGraph
-from bot.lineage.model import Dockerfile, Publication
 from bot.models import UpdateRecord
 from bot.report.escape import md_code as _md_code
 from bot.report.text import describe_version, display_name
+
+if TYPE_CHECKING:  # imported with the graph: a run that learns none renders no section
+    from bot.lineage.graph import LineageGraph
+    from bot.lineage.model import Dockerfile, Publication
 
 #: Downstream Dockerfiles listed by name in a parent's pull request (the count is always there).
 MAX_LISTED = 20
@@ -40,6 +42,9 @@ def _where(dockerfile: Dockerfile, line: int | None = None) -> str:
 
 def parent_lines(updates: Sequence[UpdateRecord], graph: LineageGraph) -> list[str]:
     """What is built on the images the updated Dockerfiles publish."""
+    from bot.lineage.facts import BUILT_ON
+    from bot.lineage.model import Dockerfile
+
     lines: list[str] = []
     changed = dict.fromkeys(Dockerfile(u.repo, u.path) for u in updates if u.kind in BUILT_ON)
     for dockerfile in changed:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from bot.config import REPO_CONFIG_PATH
 from bot.errors import BotError
 from bot.kinds import discover as kinds
-from bot.lineage.bake import bake_steps, is_bake_file
+from bot.lineage.bake import bake_steps
+from bot.lineage.metadata import is_bake_file
 from bot.lineage.model import BuildStep, Dockerfile, Note, Publication, RepoFacts, Usage
 from bot.lineage.settings import Publishes, publishes_from_config
 
@@ -95,7 +96,10 @@ def repo_facts(
                     Publication(image, Dockerfile(repo, step.dockerfile), via, where, step.tags)
                 )
 
-    for source in files:  # the YAML readers are imported when a tree has such files
+    # The YAML readers are imported when a tree has such files (the kinds of
+    # bot.lineage.metadata.BUILD_KINDS: a tree without them and without a Bake file, a
+    # ``publishes`` entry or its own configuration is not read here at all).
+    for source in files:
         if source.kind == kinds.GITHUB_ACTIONS:
             from bot.lineage.workflows import build_steps
 

@@ -10,26 +10,27 @@ one repository (a webhook) still knows the rest of the organisation.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.dockerfile.discover import walk_files
 from bot.errors import BotError, DockerfileError, RegistryError
 from bot.kinds.extract import FoundFile
-from bot.lineage.bake import MAX_BAKE_BYTES, is_bake_file
-from bot.lineage.facts import repo_facts
-from bot.lineage.graph import LineageGraph, summary
-from bot.lineage.model import ImageSource, Note, Publication, RepoFacts
-from bot.lineage.source import GITHUB, host_of
+from bot.lineage.metadata import MAX_BAKE_BYTES, is_bake_file, may_publish
 from bot.pipeline.sources import SourceFile, read_regular
 from bot.registry import RegistryClient, parse_platform
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the graph's modules are imported once there is something to learn
+    from bot.lineage.graph import LineageGraph
+    from bot.lineage.model import ImageSource, RepoFacts
 
-Label = ImageSource | RegistryError
+    Label = ImageSource | RegistryError
+
+logger = logging.getLogger(__name__)
 
 
 class LineageMemory:
@@ -75,12 +76,18 @@ class Lineage:
     ) -> None:
         self.settings = settings
         self.client = client
+        #: A caller's own memory (``lineage``, a service) keeps the graph even of trees that
+        #: publish nothing: it shows or orders what is built on what.
+        self.shared = memory is not None
         self.memory = memory or LineageMemory()
-        hosts = {GITHUB}
-        ghes = host_of(settings.github.api_url)
-        if ghes:
-            hosts.add(ghes)
-        self.hosts = frozenset(hosts)
+
+    @functools.cached_property
+    def hosts(self) -> frozenset[str]:
+        """The GitHub hosts an image's source label may name (github.com, and GHES's)."""
+        from bot.lineage.source import GITHUB, host_of
+
+        ghes = host_of(self.settings.github.api_url)
+        return frozenset({GITHUB, ghes} if ghes else {GITHUB})
 
     @property
     def graph(self) -> LineageGraph | None:
@@ -96,18 +103,19 @@ class Lineage:
         self, repo: str, files: Sequence[SourceFile], raw: Sequence[FoundFile]
     ) -> None:
         """Facts of one repository from its extracted ``files`` and every file read (``raw``)."""
+        from bot.lineage.facts import repo_facts
+
         self.memory.put(repo, repo_facts(repo, files, raw, self.settings.lineage.publishes))
 
-    def learn_local(self, files: Sequence[SourceFile], roots: Sequence[Path]) -> None:
-        """Facts of local trees (their Bake files are found here) and the graph."""
+    def learn_local(
+        self, files: Sequence[SourceFile], listings: Sequence[tuple[Path, Sequence[str]]]
+    ) -> None:
+        """Facts of local trees and the graph. ``listings`` are the files walked under each
+        directory PATH (:func:`~bot.pipeline.sources.collect_local`): their Bake files are read
+        here. A run over trees that publish nothing builds no graph (its pull requests have no
+        lineage section to show)."""
         extra: list[FoundFile] = []
-        for root in roots:
-            if not root.is_dir():
-                continue
-            try:
-                listed = walk_files(root, self.settings.ignore)
-            except DockerfileError:
-                continue
+        for root, listed in listings:
             for relpath in (p for p in listed if is_bake_file(p)):
                 try:
                     data, _ = read_regular(root / relpath, MAX_BAKE_BYTES, "a Bake file")
@@ -115,12 +123,20 @@ class Lineage:
                     logger.info("%s: not read: %s", relpath, exc)
                     continue
                 extra.append(FoundFile(relpath, "bake", data))
-        facts = repo_facts(None, files, extra, self.settings.lineage.publishes)
-        self.memory.put("", facts)
+        publishes = self.settings.lineage.publishes
+        if not self.shared and not may_publish(None, files, extra, publishes):
+            logger.debug("lineage: nothing here builds an image")
+            return
+        from bot.lineage.facts import repo_facts
+
+        self.memory.put("", repo_facts(None, files, extra, publishes))
         self.finish()
 
     def finish(self) -> LineageGraph:
         """Read labels where needed and build the graph (kept for the run's pull requests)."""
+        from bot.lineage.graph import LineageGraph, summary
+        from bot.lineage.model import Note, Publication
+
         known = self.memory.facts()
         graph = LineageGraph(tuple(known[k] for k in sorted(known)))
         learned: list[Publication] = []
@@ -156,6 +172,8 @@ class Lineage:
         return graph
 
     def _labels(self, wanted: dict[str, str]) -> dict[str, Label]:
+        from bot.lineage.model import ImageSource
+
         found: dict[str, Label] = {}
         missing = {}
         for image, reference in wanted.items():
@@ -180,6 +198,8 @@ class Lineage:
 
     def parents_of(self, repos: Sequence[str]) -> set[str]:
         """Repositories (other than ``repos``) that publish an image ``repos`` are built on."""
+        from bot.lineage.graph import LineageGraph
+
         known = self.memory.facts()
         learned = self.graph.learned if self.graph is not None else ()
         graph = LineageGraph(tuple(known[k] for k in sorted(known)), learned)

@@ -115,11 +115,14 @@ def _resolve(root: Path) -> Path:
 
 
 def _listing(
-    root: Path, discovery: Discovery, skipped: Callable[[str, str], None]
+    root: Path,
+    discovery: Discovery,
+    skipped: Callable[[str, str], None],
+    walked: list[tuple[Path, list[str]]] | None = None,
 ) -> dict[str, str]:
     """Relative path → kind of the files to read under ``root``. A file root is read whatever
     its name (as its kind by name, a YAML file as a candidate manifest, else a Dockerfile), with
-    the ``.env`` beside it when it is a compose file."""
+    the ``.env`` beside it when it is a compose file. A directory's walk is added to ``walked``."""
     if root.exists() and not root.is_dir():
         kind = kind_of_file(root.name, discovery)
         found = {root.name: kind}
@@ -127,7 +130,10 @@ def _listing(
             found[".env"] = kinds.COMPOSE_ENV
         return found
     specials: list[tuple[str, str]] = []
-    listing = classify(walk_files(root, discovery.ignore, specials), discovery)
+    every = walk_files(root, discovery.ignore, specials)
+    if walked is not None:
+        walked.append((root, every))
+    listing = classify(every, discovery)
     for relpath, reason in specials:
         if kind_of(relpath, discovery) is not None:
             logger.warning("skipping %s: %s", relpath, reason)
@@ -151,13 +157,18 @@ def _limit(location: Path, kind: str, discovery: Discovery) -> int | None:
 
 
 def collect_local(
-    roots: Sequence[Path], discovery: Discovery
+    roots: Sequence[Path],
+    discovery: Discovery,
+    *,
+    walked: list[tuple[Path, list[str]]] | None = None,
 ) -> tuple[list[SourceFile], list[ErrorRecord]]:
     """Discover, read and extract the files of every kind under each root.
 
     ``path`` is relative to the root it was found under (a file root gives its own name). A
     missing root, a file that is not a regular file or cannot be read becomes an
-    :class:`ErrorRecord`; the rest goes on.
+    :class:`ErrorRecord`; the rest goes on. ``walked`` receives each directory root and every
+    file walked under it (what later stages read besides the file kinds: Bake files), so the
+    trees are walked once.
     """
     files: list[SourceFile] = []
     errors: list[ErrorRecord] = []
@@ -169,7 +180,7 @@ def collect_local(
     for given in roots:
         root = _resolve(given)
         try:
-            listing = _listing(root, discovery, skipped)
+            listing = _listing(root, discovery, skipped, walked)
         except DockerfileError as exc:
             errors.append(ErrorRecord(path=str(given), line=None, reference=None, error=str(exc)))
             continue

@@ -104,10 +104,13 @@ class Pipeline:
         results = apply_variants(results, found, settings, overrides)
         return results, found if every else []
 
-    def learn_local(self, files: Sequence[SourceFile], roots: Sequence[Path]) -> None:
-        """Learn the lineage of local trees (before their pull requests are rendered)."""
+    def learn_local(
+        self, files: Sequence[SourceFile], walked: Sequence[tuple[Path, Sequence[str]]]
+    ) -> None:
+        """Learn the lineage of local trees (before their pull requests are rendered) from
+        their ``files`` and the files ``walked`` under each directory root."""
         if self.lineage is not None:
-            self.lineage.learn_local(files, roots)
+            self.lineage.learn_local(files, walked)
 
     def describe(
         self, results: Sequence[FileResult], settings: Settings | None = None

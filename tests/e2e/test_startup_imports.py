@@ -65,6 +65,14 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.kinds.gitlab",
     "bot.lineage.workflows",
     "bot.lineage.compose",
+    # The lineage graph: nothing in the corpus publishes an image (no Bake file, workflow,
+    # compose file or ``publishes`` entry), so no pull request has a lineage section to show and
+    # the run builds no graph (bot.lineage.metadata tells, without these modules).
+    "bot.lineage.model",
+    "bot.lineage.graph",
+    "bot.lineage.facts",
+    "bot.lineage.bake",
+    "bot.lineage.source",
     # The forge's types and its pull-request planner: a local run only builds the proposals
     # (bot.forge.changes), it has no pull requests to compare them with.
     "bot.forge.protocol",
