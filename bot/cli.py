@@ -18,8 +18,9 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import NoReturn
 
 from bot import __version__
 from bot.errors import (
@@ -286,11 +287,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``base-image-bot``; returns the process exit code. ``argv`` None: this
+    """Run the command line ``argv``; returns the process exit code. ``argv`` None: this
     process's own command line (the command owns the process, see :func:`loading`)."""
+    return _main(argv, [])
+
+
+def entry() -> NoReturn:
+    """The ``base-image-bot`` command and ``python -m bot``: :func:`main` on this process's
+    command line, then the process ends with its exit code (a ``run`` through
+    :func:`exit_now`)."""
+    command: list[str] = []
+    code = _main(None, command)
+    if command == ["run"]:
+        exit_now(code)
+    sys.exit(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End a one-shot ``run`` that owns its process once its output is out: log handlers
+    closed, stdout and stderr flushed, then ``os._exit`` instead of the interpreter's teardown,
+    which frees every object of the run one by one (about 10 ms of CPU after a 40-file audit,
+    a thirtieth of the run; mypy ends its runs the same way, ``mypy.util.hard_exit``). By then
+    every file the run writes is closed (reports, rewritten Dockerfiles: atomic renames), its
+    databases are committed and closed, and its lookup threads are idle."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: what was written is all there is
+            stream.flush()
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None, command: list[str]) -> int:
+    """:func:`main`'s work; ``command`` receives the command's name once it is parsed."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
+        command.append(str(args.command))
         return _dispatch(args, own_process=argv is None)
     except SystemExit as exc:  # --help and --version print and exit through argparse
         return exc.code if isinstance(exc.code, int) else EXIT_OK
