@@ -38,24 +38,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_run import classify  # noqa: E402
 from tests.e2e.harness import CORPUS, SeededRegistry, seed_corpus  # noqa: E402
+from tests.support.images import Pusher  # noqa: E402
+from tests.support.manifests import ACCEPT_ALL  # noqa: E402
 from tests.support.registry import RunningRegistry, start_registry  # noqa: E402
 
 _VERSION = re.compile(r"(\d+(?:\.\d+)*)(-.+)?")
-_MEDIA = ", ".join(
-    (
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    )
-)
 
 
 def newest_precise(tag: str, tags: list[str]) -> str | None:
@@ -87,23 +79,21 @@ def alias_floating_tags(registry: RunningRegistry, seeded: SeededRegistry) -> in
     where ``python:3.12-slim`` and ``python:3.12.7-slim`` share a digest, as on Docker Hub).
     Returns how many tags now alias another."""
     moved = 0
-    with requests.Session() as http:
+    with Pusher(registry) as pusher:
         for image in seeded.seeded.values():
             tags = list(image.digests)
             for tag in tags:
                 precise = newest_precise(tag, tags)
                 if precise is None:
                     continue
-                base = f"{registry.url}/v2/{image.repo}/manifests"
-                got = http.get(f"{base}/{precise}", headers={"Accept": _MEDIA}, timeout=10)
-                got.raise_for_status()
-                put = http.put(
-                    f"{base}/{tag}",
-                    data=got.content,
-                    headers={"Content-Type": got.headers["Content-Type"]},
-                    timeout=10,
+                got = pusher.session.request(
+                    "GET",
+                    f"/v2/{image.repo}/manifests/{precise}",
+                    repo=image.repo,
+                    headers={"Accept": ACCEPT_ALL},
                 )
-                put.raise_for_status()
+                got.raise_for_status()
+                pusher.put_manifest(image.repo, tag, got.content, got.headers["Content-Type"])
                 moved += 1
     return moved
 
