@@ -8,12 +8,16 @@ or a partial version while the registry has more precise tags of the same line (
 
 :func:`precise_candidates` orders the tags that may be what a floating tag points at today; the
 I/O half (``pinresolve``) compares their digests with the floating tag's and stops at the first
-match, so the answer is a fact of the registry, never a guess from names.
+match, so the answer is a fact of the registry, never a guess from names. Under the ``docker``
+scheme both scan only the tags that pass :func:`may_stand_for`, a text test every tag that may
+stand for the floating tag passes (a superset), so a repository's thousands of other tags are
+never parsed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.checks.model import UNPINNED_TAG, Verdict
@@ -74,13 +78,71 @@ def floating(
         return Floating(tag, WORD)
     if parsed.kind != VERSION:
         return None
-    if any(_refines(parsed, other) for other in _parsed(tags, versioning)):
+    passes = may_stand_for(Floating(tag, PARTIAL), versioning)
+    if any(_refines(parsed, other) for other in _parsed(tags, versioning, passes)):
         return Floating(tag, PARTIAL)
     return None
 
 
-def _parsed(tags: Iterable[str], versioning: str) -> Iterable[ParsedTag]:
+def may_stand_for(
+    floating_tag: Floating, versioning: str = "docker"
+) -> Callable[[str], bool] | None:
+    """A cheap text test that every tag :func:`precise_candidates` may return for
+    ``floating_tag`` passes (most other tags fail it), or ``None`` when ``versioning`` has none;
+    for a partial version it also passes every tag :func:`floating` counts as more precise.
+
+    Only stable tags count, and under the ``docker`` grammar a stable tag reads prefix + release
+    numbers + the rest of the version token + a Java 8 build (``8u392-b08``) + ``-suffix``
+    (:func:`bot.versioning.tags.parse_docker`; a hyphenated pre-release is never stable). So a
+    partial version's candidates have its prefix, start with its release numbers (leading zeros
+    allowed) and have its suffix, or a longer one that starts with it; ``latest``'s have no
+    prefix and no suffix; a word's contain every ``-``-separated part of it. The tags that make
+    a candidate a partial version (``3.12`` next to ``3.12.14``) share its prefix, suffix and
+    first release numbers, so they pass the same test. (Non-ASCII tags, outside the registry's
+    tag grammar but parsed with Unicode digits, always pass a partial version's test.)
+    """
+    if versioning != "docker":
+        return None
+    if floating_tag.kind == PARTIAL and floating_tag.tag is not None:
+        partial = parse_tag(floating_tag.tag, versioning)
+        return _release_filter(partial) if partial is not None else _nothing
+    if floating_tag.kind in (NO_TAG, LATEST) or floating_tag.tag in _LATEST_WORDS:
+        return _bare_version
+    words = (floating_tag.tag or "").split("-")
+    return lambda tag: all(word in tag for word in words)
+
+
+_LATEST_WORDS = ("stable", "lts", "current")
+#: What follows the release numbers of a stable tag before its ``-suffix``: the rest of the
+#: version token (``.14``, ``_13``, ``u392``) and a Java 8 build (``-b08``).
+_VERSION_REST = r"(?!\d)[^-]*+(?:-b\d+)?"
+_BARE_VERSION_RE = re.compile(rf"\d+{_VERSION_REST}")
+
+
+def _nothing(tag: str) -> bool:
+    return False
+
+
+def _bare_version(tag: str) -> bool:
+    return tag[:1].isdigit() and _BARE_VERSION_RE.fullmatch(tag) is not None
+
+
+def _release_filter(partial: ParsedTag) -> Callable[[str], bool]:
+    """Stable-looking tags with ``partial``'s prefix, first release numbers and suffix (or a
+    longer suffix that starts with it); see :func:`may_stand_for`."""
+    numbers = r"\.".join(f"0*{n}" for n in partial.release)
+    suffix = rf"-{re.escape(partial.suffix)}(?:-.*)?" if partial.suffix else ""
+    pattern = re.escape(partial.prefix) + numbers + _VERSION_REST + suffix
+    match = re.compile(pattern, re.DOTALL).fullmatch
+    return lambda tag: not tag.isascii() or match(tag) is not None
+
+
+def _parsed(
+    tags: Iterable[str], versioning: str, passes: Callable[[str], bool] | None = None
+) -> Iterable[ParsedTag]:
     for tag in tags:
+        if passes is not None and not passes(tag):
+            continue
         parsed = parse_tag(tag, versioning)
         if parsed is not None:
             yield parsed
@@ -127,7 +189,8 @@ def precise_candidates(
     exists); the closest text first (same suffix before a longer one), then the newest tag of
     each release line before older tags of the same line (``lts`` is rarely the newest major).
     """
-    every = [p for p in _parsed(tags, versioning) if p.stable]
+    passes = may_stand_for(floating_tag, versioning)
+    every = [p for p in _parsed(tags, versioning, passes) if p.stable]
     partials: set[tuple[str, str, str, tuple[int, ...]]] = set()
     for p in every:
         for n in range(1, len(p.release)):
@@ -149,7 +212,7 @@ def precise_candidates(
                 and p.suffix.startswith(f"{partial.suffix}-")
             ):
                 fitting.append((1, p))
-    elif floating_tag.kind in (NO_TAG, LATEST) or floating_tag.tag in ("stable", "lts", "current"):
+    elif floating_tag.kind in (NO_TAG, LATEST) or floating_tag.tag in _LATEST_WORDS:
         fitting = [(0, p) for p in parsed if p.kind == VERSION and not p.prefix and not p.suffix]
     else:
         word = floating_tag.tag or ""
