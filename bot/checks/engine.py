@@ -43,7 +43,7 @@ from bot.dockerfile.imageref import ImageRef
 from bot.errors import RegistryError
 from bot.models import FindingRecord, ReferenceRecord
 from bot.pipeline.audit import FileResult, Review, Target
-from bot.pipeline.resolve import run_concurrently
+from bot.pipeline.resolve import lookup_workers, run_concurrently
 from bot.registry import RegistryClient
 from bot.versioning import DecisionCode, ImageRule, TagDecision, UpdateType, choose_update
 
@@ -216,7 +216,8 @@ class Governance:
             assert found is not None  # only floating tags are resolved
             return resolve_pin(self.client, registry, repository, found, listed, todo[key])
 
-        resolved = run_concurrently(todo, one, self.max_workers)
+        workers = lookup_workers(self.client, ((r, p) for r, p, _ in todo), self.max_workers)
+        resolved = run_concurrently(todo, one, workers)
         with self._lock:
             for key, value in resolved.items():
                 if isinstance(value, PinResolution):
@@ -265,7 +266,9 @@ class Governance:
             and (s.ref.registry, s.ref.repository) not in self._tags
         }
         listed = run_concurrently(
-            missing, lambda key: tuple(self.client.list_tags(*key).tags), self.max_workers
+            missing,
+            lambda key: tuple(self.client.list_tags(*key).tags),
+            lookup_workers(self.client, missing, self.max_workers),
         )
         with self._lock:
             self._tags.update({k: v for k, v in listed.items() if isinstance(v, tuple)})
@@ -305,7 +308,10 @@ class Governance:
                 logger.info("%s: no digest for the signature checks: %s", ref.original, exc)
                 return None
 
-        found = run_concurrently(range(len(wanted)), lambda i: digest(wanted[i]), self.max_workers)
+        workers = lookup_workers(
+            self.client, ((s.ref.registry, s.ref.repository) for s in wanted), self.max_workers
+        )
+        found = run_concurrently(range(len(wanted)), lambda i: digest(wanted[i]), workers)
         digests = {
             id(site): value
             for i, site in enumerate(wanted)

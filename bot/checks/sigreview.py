@@ -22,7 +22,7 @@ from bot.dockerfile.rewriter import Edit, rewrite
 from bot.errors import RegistryError
 from bot.models import SkipRecord, UpdateRecord
 from bot.pipeline.audit import FileResult
-from bot.pipeline.resolve import run_concurrently
+from bot.pipeline.resolve import lookup_workers, run_concurrently
 from bot.registry import RegistryClient
 
 if TYPE_CHECKING:
@@ -85,7 +85,8 @@ class SignatureChecks:
                 self.checks.trusted_root,
             )
 
-        found = run_concurrently(todo, one, self.max_workers)
+        workers = lookup_workers(self.client, ((r, p) for r, p, _ in todo), self.max_workers)
+        found = run_concurrently(todo, one, workers)
         with self._lock:
             for key, value in found.items():
                 if isinstance(value, signatures.SignatureStatus):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from bot.errors import RegistryError
 from bot.lineage.graph import LineageGraph
-from bot.pipeline.resolve import run_concurrently
+from bot.pipeline.resolve import lookup_workers, run_concurrently
 from bot.registry import RegistryClient
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ def fingerprints(
         )
         return tags, digests
 
-    found = run_concurrently(sorted(wanted), one, max_workers)
+    images = [(image.partition("/")[0], image.partition("/")[2]) for image in wanted]
+    found = run_concurrently(sorted(wanted), one, lookup_workers(client, images, max_workers))
     out = {}
     for image, value in found.items():
         if isinstance(value, RegistryError):

@@ -33,6 +33,7 @@ from bot.pipeline.resolve import (
     DigestQuery,
     created_at,
     list_tags,
+    lookup_workers,
     resolve_digest,
     run_concurrently,
 )
@@ -159,7 +160,7 @@ class Auditor:
         decisions = run_concurrently(
             aged,
             lambda i: self._decide(targets[i], tags[repositories[i]], counts),
-            self.max_workers,
+            lookup_workers(self.client, (repositories[i] for i in aged), self.max_workers),
         )
         for i, target in enumerate(targets):
             if target.rule.min_age_days <= 0:
@@ -186,7 +187,13 @@ class Auditor:
                         tag_changed=wanted != ref.tag,
                     )
         digests = run_concurrently(
-            queries.values(), lambda q: resolve_digest(self.client, q), self.max_workers
+            queries.values(),
+            lambda q: resolve_digest(self.client, q),
+            lookup_workers(
+                self.client,
+                ((q.registry, q.repository) for q in queries.values()),
+                self.max_workers,
+            ),
         )
         for i, target in enumerate(targets):
             early[id(target.file)].append(

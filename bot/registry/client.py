@@ -122,6 +122,11 @@ class RegistryClient(Protocol):
         persistent cache's freshness window: ask the registry each time (conditionally)."""
         ...
 
+    def lanes(self, images: Iterable[tuple[str, str]]) -> int:
+        """How many requests for these ``(registry, repository)`` pairs may be in flight at
+        once: ``concurrency_per_host`` for each API host they are looked up on."""
+        ...
+
 
 class HttpRegistryClient:
     """:class:`RegistryClient` over HTTP for one run; thread-safe."""
@@ -168,6 +173,14 @@ class HttpRegistryClient:
             self.settings.all_insecure_hosts(),
             listing=listing,
         )
+
+    def lanes(self, images: Iterable[tuple[str, str]]) -> int:
+        """See :class:`RegistryClient` (each host's slots: :mod:`bot.registry.transport`)."""
+        hosts: set[str] = set()
+        for registry, repository in images:
+            hosts.add(self.endpoint(registry, repository).host)
+            hosts.add(self.endpoint(registry, repository, listing=True).host)
+        return len(hosts) * max(1, self.settings.concurrency_per_host)
 
     def stats(self) -> TransportStats:
         """Request counters of this run."""

@@ -19,7 +19,6 @@ URL passes :func:`safe_url`). After any of them, a value:
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -112,6 +111,8 @@ def md_code(value: object, *, cell: bool = True, limit: int | None = MAX_VALUE_C
 
 def html_text(value: object, *, limit: int | None = MAX_VALUE_CHARS) -> str:
     """Untrusted ``value`` as text inside an HTML element the bot writes (``<summary>``)."""
+    import html  # only pull-request bodies have HTML elements (html loads its entity tables)
+
     text = one_line(value, limit)
     if not text:
         return "—"

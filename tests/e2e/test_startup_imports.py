@@ -108,6 +108,9 @@ NOT_FOR_LOCAL_DRY_RUN = (
     "bot.presets",
     "bot.versioning.ranges",
     "packaging",
+    # HTML escaping (the html package loads its entity tables): only pull-request bodies have
+    # HTML elements.
+    "html",
 )
 
 _CHILD = """

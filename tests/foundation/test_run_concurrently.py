@@ -1,4 +1,5 @@
-"""``run_concurrently``: the batches of registry lookups of a run (shared threads, bounded)."""
+"""``run_concurrently``: the batches of registry lookups of a run (shared threads, bounded), and
+``lookup_workers``: how many threads a batch is worth."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import time
 import pytest
 
 from bot.errors import NotFoundError
-from bot.pipeline.resolve import POOL_THREADS, run_concurrently
+from bot.pipeline.resolve import POOL_THREADS, lookup_workers, run_concurrently
+from bot.registry import HttpRegistryClient, RegistrySettings
+from bot.registry.aliases import parse_alias
 
 
 def test_every_distinct_key_once_in_order_with_registry_errors_kept() -> None:
@@ -79,3 +82,40 @@ def test_batches_inside_batches_finish_when_every_pool_thread_is_busy() -> None:
 
     found = run_concurrently(range(outer), work, max_workers=outer)
     assert found == {key: key + 6 for key in range(outer)}
+
+
+def _client(*aliases: str, per_host: int = 4) -> HttpRegistryClient:
+    return HttpRegistryClient(
+        RegistrySettings(
+            aliases=tuple(parse_alias(text) for text in aliases),
+            concurrency_per_host=per_host,
+            use_docker_config=False,
+        ),
+        environ={},
+    )
+
+
+def test_lookup_workers_no_more_than_the_slots_of_the_hosts_looked_up() -> None:
+    hub = [("docker.io", f"library/{name}") for name in ("python", "node", "nginx", "redis")]
+    client = _client()
+    assert lookup_workers(client, hub, 8) == 4  # one host: registry-1.docker.io
+    assert lookup_workers(client, [*hub, ("ghcr.io", "org/app")], 8) == 8
+    assert lookup_workers(client, [*hub, ("ghcr.io", "org/app"), ("quay.io", "a/b")], 8) == 8
+    assert lookup_workers(client, [*hub, ("ghcr.io", "org/app")], 6) == 6
+    assert lookup_workers(_client(per_host=2), hub, 8) == 2
+    assert lookup_workers(client, [], 8) == 1
+
+
+def test_lookup_workers_count_hosts_after_aliases() -> None:
+    # Two registries behind one mirror share its slots; a list-upstream alias adds the source.
+    images = [("docker.io", "library/python"), ("ghcr.io", "org/app")]
+    mirrored = _client("docker.io=mirror.example:5000/hub", "ghcr.io=mirror.example:5000/gh")
+    assert lookup_workers(mirrored, images, 8) == 4
+    upstream = HttpRegistryClient(
+        RegistrySettings(
+            aliases=(parse_alias("docker.io=mirror.example:5000/hub", "upstream"),),
+            use_docker_config=False,
+        ),
+        environ={},
+    )
+    assert lookup_workers(upstream, images[:1], 8) == 8  # the mirror and Docker Hub
