@@ -40,7 +40,8 @@ class Line:
     indexes: tuple[str, ...] = ()
     #: tag -> state: older builds of that tag, pushed by digest only (a pinned old digest)
     old_builds: Mapping[str, str] = field(default_factory=dict)
-    #: tags that point at the same image as another tag (``jammy`` = ``22.04``)
+    #: words that point at the same image as another tag (``jammy`` = ``22.04``); version tags
+    #: that float (``3.24``, ``1``, ``latest``) are aliased by the seeder itself
     aliases: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -196,18 +197,14 @@ def seed(pusher: Pusher, image: str, repo: str) -> dict[str, str]:
         return found
 
     seeded = seed_repository(
-        pusher, repo, seeded_tags(image), index_tags=line.indexes, contents=tag_contents
+        pusher,
+        repo,
+        seeded_tags(image),
+        index_tags=line.indexes,
+        contents=tag_contents,
+        aliases=line.aliases,
     )
     digests = dict(seeded.digests)
-    for tag, target in line.aliases.items():
-        index = pusher.session.request(
-            "GET",
-            f"/v2/{repo}/manifests/{target}",
-            repo=repo,
-            headers={"Accept": "application/vnd.oci.image.index.v1+json"},
-        )
-        pusher.put_manifest(repo, tag, index.content, index.headers["Content-Type"])
-        digests[tag] = digests[target]
     for tag, state in line.old_builds.items():
         old = pusher.push_multiarch(repo, [], spec=versioned(tag, state_spec(state)), media="oci")
         digests[f"{tag}@old"] = old.digest

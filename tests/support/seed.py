@@ -1,12 +1,16 @@
-"""Seed a registry with realistic tag histories (real tag names, one distinct digest per tag).
+"""Seed a registry with realistic tag histories, published the way the real registries tag them.
 
 Used by the end-to-end tests and by ``scripts/demo.py``. Tag names come from
 ``tests/data/tags/<image>.json`` (real Docker Official Image histories) or
 ``tests/data/seed/other-tags.json`` (tag lists for the other images the examples and the corpus
-Dockerfiles use). Every tag gets its own OCI manifest (the tag name as an annotation), sharing one
-config and layer, so pushing costs about one request per tag; ``index_tags`` are pushed as
-two-platform indexes instead, for digest-kind tests. ``contents`` gives tags real contents instead
-(``tests/support/contents.py``): a ``(group, ImageSpec)`` per tag, layers built once per group.
+Dockerfiles use). Every precise tag gets its own OCI manifest (the tag name as an annotation),
+sharing one config and layer, so pushing costs about one request per tag; ``index_tags`` are
+pushed as two-platform indexes instead, for digest-kind tests. A floating tag (``3.12-slim``,
+``3``, ``latest``) is pushed as the very manifest of the precise tag it floats over
+(``tests/support/floating.py``: one build, one manifest, as docker-library publishes it);
+``alias_floating=False`` gives it its own digest instead (a worst case no real registry shows).
+``contents`` gives tags real contents (``tests/support/contents.py``): a ``(group, ImageSpec)``
+per tag, layers built once per group.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tests.support.floating import floating_tags
 from tests.support.images import Pusher
 from tests.support.manifests import ImageSpec
 
@@ -112,14 +117,26 @@ def seed_repository(
     index_tags: Sequence[str] = (),
     spec: ImageSpec | None = None,
     contents: Contents | None = None,
+    alias_floating: bool = True,
+    aliases: Mapping[str, str] | None = None,
 ) -> Seeded:
-    """Push ``tags`` to ``repo``, each with its own digest; ``index_tags`` as indexes.
+    """Push ``tags`` to ``repo``, each precise tag with its own digest; ``index_tags`` as indexes.
 
-    Without ``contents`` every tag shares ``spec``'s layers (default: a bare Debian 12
-    os-release); with it, each tag gets ``contents(tag)``.
+    With ``alias_floating`` every floating tag (:func:`tests.support.floating.floating_tags`)
+    gets the manifest of the precise tag it floats over, without one more build or upload; so
+    do the tags of ``aliases`` (tag → tag it names, e.g. ``jammy`` → ``22.04``). Without
+    ``contents`` every tag shares ``spec``'s layers (default: a bare Debian 12 os-release);
+    with it, each tag gets ``contents(tag)``.
     """
     base = dataclasses.replace(spec or ImageSpec(), media="oci")
-    plain = [t for t in dict.fromkeys(tags) if t not in set(index_tags)]
+    listed = list(dict.fromkeys([*tags, *index_tags, *(aliases or {})]))
+    floating = {
+        tag: precise
+        for tag, precise in (floating_tags(listed) if alias_floating else {}).items()
+        if tag not in index_tags
+    }
+    floating.update(aliases or {})
+    plain = [t for t in listed if t not in set(index_tags) and t not in floating]
 
     def spec_of(tag: str) -> ImageSpec:
         return contents(tag)[1] if contents is not None else base
@@ -128,15 +145,28 @@ def seed_repository(
     for tag in plain:
         groups.setdefault(contents(tag)[0] if contents is not None else "", []).append(tag)
     digests: dict[str, str] = {}
+    manifests: dict[str, tuple[bytes, str]] = {}
     for members in groups.values():
         pushed = pusher.push_tags(
             repo, members, spec_of(members[0]), vary=lambda tag, _: versioned(tag, spec_of(tag))
         )
-        digests.update({tag: image.digest for tag, image in pushed.items()})
+        for tag, image in pushed.items():
+            digests[tag] = image.digest
+            manifests[tag] = (image.manifest_bytes, image.media_type)
     for tag in index_tags:
         index = pusher.push_multiarch(repo, [tag], spec=versioned(tag, spec_of(tag)), media="oci")
         digests[tag] = index.digest
-    return Seeded(repo, digests)
+        manifests[tag] = (index.manifest_bytes, index.media_type)
+    same: dict[str, list[str]] = {}
+    for tag in floating:
+        target = floating[tag]
+        while target in floating:  # an alias may name a floating tag (``stable`` → ``3``)
+            target = floating[target]
+        same.setdefault(target, []).append(tag)
+        digests[tag] = digests[target]
+    for target, members in same.items():
+        pusher.put_tags(repo, members, *manifests[target])
+    return Seeded(repo, {tag: digests[tag] for tag in listed})
 
 
 def seed_for_references(
