@@ -3,8 +3,10 @@
 Shared by ``tests/e2e`` and ``bench/bench_run.py``. The registry gets every image the 20 corpus
 Dockerfiles (``tests/data/dockerfiles``) and ``examples/`` reference, under one path prefix per
 source registry (``docker.io/library/python`` → ``dockerhub/library/python``), with real tag
-histories from ``tests/support/seed.py``. ``us-west1-docker.pkg.dev`` is aliased but never seeded,
-so its reference is a 404 repository (an ``errors`` entry).
+histories from ``tests/support/seed.py``, floating tags (``3.12-slim``, ``latest``) sharing the
+manifest of the precise tag they stand for, as on Docker Hub and mcr.microsoft.com.
+``us-west1-docker.pkg.dev`` is aliased but never seeded, so its reference is a 404 repository
+(an ``errors`` entry).
 """
 
 from __future__ import annotations
@@ -137,9 +139,17 @@ class SeededRegistry:
 
 
 def seed_corpus(
-    registry: RunningRegistry, roots: Iterable[Path] = (CORPUS, EXAMPLES)
+    registry: RunningRegistry,
+    roots: Iterable[Path] = (CORPUS, EXAMPLES),
+    *,
+    alias_floating: bool = True,
 ) -> SeededRegistry:
-    """Push every image referenced under ``roots`` (except :data:`UNSEEDED` hosts)."""
+    """Push every image referenced under ``roots`` (except :data:`UNSEEDED` hosts).
+
+    Floating tags are the manifest of the precise tag they float over, as the real registries
+    publish them; ``alias_floating=False`` gives every tag its own digest (the worst case for
+    the ``unpinned-tag`` check, which then probes every candidate in vain).
+    """
     started = time.monotonic()
     wanted: dict[str, list[str | None]] = {}
     for root in roots:
@@ -160,6 +170,7 @@ def seed_corpus(
                     tags,
                     index_tags=INDEX_TAGS.get(name, ()),
                     spec=spec,
+                    alias_floating=alias_floating,
                 )
     return SeededRegistry(registry, seeded, time.monotonic() - started)
 

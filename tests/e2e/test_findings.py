@@ -2,9 +2,12 @@
 with the default configuration, on the fixed run day (``tests/support/clock.py``): exactly the
 hand-checked ones in ``tests/data/run-expected/findings-*.json``.
 
-The seeded registry gives every tag its own digest, so no floating tag has a version twin here
-and every ``unpinned-tag`` finding proposes a digest pin (tests/checks/test_unpinned.py covers
-twins); end-of-life findings use the bundled lifecycle snapshot (no network in tests).
+The seeded registry publishes floating tags as Docker Hub and mcr.microsoft.com do
+(``3.13-slim-trixie`` is the manifest of the newest ``3.13.N-slim-trixie``, see
+tests/support/floating.py), so an
+``unpinned-tag`` finding names the precise tag to pin where one exists, and proposes a digest pin
+for words (``nonroot``) and for tags no version tag stands for (``8.0-preview``); end-of-life
+findings use the bundled lifecycle snapshot (no network in tests).
 """
 
 from __future__ import annotations
