@@ -198,7 +198,8 @@ class HttpRegistryClient:
     def usage(self) -> tuple[RegistryUse, ...]:
         """Per registry host: requests, pulls (manifest GETs), rate limits and warnings."""
         with self._notes_lock:
-            notes = {host: tuple(texts) for host, texts in self._notes.items()}
+            # Sorted: lookups run concurrently, so the order notes arrive in is not the run's.
+            notes = {host: tuple(sorted(texts)) for host, texts in self._notes.items()}
             for host, count in self._cached_lists.items():
                 cached = f"{count} tag list{'s' if count != 1 else ''} from the cache"
                 notes[host] = (*notes.get(host, ()), f"{cached} (lookup.cache_ttl)")
