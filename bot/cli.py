@@ -289,16 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv``; returns the process exit code. ``argv`` None: this
     process's own command line (the command owns the process, see :func:`loading`)."""
-    return _main(argv, [])
+    return _main(argv)[0]
 
 
 def entry() -> NoReturn:
     """The ``base-image-bot`` command and ``python -m bot``: :func:`main` on this process's
     command line, then the process ends with its exit code (a ``run`` through
     :func:`exit_now`)."""
-    command: list[str] = []
-    code = _main(None, command)
-    if command == ["run"]:
+    code, command = _main(None)
+    if command == "run":
         exit_now(code)
     sys.exit(code)
 
@@ -317,15 +316,16 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _main(argv: Sequence[str] | None, command: list[str]) -> int:
-    """:func:`main`'s work; ``command`` receives the command's name once it is parsed."""
+def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
+    """:func:`main`'s work: the exit code, and the command's name (None until it is parsed)."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    command: str | None = None
     try:
         args = build_parser().parse_args(argv)
-        command.append(str(args.command))
-        return _dispatch(args, own_process=argv is None)
+        command = str(args.command)
+        return _dispatch(args, own_process=argv is None), command
     except SystemExit as exc:  # --help and --version print and exit through argparse
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
+        return (exc.code if isinstance(exc.code, int) else EXIT_OK), command
     except BotError as exc:
         from bot.logsetup import mask
 
@@ -336,10 +336,10 @@ def _main(argv: Sequence[str] | None, command: list[str]) -> int:
             print(f"base-image-bot: error: {mask(line)}", file=sys.stderr)
         if len(lines) > 1:
             print(f"base-image-bot: {len(lines)} errors", file=sys.stderr)
-        return exc.exit_code
+        return exc.exit_code, command
     except KeyboardInterrupt:
         print("base-image-bot: interrupted", file=sys.stderr)
-        return 130
+        return 130, command
     except Exception as exc:
         from bot.logsetup import mask
 
@@ -350,7 +350,7 @@ def _main(argv: Sequence[str] | None, command: list[str]) -> int:
             "(run with --debug for a traceback)",
             file=sys.stderr,
         )
-        return EXIT_PARTIAL
+        return EXIT_PARTIAL, command
 
 
 @contextmanager
