@@ -143,9 +143,9 @@ def test_default_limits_bound_a_layer_of_many_packages(
 def test_review_sized_status_d_files_stay_bounded(
     registry: RunningRegistry, unique_repo: str, cli: RunCli, tmp_path: Path, files: int
 ) -> None:
-    """The review's attack: 60 MiB ``status.d`` files (1.1 million packages each), two and
+    """The review's attack: 60 MiB ``status.d`` files (1.15 million packages each), two and
     twelve of them in one layer."""
-    one = hostile_status(1_100_000)
+    one = hostile_status(1_150_000)
     assert len(one) > 60 << 20
     size = _push(registry, unique_repo, {f"/var/lib/dpkg/status.d/f{i}": one for i in range(files)})
     assert size < (files * 60 << 20) // 4  # it compresses: a small layer

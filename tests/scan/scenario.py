@@ -236,7 +236,7 @@ def osv_server(root: Path) -> Iterator[OsvServer]:
 
 
 def hostile_status(packages: int, tag: str = "x") -> bytes:
-    """A distroless-style ``status.d`` file of ``packages`` tiny installed packages (about 58
+    """A distroless-style ``status.d`` file of ``packages`` tiny installed packages (about 57
     bytes each, so a 60 MiB file holds 1.1 million), as an attacker would write one."""
     return b"".join(
         b"Package: p%d%s\nVersion: 1.%d\nArchitecture: amd64\n\n" % (i, tag.encode(), i)
