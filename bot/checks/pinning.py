@@ -78,7 +78,7 @@ def floating(
         return Floating(tag, WORD)
     if parsed.kind != VERSION:
         return None
-    passes = may_stand_for(Floating(tag, PARTIAL), versioning)
+    passes = _release_filter(parsed) if versioning == "docker" else None
     if any(_refines(parsed, other) for other in _parsed(tags, versioning, passes)):
         return Floating(tag, PARTIAL)
     return None
